@@ -1,0 +1,79 @@
+// The address plan: every name, address and VM ID, derived once from the validated config.
+import { durationMs } from './duration.ts';
+import { cidrHost, formatIp, parseCidr } from './ipv4.ts';
+import type { LabConfig } from './schema.ts';
+import { nodeCount } from './validate.ts';
+
+export type Role = 'router' | 'control-plane' | 'worker';
+
+export interface Host {
+  readonly name: string;
+  readonly role: Role;
+  readonly vmId: number;
+  readonly proxmoxNode: string;
+  /** LAN address without prefix. */
+  readonly lanIp: string;
+  readonly cores: number;
+  readonly memoryMiB: number;
+  readonly diskGiB: number;
+}
+
+export interface ServicePool {
+  readonly cidr: string;
+  /** The address the demo service asks for (`lbipam.cilium.io/ips`). */
+  readonly serviceIp: string;
+}
+
+export interface LabPlan {
+  readonly name: string;
+  readonly config: LabConfig;
+  readonly tags: readonly string[];
+  readonly lan: { readonly bridge: string; readonly cidr: string; readonly prefix: number; readonly gateway: string };
+  readonly router: Host;
+  /** Kubernetes nodes: control planes first, then workers. */
+  readonly nodes: readonly Host[];
+  /** The API server that nodes join and Cilium's kube-proxy replacement talks to: the first control plane. */
+  readonly apiServer: string;
+  readonly l2: ServicePool & { readonly leaseMs: { readonly duration: number; readonly renewDeadline: number; readonly retryPeriod: number } };
+  readonly bgp: ServicePool;
+}
+
+export function poolServiceIp(pool: string): string {
+  const cidr = parseCidr(pool);
+  return formatIp(cidrHost(cidr, cidr.prefix >= 31 ? 0 : 1));
+}
+
+export function planLab(config: LabConfig): LabPlan {
+  const lan = parseCidr(config.network.cidr);
+  const pveNodes = config.proxmox.nodes;
+  const host = (index: number, name: string, role: Role, ip: number, size: LabConfig['sizes']['node']): Host => ({
+    name: `${config.name}-${name}`,
+    role,
+    vmId: config.proxmox.vmIdBase + index,
+    proxmoxNode: pveNodes[index % pveNodes.length]!,
+    lanIp: formatIp(ip),
+    ...size,
+  });
+  const router = host(0, 'router', 'router', cidrHost(lan, config.network.routerHost), config.sizes.router);
+  const nodes = Array.from({ length: nodeCount(config) }, (_, i) => {
+    const cp = i < config.kubernetes.controlPlanes;
+    const label = cp ? `cp${i + 1}` : `w${i + 1 - config.kubernetes.controlPlanes}`;
+    return host(i + 1, label, cp ? 'control-plane' : 'worker', cidrHost(lan, config.network.firstNodeHost + i), config.sizes.node);
+  });
+  const lease = config.l2.lease;
+  return {
+    name: config.name,
+    config,
+    tags: ['cilium-lab', `lab-${config.name}`],
+    lan: { bridge: config.network.bridge, cidr: config.network.cidr, prefix: lan.prefix, gateway: router.lanIp },
+    router,
+    nodes,
+    apiServer: nodes[0]!.lanIp,
+    l2: {
+      cidr: config.l2.pool,
+      serviceIp: poolServiceIp(config.l2.pool),
+      leaseMs: { duration: durationMs(lease.duration), renewDeadline: durationMs(lease.renewDeadline), retryPeriod: durationMs(lease.retryPeriod) },
+    },
+    bgp: { cidr: config.bgp.pool, serviceIp: poolServiceIp(config.bgp.pool) },
+  };
+}

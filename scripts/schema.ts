@@ -1,0 +1,6 @@
+// npm run schema — regenerate lab.schema.json from the zod schema (a test keeps them in step).
+import { writeFileSync } from 'node:fs';
+import { labJsonSchema } from '../lab/json-schema.ts';
+
+writeFileSync('lab.schema.json', `${JSON.stringify(labJsonSchema(), null, 2)}\n`);
+console.log('wrote lab.schema.json');

@@ -1,0 +1,85 @@
+// The lab's VMs: the router (WAN on the uplink, LAN on the lab bridge) and the Kubernetes nodes.
+import { TerraformOutput, TerraformStack } from 'cdktf';
+import type { Construct } from 'constructs';
+import type { Host, LabPlan } from '../lab/plan.ts';
+import { nodeUserData, routerUserData } from '../templates/cloud-init.ts';
+import { imageVolumeId } from './base.ts';
+import { VirtualEnvironmentFile, VirtualEnvironmentVm } from './proxmox.ts';
+import { useProxmox } from './provider.ts';
+
+export interface VmsStackConfig {
+  readonly plan: LabPlan;
+}
+
+export class VmsStack extends TerraformStack {
+  public readonly router: VirtualEnvironmentVm;
+  public readonly nodes: VirtualEnvironmentVm[];
+
+  constructor(scope: Construct, id: string, { plan }: VmsStackConfig) {
+    super(scope, id);
+    useProxmox(this, plan, id);
+    const wan = plan.config.router.wan;
+    this.router = this.vm(plan, plan.router, routerUserData(plan), [
+      { bridge: plan.config.proxmox.uplinkBridge, ipv4: wan.mode === 'dhcp' ? { address: 'dhcp' } : { address: wan.address, gateway: wan.gateway } },
+      { bridge: plan.lan.bridge, ipv4: { address: `${plan.router.lanIp}/${plan.lan.prefix}` } },
+    ]);
+    this.nodes = plan.nodes.map((host) =>
+      this.vm(plan, host, nodeUserData(plan, host), [{ bridge: plan.lan.bridge, ipv4: { address: `${host.lanIp}/${plan.lan.prefix}`, gateway: plan.lan.gateway } }]),
+    );
+    const all = [this.router, ...this.nodes];
+    new TerraformOutput(this, 'hosts', {
+      description: 'Every lab host: name, role, VM ID, planned LAN address and the addresses the guest agent reports.',
+      value: [plan.router, ...plan.nodes].map((host, i) => ({
+        name: host.name,
+        role: host.role,
+        vm_id: all[i]!.vmId,
+        proxmox_node: host.proxmoxNode,
+        lan_ip: host.lanIp,
+        ipv4_addresses: all[i]!.ipv4Addresses,
+      })),
+    });
+  }
+
+  private vm(plan: LabPlan, host: Host, userData: string, nics: { bridge: string; ipv4: { address: string; gateway?: string } }[]): VirtualEnvironmentVm {
+    const { datastores } = plan.config.proxmox;
+    const snippet = new VirtualEnvironmentFile(this, `${host.name}-user-data`, {
+      nodeName: host.proxmoxNode,
+      datastoreId: datastores.snippets,
+      contentType: 'snippets',
+      sourceRaw: { fileName: `${host.name}-user-data.yaml`, data: userData },
+    });
+    return new VirtualEnvironmentVm(this, host.name, {
+      name: host.name,
+      nodeName: host.proxmoxNode,
+      vmId: host.vmId,
+      description: `${host.role} of lab ${plan.name} (proxmox-cilium-lab)`,
+      tags: [...plan.tags, host.role],
+      stopOnDestroy: true,
+      onBoot: true,
+      agent: { enabled: true },
+      cpu: { cores: host.cores, type: 'x86-64-v2-AES' },
+      memory: { dedicated: host.memoryMiB },
+      operatingSystem: { type: 'l26' },
+      scsiHardware: 'virtio-scsi-single',
+      // Debian cloud images log to the serial console and hang at boot without one.
+      serialDevice: [{ device: 'socket' }],
+      disk: [
+        {
+          interface: 'virtio0',
+          datastoreId: datastores.disks,
+          importFromAttribute: imageVolumeId(plan),
+          size: host.diskGiB,
+          discard: 'on',
+          iothread: true,
+        },
+      ],
+      networkDevice: nics.map((n) => ({ bridge: n.bridge, model: 'virtio' })),
+      initialization: {
+        datastoreId: datastores.disks,
+        ipConfig: nics.map((n) => ({ ipv4: n.ipv4 })),
+        dns: { servers: plan.config.network.dns, domain: `${plan.name}.lab` },
+        userDataFileId: snippet.id,
+      },
+    });
+  }
+}

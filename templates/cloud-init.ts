@@ -1,0 +1,56 @@
+// cloud-init user-data for the router and node VMs. Proxmox writes the network config itself from ip_config.
+import { stringify } from 'yaml';
+import type { Host, LabPlan } from '../lab/plan.ts';
+import { natRules, routerSysctls, sysctlConf } from './router.ts';
+
+export interface CloudFile {
+  readonly path: string;
+  readonly content: string;
+  readonly permissions?: string;
+}
+
+function userData(plan: LabPlan, host: Host, packages: string[], files: CloudFile[], runcmd: string[]): string {
+  const { user, authorizedKeys } = plan.config.ssh;
+  // cloud-init's schema refuses empty lists, so absent ones are left out.
+  const doc = {
+    hostname: host.name,
+    fqdn: `${host.name}.${plan.name}.lab`,
+    manage_etc_hosts: true,
+    users: [
+      {
+        name: user,
+        groups: ['sudo'],
+        shell: '/bin/bash',
+        sudo: 'ALL=(ALL) NOPASSWD:ALL',
+        lock_passwd: true,
+        ...(authorizedKeys.length > 0 ? { ssh_authorized_keys: authorizedKeys } : {}),
+      },
+    ],
+    ssh_pwauth: false,
+    package_update: true,
+    packages: ['qemu-guest-agent', ...packages],
+    ...(files.length > 0 ? { write_files: files.map((f) => ({ path: f.path, content: f.content, permissions: f.permissions ?? '0644' })) } : {}),
+    runcmd: ['systemctl enable --now qemu-guest-agent', ...runcmd],
+  };
+  return `#cloud-config\n${stringify(doc, { lineWidth: 0 })}`;
+}
+
+/** The router: FRR, forwarding, ECMP hashing, NAT from LAN to WAN; extra files (frr.conf) come from the mode. */
+export function routerUserData(plan: LabPlan, extra: CloudFile[] = []): string {
+  return userData(
+    plan,
+    plan.router,
+    ['frr', 'nftables'],
+    [
+      { path: '/etc/sysctl.d/90-lab-router.conf', content: sysctlConf(routerSysctls()) },
+      { path: '/etc/nftables.conf', content: natRules(plan), permissions: '0755' },
+      ...extra,
+    ],
+    ['sysctl --system', 'systemctl enable --now nftables', 'systemctl enable --now frr'],
+  );
+}
+
+/** A Kubernetes node: k3s and Cilium come later over SSH, so the image stays generic. */
+export function nodeUserData(plan: LabPlan, host: Host): string {
+  return userData(plan, host, ['curl', 'ca-certificates'], [], []);
+}
