@@ -106,6 +106,8 @@ export const LabSchema = z.strictObject({
         .refine((n) => n % 2 === 1, rule('even number of control-plane nodes', 'etcd needs a majority: use 1, 3 or 5'))
         .default(3),
       workers: z.number().int().min(0).max(20, rule('too many workers', 'use at most 20')).default(0),
+      podCidr: cidr.default('10.244.0.0/16').describe("Pod network (k3s --cluster-cidr; k3s's own default 10.42.0.0/16 would clash with the LAN)."),
+      serviceCidr: cidr.default('10.96.0.0/16').describe('ClusterIP network (k3s --service-cidr).'),
       k3sVersion: z
         .string()
         .regex(/^v\d+\.\d+\.\d+\+k3s\d+$/, rule('not a k3s release', 'write a tag such as v1.33.5+k3s1'))

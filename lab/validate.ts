@@ -19,6 +19,14 @@ export function compareVersions(a: string, b: string): number {
   return 0;
 }
 
+const OVERLAP_FIX: Record<string, string> = {
+  'l2.pool': 'pick a block inside the LAN that no other network uses',
+  'router.wan.address': 'the LAN must be a network of its own: change network.cidr or the WAN address',
+  'bgp.pool': 'pick a block routed only through the lab, e.g. 172.31.42.0/28',
+  'kubernetes.podCidr': 'cluster-internal networks must be used nowhere else: pick another private block, e.g. 10.244.0.0/16',
+  'kubernetes.serviceCidr': 'cluster-internal networks must be used nowhere else: pick another private block, e.g. 10.96.0.0/16',
+};
+
 export function crossFieldIssues(config: LabConfig): FieldIssue[] {
   const issues: FieldIssue[] = [];
   const add = (path: string, value: unknown, problem: string, fix: string) => issues.push({ path, value, problem, fix });
@@ -52,17 +60,25 @@ export function crossFieldIssues(config: LabConfig): FieldIssue[] {
     }
   }
 
-  const bgp = parseCidr(config.bgp.pool);
-  const bgpClashes: [string, string][] = [['network.cidr', config.network.cidr], ['l2.pool', config.l2.pool]];
-  if (config.router.wan.mode === 'static') bgpClashes.push(['router.wan.address', formatCidr(parseCidr(config.router.wan.address, false))]);
-  for (const [field, other] of bgpClashes) {
-    if (overlaps(bgp, parseCidr(other, false))) add('bgp.pool', config.bgp.pool, `BGP pool overlaps ${field} (${other})`, 'pick a block routed only through the lab, e.g. 172.31.42.0/28');
-  }
+  // Every network of the lab must stand alone; only the L2 pool lives inside the LAN, by design.
+  const networks: [field: string, text: string][] = [
+    ['network.cidr', config.network.cidr],
+    ['l2.pool', config.l2.pool],
+    ...(config.router.wan.mode === 'static' ? [['router.wan.address', config.router.wan.address] as [string, string]] : []),
+    ['bgp.pool', config.bgp.pool],
+    ['kubernetes.podCidr', config.kubernetes.podCidr],
+    ['kubernetes.serviceCidr', config.kubernetes.serviceCidr],
+  ];
+  networks.forEach(([field, text], j) => {
+    const clash = networks
+      .slice(0, j)
+      .find(([other, otherText]) => !(other === 'network.cidr' && field === 'l2.pool') && overlaps(parseCidr(text, false), parseCidr(otherText, false)));
+    if (clash) add(field, text, `overlaps ${clash[0]} (${clash[1]})`, OVERLAP_FIX[field]!);
+  });
 
   if (config.router.wan.mode === 'static') {
     const wan = parseCidr(config.router.wan.address, false);
     const wanIp = parseIp(config.router.wan.address.split('/')[0]!);
-    if (overlaps(wan, lan)) add('router.wan.address', config.router.wan.address, `WAN subnet overlaps the lab LAN ${config.network.cidr}`, 'the LAN must be a network of its own: change network.cidr or the WAN address');
     if (!isUsableHost(wan, wanIp)) add('router.wan.address', config.router.wan.address, 'not a usable host address', 'avoid the network and broadcast addresses');
     const gw = parseIp(config.router.wan.gateway);
     if (!contains(wan, gw)) add('router.wan.gateway', config.router.wan.gateway, `gateway is outside the WAN subnet ${formatCidr(wan)}`, 'give the gateway of your home network');

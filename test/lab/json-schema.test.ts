@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020.js';
+import addFormats from 'ajv-formats';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { labJsonSchema } from '../../lab/json-schema.ts';
@@ -14,7 +15,9 @@ describe('lab.schema.json', () => {
   it('should accept the example and be referenced from it for editors', () => {
     const text = readFileSync(EXAMPLE_FILE, 'utf8');
     expect(text.split('\n')[0]).toBe('# yaml-language-server: $schema=./lab.schema.json');
-    const validate = new Ajv2020({ strict: false }).compile(labJsonSchema());
+    const ajv = new Ajv2020({ strict: false });
+    addFormats.default(ajv);
+    const validate = ajv.compile(labJsonSchema());
     expect(validate(parse(text)), JSON.stringify(validate.errors)).toBe(true);
     expect(validate({ ...parse(text), nmae: 'typo' })).toBe(false);
   });
