@@ -6,6 +6,10 @@ import { nodeCount } from './validate.ts';
 
 export type Role = 'router' | 'control-plane' | 'worker';
 
+/** How the lab exposes LoadBalancer services: ARP from one elected node, or BGP from every node. */
+export type Mode = 'l2' | 'bgp';
+export const MODES: readonly Mode[] = ['l2', 'bgp'];
+
 export interface Host {
   readonly name: string;
   readonly role: Role;

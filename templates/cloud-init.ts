@@ -1,12 +1,15 @@
 // cloud-init user-data for the router and node VMs. Proxmox writes the network config itself from ip_config.
 import { stringify } from 'yaml';
-import type { Host, LabPlan } from '../lab/plan.ts';
+import type { Host, LabPlan, Mode } from '../lab/plan.ts';
+import { frrApplyCommands, frrConf, type RouterSecrets } from './frr.ts';
 import { natRules, routerSysctls, sysctlConf } from './router.ts';
 
 export interface CloudFile {
   readonly path: string;
   readonly content: string;
   readonly permissions?: string;
+  /** Owner that only exists once packages are installed: write_files then waits for them (defer). */
+  readonly owner?: string;
 }
 
 function userData(plan: LabPlan, host: Host, packages: string[], files: CloudFile[], runcmd: string[]): string {
@@ -29,14 +32,19 @@ function userData(plan: LabPlan, host: Host, packages: string[], files: CloudFil
     ssh_pwauth: false,
     package_update: true,
     packages: ['qemu-guest-agent', ...packages],
-    ...(files.length > 0 ? { write_files: files.map((f) => ({ path: f.path, content: f.content, permissions: f.permissions ?? '0644' })) } : {}),
+    ...(files.length > 0
+      ? { write_files: files.map((f) => ({ path: f.path, content: f.content, permissions: f.permissions ?? '0644', ...(f.owner ? { owner: f.owner, defer: true } : {}) })) }
+      : {}),
     runcmd: ['systemctl enable --now qemu-guest-agent', ...runcmd],
   };
   return `#cloud-config\n${stringify(doc, { lineWidth: 0 })}`;
 }
 
-/** The router: FRR, forwarding, ECMP hashing, NAT from LAN to WAN; extra files (frr.conf) come from the mode. */
-export function routerUserData(plan: LabPlan, extra: CloudFile[] = []): string {
+/**
+ * The router: FRR with the mode's frr.conf, forwarding, ECMP hashing, NAT from LAN to WAN. The Proxmox
+ * stack boots it in L2 mode (nothing to configure, no secret in Terraform); BGP is pushed over SSH.
+ */
+export function routerUserData(plan: LabPlan, mode: Mode = 'l2', secrets: RouterSecrets = {}): string {
   return userData(
     plan,
     plan.router,
@@ -44,9 +52,9 @@ export function routerUserData(plan: LabPlan, extra: CloudFile[] = []): string {
     [
       { path: '/etc/sysctl.d/90-lab-router.conf', content: sysctlConf(routerSysctls()) },
       { path: '/etc/nftables.conf', content: natRules(plan), permissions: '0755' },
-      ...extra,
+      { path: '/etc/frr/frr.conf', content: frrConf(plan, mode, secrets), permissions: '0640', owner: 'frr:frr' },
     ],
-    ['sysctl --system', 'systemctl enable --now nftables', 'systemctl enable --now frr'],
+    ['sysctl --system', 'systemctl enable --now nftables', ...frrApplyCommands(mode)],
   );
 }
 

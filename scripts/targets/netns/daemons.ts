@@ -1,0 +1,67 @@
+// Starting and stopping the emulated lab's processes. Every PID goes into <runDir>/pids so teardown
+// stops exactly what we started; `ip netns pids` catches anything a daemon forked inside our namespaces.
+import { spawn } from 'node:child_process';
+import { appendFileSync, existsSync, mkdirSync, openSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { $ } from 'zx';
+import { LabError } from '../../../lab/errors.ts';
+
+export function recordPid(runDir: string, pid: number, what: string): void {
+  mkdirSync(runDir, { recursive: true });
+  appendFileSync(join(runDir, 'pids'), `${pid} ${what}\n`);
+}
+
+export function recordedPids(runDir: string): number[] {
+  const file = join(runDir, 'pids');
+  return existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => Number(l.split(' ')[0])) : [];
+}
+
+/** Starts argv inside the namespace in the background, output to <runDir>/<log>.log; returns its PID. */
+export function startIn(namespace: string, argv: string[], runDir: string, log: string): number {
+  mkdirSync(runDir, { recursive: true });
+  const out = openSync(join(runDir, `${log}.log`), 'a');
+  // `ip netns exec` enters the namespace and execs argv, so the PID is the program's own.
+  const child = spawn('ip', ['netns', 'exec', namespace, ...argv], { detached: true, stdio: ['ignore', out, out] });
+  if (child.pid === undefined) throw new LabError('E_SPAWN', `could not start ${argv[0]} in ${namespace}`);
+  child.unref();
+  recordPid(runDir, child.pid, `${namespace} ${argv[0]}`);
+  return child.pid;
+}
+
+export function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** TERM, then KILL after a grace period; returns once all are gone. */
+export async function stopPids(pids: number[], graceMs = 1500): Promise<void> {
+  const signal = (sig: NodeJS.Signals) => pids.filter(alive).forEach((pid) => { try { process.kill(pid, sig); } catch { /* gone already */ } });
+  signal('SIGTERM');
+  const deadline = Date.now() + graceMs;
+  while (pids.some(alive) && Date.now() < deadline) await sleep(50);
+  signal('SIGKILL');
+  while (pids.some(alive)) await sleep(20);
+}
+
+/** Processes running inside a namespace (ours: we created it). */
+export async function namespacePids(namespace: string): Promise<number[]> {
+  const p = await $({ nothrow: true, quiet: true })`ip netns pids ${namespace}`;
+  return p.exitCode === 0 ? p.stdout.split('\n').filter(Boolean).map(Number) : [];
+}
+
+export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/** Polls until `check` returns a value, or fails after `timeoutMs` saying what it waited for. */
+export async function waitFor<T>(what: string, timeoutMs: number, check: () => Promise<T | undefined | false>, intervalMs = 100): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await check();
+    if (v !== undefined && v !== false) return v;
+    if (Date.now() > deadline) throw new LabError('E_TIMEOUT', `timed out after ${timeoutMs} ms waiting for ${what}`);
+    await sleep(intervalMs);
+  }
+}

@@ -1,0 +1,138 @@
+// What Cilium is told: Helm values and the resources of each mode, for the pinned Cilium version.
+import { LabError } from '../lab/errors.ts';
+import type { LabPlan, Mode } from '../lab/plan.ts';
+import { PINS } from '../lab/pins.ts';
+import { compareVersions } from '../lab/validate.ts';
+
+export type Manifest = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> }; [key: string]: unknown };
+
+/** Label that ties the demo service to its pool, its L2 policy and its BGP advertisement. */
+export const POOL_LABEL = 'lab.cilium.io/pool';
+/** Nodes that speak BGP carry this label, set by k3s at install (containerlab style: bgp=<ASN>). */
+export const BGP_NODE_LABEL = 'bgp';
+export const BGP_SECRET_NAMESPACE = 'kube-system';
+
+export function poolName(plan: LabPlan, mode: Mode): string {
+  return `${plan.name}-${mode}`;
+}
+
+/** BGP and pool resources moved to cilium.io/v2 in 1.18; 1.16–1.17 serve v2alpha1. L2 policies are v2alpha1 throughout. */
+export function ciliumApiVersion(version: string): 'cilium.io/v2' | 'cilium.io/v2alpha1' {
+  if (compareVersions(version, PINS.ciliumMinimum) < 0) {
+    throw new LabError('E_CILIUM_VERSION', `Cilium ${version} is not supported: BGP v2 resources (CiliumBGPClusterConfig) need ${PINS.ciliumMinimum} or later`, `set cilium.version to ${PINS.cilium}`);
+  }
+  return compareVersions(version, '1.18.0') >= 0 ? 'cilium.io/v2' : 'cilium.io/v2alpha1';
+}
+
+/**
+ * L2 leases are renewed through the API server: each announced service costs about one request per
+ * retry period on every node, on top of Cilium's own baseline (10 qps). Undersized, leases expire
+ * and the announcement flaps.
+ */
+export function clientRateLimit(plan: LabPlan, services = 1): { qps: number; burst: number } {
+  const qps = 10 + Math.ceil((services * 1000) / plan.l2.leaseMs.retryPeriod);
+  return { qps, burst: qps * 2 };
+}
+
+export function ciliumValues(plan: LabPlan, mode: Mode): Record<string, unknown> {
+  const l2 = mode === 'l2';
+  const { lease } = plan.config.l2;
+  return {
+    // k3s runs without kube-proxy: Cilium takes over services and must find the API server itself.
+    kubeProxyReplacement: true,
+    k8sServiceHost: plan.apiServer,
+    k8sServicePort: 6443,
+    devices: [plan.config.l2.interface],
+    // k3s already hands each node a podCIDR from --cluster-cidr; Cilium uses those.
+    ipam: { mode: 'kubernetes' },
+    routingMode: 'tunnel',
+    tunnelProtocol: 'vxlan',
+    operator: { replicas: Math.min(plan.nodes.length, 2) },
+    l2announcements: l2 ? { enabled: true, leaseDuration: lease.duration, leaseRenewDeadline: lease.renewDeadline, leaseRetryPeriod: lease.retryPeriod } : { enabled: false },
+    externalIPs: { enabled: l2 },
+    k8sClientRateLimit: l2 ? clientRateLimit(plan) : { qps: 10, burst: 20 },
+    bgpControlPlane: { enabled: !l2, secretsNamespace: { name: BGP_SECRET_NAMESPACE, create: false } },
+  };
+}
+
+function ipPool(plan: LabPlan, mode: Mode): Manifest {
+  const name = poolName(plan, mode);
+  return {
+    apiVersion: ciliumApiVersion(plan.config.cilium.version),
+    kind: 'CiliumLoadBalancerIPPool',
+    metadata: { name },
+    spec: { blocks: [{ cidr: mode === 'l2' ? plan.l2.cidr : plan.bgp.cidr }], serviceSelector: { matchLabels: { [POOL_LABEL]: name } } },
+  };
+}
+
+function l2Policy(plan: LabPlan): Manifest {
+  return {
+    apiVersion: 'cilium.io/v2alpha1',
+    kind: 'CiliumL2AnnouncementPolicy',
+    metadata: { name: poolName(plan, 'l2') },
+    spec: {
+      serviceSelector: { matchLabels: { [POOL_LABEL]: poolName(plan, 'l2') } },
+      interfaces: [`^${plan.config.l2.interface}$`],
+      loadBalancerIPs: true,
+      externalIPs: false,
+    },
+  };
+}
+
+export function bgpSecretName(plan: LabPlan): string {
+  return `${plan.name}-bgp-password`;
+}
+
+function bgpResources(plan: LabPlan): Manifest[] {
+  const apiVersion = ciliumApiVersion(plan.config.cilium.version);
+  const { routerAsn, nodeAsn, timers, passwordEnv } = plan.config.bgp;
+  const peerConfig = `${plan.name}-router`;
+  const advertisement = `${plan.name}-lb`;
+  return [
+    {
+      apiVersion,
+      kind: 'CiliumBGPClusterConfig',
+      metadata: { name: plan.name },
+      spec: {
+        nodeSelector: { matchLabels: { [BGP_NODE_LABEL]: String(nodeAsn) } },
+        bgpInstances: [
+          {
+            name: `${plan.name}-${nodeAsn}`,
+            localASN: nodeAsn,
+            peers: [{ name: plan.router.name, peerASN: routerAsn, peerAddress: plan.router.lanIp, peerConfigRef: { name: peerConfig } }],
+          },
+        ],
+      },
+    },
+    {
+      apiVersion,
+      kind: 'CiliumBGPPeerConfig',
+      metadata: { name: peerConfig },
+      spec: {
+        timers: { connectRetryTimeSeconds: timers.connectRetry, holdTimeSeconds: timers.hold, keepAliveTimeSeconds: timers.keepalive },
+        gracefulRestart: { enabled: true, restartTimeSeconds: 15 },
+        ...(passwordEnv ? { authSecretRef: bgpSecretName(plan) } : {}),
+        families: [{ afi: 'ipv4', safi: 'unicast', advertisements: { matchLabels: { advertise: advertisement } } }],
+      },
+    },
+    {
+      apiVersion,
+      kind: 'CiliumBGPAdvertisement',
+      metadata: { name: advertisement, labels: { advertise: advertisement } },
+      spec: {
+        advertisements: [
+          {
+            advertisementType: 'Service',
+            service: { addresses: ['LoadBalancerIP'] },
+            selector: { matchLabels: { [POOL_LABEL]: poolName(plan, 'bgp') } },
+          },
+        ],
+      },
+    },
+  ];
+}
+
+/** The pool and the announcement of the mode. The BGP password Secret is created at install, from the environment. */
+export function ciliumResources(plan: LabPlan, mode: Mode): Manifest[] {
+  return [ipPool(plan, mode), ...(mode === 'l2' ? [l2Policy(plan)] : bgpResources(plan))];
+}

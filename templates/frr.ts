@@ -1,0 +1,48 @@
+// FRR configuration of the lab router. L2 mode needs no routing protocol at all (the article's point:
+// the router only learns MACs by ARP); BGP mode peers with every node and installs equal-cost paths.
+import type { LabPlan, Mode } from '../lab/plan.ts';
+
+export const PEER_GROUP = 'CILIUM';
+
+export interface RouterSecrets {
+  /** TCP-MD5 password, read from the variable named by bgp.passwordEnv. */
+  readonly bgpPassword?: string;
+}
+
+export function frrConf(plan: LabPlan, mode: Mode, secrets: RouterSecrets = {}): string {
+  const head = ['frr defaults traditional', `hostname ${plan.router.name}`, 'log syslog informational', 'service integrated-vtysh-config', '!'];
+  if (mode === 'l2') return [...head, '! L2 mode: no routing protocol; the elected node answers ARP on the LAN.', 'end', ''].join('\n');
+  const { routerAsn, nodeAsn, timers, passwordEnv } = plan.config.bgp;
+  if (passwordEnv && !secrets.bgpPassword) throw new Error(`bgp.passwordEnv names ${passwordEnv}, but no password was given to the renderer`);
+  return [
+    ...head,
+    // Accept only the service pool from the nodes, host routes included.
+    `ip prefix-list ${PEER_GROUP}-LB seq 10 permit ${plan.bgp.cidr} le 32`,
+    '!',
+    `router bgp ${routerAsn}`,
+    ` bgp router-id ${plan.router.lanIp}`,
+    // FRR 8 drops eBGP routes without a policy unless told otherwise.
+    ' no bgp ebgp-requires-policy',
+    ' bgp bestpath as-path multipath-relax',
+    ` neighbor ${PEER_GROUP} peer-group`,
+    ` neighbor ${PEER_GROUP} remote-as ${nodeAsn}`,
+    ` neighbor ${PEER_GROUP} timers ${timers.keepalive} ${timers.hold}`,
+    ` neighbor ${PEER_GROUP} timers connect ${timers.connectRetry}`,
+    ...(secrets.bgpPassword ? [` neighbor ${PEER_GROUP} password ${secrets.bgpPassword}`] : []),
+    ...plan.nodes.map((n) => ` neighbor ${n.lanIp} peer-group ${PEER_GROUP}`),
+    ' !',
+    ' address-family ipv4 unicast',
+    `  maximum-paths ${Math.max(plan.nodes.length, 2)}`,
+    `  neighbor ${PEER_GROUP} prefix-list ${PEER_GROUP}-LB in`,
+    ' exit-address-family',
+    'exit',
+    '!',
+    'end',
+    '',
+  ].join('\n');
+}
+
+/** Shell that turns on bgpd (Debian ships it off) and applies /etc/frr/frr.conf. */
+export function frrApplyCommands(mode: Mode): string[] {
+  return [`sed -i 's/^bgpd=.*/bgpd=${mode === 'bgp' ? 'yes' : 'no'}/' /etc/frr/daemons`, 'systemctl restart frr'];
+}

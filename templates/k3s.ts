@@ -1,0 +1,51 @@
+// The Kubernetes install plan: k3s HA with embedded etcd. The first server initialises the cluster,
+// the other servers and the agents join it. Flags leave networking to Cilium.
+import type { Host, LabPlan } from '../lab/plan.ts';
+import { BGP_NODE_LABEL } from './cilium.ts';
+
+export interface InstallStep {
+  readonly host: string;
+  readonly title: string;
+  /** Shell run on the host. ${K3S_TOKEN} is filled at run time from .lab/<name>/k3s-token, never written here. */
+  readonly command: string;
+}
+
+/** Everything Cilium replaces or that the lab does not want: flannel, kube-proxy, ServiceLB, Traefik, the policy controller. */
+export function k3sServerFlags(plan: LabPlan, host: Host): string[] {
+  const k = plan.config.kubernetes;
+  return [
+    '--flannel-backend=none',
+    '--disable-network-policy',
+    '--disable-kube-proxy',
+    '--disable=servicelb',
+    '--disable=traefik',
+    `--cluster-cidr=${k.podCidr}`,
+    `--service-cidr=${k.serviceCidr}`,
+    `--tls-san=${plan.apiServer}`,
+    ...nodeFlags(plan, host),
+  ];
+}
+
+function nodeFlags(plan: LabPlan, host: Host): string[] {
+  return [`--node-ip=${host.lanIp}`, `--node-label=${BGP_NODE_LABEL}=${plan.config.bgp.nodeAsn}`];
+}
+
+function install(plan: LabPlan, exec: string[], env: Record<string, string> = {}): string {
+  const vars = { INSTALL_K3S_VERSION: plan.config.kubernetes.k3sVersion, K3S_TOKEN: '${K3S_TOKEN}', ...env };
+  const assignments = Object.entries(vars).map(([k, v]) => `${k}="${v}"`);
+  return `curl -sfL https://get.k3s.io | ${assignments.join(' ')} INSTALL_K3S_EXEC="${exec.join(' ')}" sh -s -`;
+}
+
+export function k3sInstallPlan(plan: LabPlan): InstallStep[] {
+  const [first, ...rest] = plan.nodes;
+  const server = `https://${plan.apiServer}:6443`;
+  return [
+    { host: first!.name, title: 'k3s: initialise the cluster (embedded etcd)', command: install(plan, ['server', '--cluster-init', ...k3sServerFlags(plan, first!)]) },
+    ...rest.map((node) =>
+      node.role === 'control-plane'
+        ? { host: node.name, title: 'k3s: join as server', command: install(plan, ['server', `--server=${server}`, ...k3sServerFlags(plan, node)]) }
+        : { host: node.name, title: 'k3s: join as agent', command: install(plan, ['agent', ...nodeFlags(plan, node)], { K3S_URL: server }) },
+    ),
+    { host: first!.name, title: 'kubeconfig: export (server address rewritten to the API server)', command: `sudo sed 's#https://127.0.0.1:6443#${server}#' /etc/rancher/k3s/k3s.yaml` },
+  ];
+}
