@@ -1,42 +1,8 @@
 // npm run lab:render — write every file of a mode (router, Cilium, demo, k3s plan) for inspection or use.
-import { chmodSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { LabError } from '../lab/errors.ts';
-import { type LabPlan, type Mode, MODES } from '../lab/plan.ts';
-import type { RouterSecrets } from '../templates/frr.ts';
-import { renderMode } from '../templates/render.ts';
+import { resolve } from 'node:path';
 import { main } from './cli.ts';
 import { loadLab } from './config.ts';
-
-export function parseMode(value: unknown): Mode {
-  if (MODES.includes(value as Mode)) return value as Mode;
-  throw new LabError('E_USAGE', `--mode must be ${MODES.join(' or ')}${value === undefined ? '' : `, not ${JSON.stringify(value)}`}`, 'e.g. npm run lab:render -- --mode bgp');
-}
-
-/** The BGP password, from the variable that lab.yaml names; never from the file itself. */
-export function routerSecrets(plan: LabPlan, env = process.env): RouterSecrets {
-  const name = plan.config.bgp.passwordEnv;
-  if (!name) return {};
-  const bgpPassword = env[name];
-  if (!bgpPassword) throw new LabError('E_SECRET', `bgp.passwordEnv names ${name}, which is not set`, `export ${name}=… or remove bgp.passwordEnv from lab.yaml`);
-  return { bgpPassword };
-}
-
-export function renderDir(plan: LabPlan, mode: Mode): string {
-  return join('.lab', plan.name, 'render', mode);
-}
-
-/** Writes the mode's files into `out` (emptied first); returns their paths. */
-export function writeRender(plan: LabPlan, mode: Mode, out: string, secrets: RouterSecrets): string[] {
-  rmSync(out, { recursive: true, force: true });
-  return Object.entries(renderMode(plan, mode, secrets)).map(([rel, file]) => {
-    const path = join(out, rel);
-    mkdirSync(dirname(path), { recursive: true });
-    writeFileSync(path, file.content, { mode: file.secret ? 0o600 : 0o644 });
-    chmodSync(path, file.secret ? 0o600 : 0o644);
-    return path;
-  });
-}
+import { parseMode, renderDir, routerSecrets, writeRender } from './render-files.ts';
 
 await main(
   {

@@ -79,6 +79,11 @@ function l2Policy(plan: LabPlan): Manifest {
   };
 }
 
+/** The Lease through which Cilium's agents elect the node that announces a service. */
+export function l2LeaseName(namespace: string, service: string): string {
+  return `cilium-l2announce-${namespace}-${service}`;
+}
+
 export function bgpSecretName(plan: LabPlan): string {
   return `${plan.name}-bgp-password`;
 }

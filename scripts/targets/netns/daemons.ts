@@ -5,6 +5,7 @@ import { appendFileSync, existsSync, mkdirSync, openSync, readFileSync } from 'n
 import { join } from 'node:path';
 import { $ } from 'zx';
 import { LabError } from '../../../lab/errors.ts';
+import { sleep } from '../../wait.ts';
 
 export function recordPid(runDir: string, pid: number, what: string): void {
   mkdirSync(runDir, { recursive: true });
@@ -28,10 +29,11 @@ export function startIn(namespace: string, argv: string[], runDir: string, log: 
   return child.pid;
 }
 
+/** Running, not merely a zombie waiting for a parent that may never reap it (ours exited long ago). */
 export function alive(pid: number): boolean {
   try {
-    process.kill(pid, 0);
-    return true;
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
   } catch {
     return false;
   }
@@ -51,17 +53,4 @@ export async function stopPids(pids: number[], graceMs = 1500): Promise<void> {
 export async function namespacePids(namespace: string): Promise<number[]> {
   const p = await $({ nothrow: true, quiet: true })`ip netns pids ${namespace}`;
   return p.exitCode === 0 ? p.stdout.split('\n').filter(Boolean).map(Number) : [];
-}
-
-export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-
-/** Polls until `check` returns a value, or fails after `timeoutMs` saying what it waited for. */
-export async function waitFor<T>(what: string, timeoutMs: number, check: () => Promise<T | undefined | false>, intervalMs = 100): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await check();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > deadline) throw new LabError('E_TIMEOUT', `timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(intervalMs);
-  }
 }

@@ -4,7 +4,8 @@ import { chownSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { $ } from 'zx';
 import { LabError } from '../../../lab/errors.ts';
-import { recordPid, waitFor } from './daemons.ts';
+import { waitFor } from '../../wait.ts';
+import { recordPid } from './daemons.ts';
 
 const FRR_BIN = '/usr/lib/frr';
 

@@ -1,0 +1,50 @@
+// System programs the emulated lab needs, the Debian/Ubuntu packages that bring them, and their install.
+import { $ } from 'zx';
+import { LabError } from '../lab/errors.ts';
+
+/** Program → package. The emulated lab's routers and nodes are built from these. */
+export const LAB_TOOLS: Readonly<Record<string, string>> = {
+  ip: 'iproute2',
+  '/usr/lib/frr/zebra': 'frr',
+  vtysh: 'frr',
+  gobgpd: 'gobgpd',
+  gobgp: 'gobgpd',
+  arping: 'arping',
+  '/usr/sbin/sshd': 'openssh-server',
+  'ssh-keygen': 'openssh-client',
+  nft: 'nftables',
+  curl: 'curl',
+};
+
+/** What the tests use on top: cloud-init's schema check. */
+export const TEST_TOOLS: Readonly<Record<string, string>> = { 'cloud-init': 'cloud-init' };
+
+export async function missingPackages(tools: Readonly<Record<string, string>>): Promise<string[]> {
+  const missing = new Set<string>();
+  for (const [tool, pkg] of Object.entries(tools)) {
+    const found = await $({ nothrow: true, quiet: true })`sh -c ${`command -v ${tool}`}`;
+    if (found.exitCode !== 0) missing.add(pkg);
+  }
+  return [...missing].sort();
+}
+
+export function aptLine(packages: string[]): string {
+  return `apt-get update && apt-get install -y ${packages.join(' ')}`;
+}
+
+export function requireRoot(what: string): void {
+  if (process.getuid?.() !== 0) {
+    throw new LabError('E_ROOT', `${what} needs root: it creates network namespaces and starts daemons`, 'run it with sudo, e.g. sudo npm run lab:bgp');
+  }
+}
+
+/** Fails with the apt-get line, or installs the packages when asked (Debian/Ubuntu, root). */
+export async function ensurePackages(tools: Readonly<Record<string, string>>, install: boolean): Promise<string[]> {
+  const missing = await missingPackages(tools);
+  if (missing.length === 0) return [];
+  if (!install) throw new LabError('E_DEPS', `missing system packages: ${missing.join(', ')}`, `install them with: sudo ${aptLine(missing)}   (or pass --install-deps)`);
+  requireRoot('--install-deps');
+  await $({ quiet: true, env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } })`apt-get update -qq`;
+  await $({ quiet: true, env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } })`apt-get install -y -qq ${missing}`;
+  return missing;
+}

@@ -1,0 +1,56 @@
+// A host over SSH (node-ssh), with its host key pinned: a different key is refused, never accepted.
+import { readFileSync } from 'node:fs';
+import { NodeSSH } from 'node-ssh';
+import { LabError } from '../../lab/errors.ts';
+import type { ExecResult, Host } from './host.ts';
+
+export interface SshTarget {
+  readonly name: string;
+  readonly address: string;
+  readonly port?: number;
+  readonly username: string;
+  readonly privateKeyPath: string;
+  /** The host's public key line ("ssh-ed25519 AAAA… comment"), as pinned in known_hosts. */
+  readonly hostKey: string;
+}
+
+export interface SshHost extends Host {
+  close(): void;
+}
+
+/** The raw key blob of an OpenSSH public key line, as ssh2 hands it to hostVerifier. */
+export function keyBlob(line: string): Buffer {
+  const b64 = line.trim().split(/\s+/)[1];
+  if (!b64) throw new LabError('E_SSH', `not an OpenSSH public key: ${line.slice(0, 40)}`);
+  return Buffer.from(b64, 'base64');
+}
+
+export async function connectSsh(t: SshTarget, timeoutMs = 10_000): Promise<SshHost> {
+  const ssh = new NodeSSH();
+  const pinned = keyBlob(t.hostKey);
+  let mismatch = false;
+  try {
+    await ssh.connect({
+      host: t.address,
+      port: t.port ?? 22,
+      username: t.username,
+      privateKey: readFileSync(t.privateKeyPath, 'utf8'),
+      readyTimeout: timeoutMs,
+      hostVerifier: (key: Buffer) => {
+        mismatch = !key.equals(pinned);
+        return !mismatch;
+      },
+    } as Parameters<NodeSSH['connect']>[0]);
+  } catch (err) {
+    if (mismatch) throw new LabError('E_HOSTKEY', `${t.name} (${t.address}) presented a host key that is not the pinned one`, 'if the host was rebuilt, run npm run lab:teardown and start again');
+    throw new LabError('E_SSH', `cannot reach ${t.name} over SSH at ${t.address}: ${(err as Error).message}`);
+  }
+  return {
+    name: t.name,
+    async exec(command, options): Promise<ExecResult> {
+      const r = await ssh.execCommand(command, { stdin: options?.input });
+      return { stdout: r.stdout, stderr: r.stderr, code: r.code ?? 1 };
+    },
+    close: () => ssh.dispose(),
+  };
+}

@@ -1,0 +1,21 @@
+// npm run lab:deps — check (or with --install, apt-get install) the system packages of the emulated lab.
+import { main } from './cli.ts';
+import { aptLine, ensurePackages, LAB_TOOLS, missingPackages, TEST_TOOLS } from './deps.ts';
+
+await main(
+  {
+    name: 'lab:deps',
+    summary: 'Checks the system packages the emulated lab (and, with --tests, the test suite) needs; --install installs them (Debian/Ubuntu, root).',
+    options: { install: { type: 'boolean' }, tests: { type: 'boolean' } },
+    help: { install: 'apt-get install what is missing', tests: 'include what the tests use (cloud-init)' },
+  },
+  async (opts, json) => {
+    const tools = opts.tests ? { ...LAB_TOOLS, ...TEST_TOOLS } : LAB_TOOLS;
+    const installed = opts.install ? await ensurePackages(tools, true) : [];
+    const missing = await missingPackages(tools);
+    if (json) console.log(JSON.stringify({ installed, missing }, null, 2));
+    else if (missing.length) console.error(`✗ missing: ${missing.join(', ')}\n  sudo ${aptLine(missing)}`);
+    else console.log(`✓ all system packages present${installed.length ? ` (installed ${installed.join(', ')})` : ''}`);
+    return missing.length === 0;
+  },
+);

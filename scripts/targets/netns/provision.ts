@@ -1,0 +1,142 @@
+// Brings up the emulated lab: namespaces and links from the topology, the router with real FRR, nftables
+// and sshd, and the nodes with their Cilium stand-ins (GoBGP in BGP mode, the announcer in L2 mode).
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { $ } from 'zx';
+import { LabError } from '../../../lab/errors.ts';
+import type { LabPlan, Mode } from '../../../lab/plan.ts';
+import { bgpSecretName, ciliumResources, l2LeaseName } from '../../../templates/cilium.ts';
+import { DEMO, demoManifests, serviceIp } from '../../../templates/demo.ts';
+import { gobgpSettings, gobgpToml } from '../../../standins/cilium/gobgp.ts';
+import type { Host } from '../../hosts/host.ts';
+import { run } from '../../hosts/host.ts';
+import { netnsHost } from '../../hosts/netns.ts';
+import { connectSsh, type SshHost } from '../../hosts/ssh.ts';
+import type { Logger } from '../../log.ts';
+import { labStateDir, ROOT } from '../../paths.ts';
+import { routerSecrets, writeRender } from '../../render-files.ts';
+import type { VerifyTarget } from '../../verify/verify.ts';
+import { waitFor } from '../../wait.ts';
+import { startIn } from './daemons.ts';
+import { loadFrrConfig, startFrr, vtyshCommand } from './frr.ts';
+import { networkBatches, nodeSysctls } from './network.ts';
+import { labKeys } from './ssh-keys.ts';
+import { isUp, teardownNetns } from './teardown.ts';
+import { type Topology, topology } from './topology.ts';
+
+export interface NetnsLab {
+  readonly topology: Topology;
+  readonly target: VerifyTarget;
+  readonly router: SshHost;
+  /** Takes a node off the LAN (its link down), as a failed VM or cable would. */
+  fail(node: string): Promise<void>;
+  restore(node: string): Promise<void>;
+}
+
+async function ipBatch(lines: string[], namespace?: string): Promise<void> {
+  const r = await $({ nothrow: true, quiet: true, input: `${lines.join('\n')}\n` })`ip ${namespace ? ['-n', namespace] : []} -batch -`;
+  if (r.exitCode !== 0) throw new LabError('E_NETNS', `ip -batch${namespace ? ` in ${namespace}` : ''} failed: ${r.stderr.trim()}`);
+}
+
+async function sysctls(host: Host, values: Record<string, string>): Promise<void> {
+  await run(host, `sysctl -q -w ${Object.entries(values).map(([k, v]) => `${k}=${v}`).join(' ')}`);
+}
+
+/** node --import tsx: one process per stand-in, without tsx's extra wrapper process. */
+function standin(file: string, args: string[]): string[] {
+  return [process.execPath, '--import', 'tsx', join(ROOT, 'standins/cilium', file), ...args];
+}
+
+export async function provisionNetns(plan: LabPlan, mode: Mode, log: Logger): Promise<NetnsLab> {
+  const t = topology(plan);
+  const state = labStateDir(plan.name, 'netns');
+  if (await isUp(t)) {
+    log.note(`lab ${plan.name} is already up in namespaces: tearing it down first`);
+    await teardownNetns(plan);
+  }
+  const collision = (await $({ nothrow: true, quiet: true })`ip -4 -o addr show to ${`${t.mgmt.hostIp}/30`}`).stdout.trim();
+  if (collision) throw new LabError('E_NETNS', `the management subnet of lab ${plan.name} (${t.mgmt.hostIp}/30) is in use: ${collision}`, 'rename the lab (name in lab.yaml)');
+
+  const files = await log.step('render', `render ${mode} files`, async () => {
+    mkdirSync(state, { recursive: true });
+    writeFileSync(join(state, 'state.json'), JSON.stringify({ lab: plan.name, mode, startedAt: new Date().toISOString() }, null, 2));
+    const out = join(state, mode);
+    writeRender(plan, mode, out, routerSecrets(plan));
+    return { frr: join(out, 'router/frr.conf'), sysctl: join(out, 'router/sysctl.conf'), nft: join(out, 'router/nftables.conf') };
+  });
+
+  const routerNs = netnsHost(t.router.name, t.router.namespace);
+  const client = netnsHost(t.client.name, t.client.namespace);
+  const nodeHost = (n: (typeof t.nodes)[number]) => netnsHost(n.name, n.namespace);
+
+  await log.step('network', `namespaces and links: router, ${t.nodes.length} nodes, client, LAN bridge`, async () => {
+    const batches = networkBatches(t, plan);
+    await ipBatch(batches.host);
+    await Promise.all(Object.entries(batches.namespaces).map(([ns, lines]) => ipBatch(lines, ns)));
+    // The very files the Proxmox router gets: sysctls (forwarding, ECMP hash, arp_accept) and NAT.
+    await run(routerNs, `sysctl -q -p ${files.sysctl}`);
+    await run(routerNs, `nft -f ${files.nft}`);
+    await Promise.all(t.nodes.map((n) => sysctls(nodeHost(n), nodeSysctls(t))));
+  });
+
+  const keys = labKeys(state, t.router.mgmtIp);
+  const frr = await log.step('router', `router: FRR (${mode === 'bgp' ? 'zebra + bgpd' : 'zebra, no BGP'}), sshd${mode === 'l2' ? ', lease API' : ''}`, async () => {
+    const instance = await startFrr(t.router.namespace, t.runDir, mode === 'bgp' ? ['zebra', 'bgpd'] : ['zebra']);
+    await loadFrrConfig(instance, files.frr);
+    mkdirSync('/run/sshd', { recursive: true });
+    writeFileSync(keys.sshdConfig, keys.sshdConfigText(t.runDir));
+    startIn(t.router.namespace, ['/usr/sbin/sshd', '-D', '-e', '-f', keys.sshdConfig], t.runDir, 'sshd');
+    if (mode === 'l2') startIn(t.router.namespace, standin('lease-api.ts', ['--listen', `${t.router.lanIp}:${t.leasePort}`]), t.runDir, 'lease-api');
+    return instance;
+  });
+
+  await log.step('nodes', `nodes: echo${mode === 'bgp' ? ' + GoBGP' : ' + L2 announcer'} on ${t.nodes.length} nodes (Cilium stand-ins)`, async () => {
+    const vip = serviceIp(plan, mode);
+    const docs = [...ciliumResources(plan, mode), ...demoManifests(plan, mode)];
+    const password = routerSecrets(plan).bgpPassword;
+    const secrets = password ? { [bgpSecretName(plan)]: password } : {};
+    await Promise.all(
+      t.nodes.map(async (n) => {
+        const lease = plan.l2.leaseMs;
+        const l2 = ['--vip', vip, '--iface', t.nodeIface, '--lease-url', `http://${t.router.lanIp}:${t.leasePort}/leases/${l2LeaseName(DEMO.namespace, DEMO.name)}`, '--lease', `${lease.duration},${lease.renewDeadline},${lease.retryPeriod}`];
+        startIn(n.namespace, standin('node-agent.ts', ['--name', n.name, ...(mode === 'l2' ? l2 : [])]), t.runDir, `agent-${n.name}`);
+        if (mode === 'bgp') {
+          const conf = join(state, mode, `gobgpd-${n.name}.toml`);
+          writeFileSync(conf, gobgpToml(gobgpSettings(docs, n.lanIp, secrets)), { mode: 0o600 });
+          await run(nodeHost(n), `ip addr add ${vip}/32 dev lo`);
+          startIn(n.namespace, ['gobgpd', '-f', conf, '-t', 'toml', '--api-hosts', '127.0.0.1:50051', '--pprof-disable', '-p'], t.runDir, `gobgpd-${n.name}`);
+        }
+      }),
+    );
+    if (mode === 'bgp') {
+      for (const n of t.nodes) {
+        const h = nodeHost(n);
+        await waitFor(`gobgpd on ${n.name}`, 10_000, async () => (await h.exec('gobgp -u 127.0.0.1 global')).code === 0);
+        for (const ip of gobgpSettings(docs, n.lanIp, secrets).advertise) await run(h, `gobgp -u 127.0.0.1 global rib add -a ipv4 ${ip}/32`);
+      }
+    }
+  });
+
+  const router = await log.step('ssh', `SSH to the router at ${t.router.mgmtIp} (host key pinned)`, () =>
+    waitFor('sshd on the router', 10_000, async () => connectSsh({ name: t.router.name, address: t.router.mgmtIp, username: 'root', privateKeyPath: keys.clientKey, hostKey: readFileSync(keys.hostKeyPub, 'utf8') }).catch((err) => {
+      if (err instanceof LabError && err.code === 'E_HOSTKEY') throw err;
+      return undefined;
+    }), 200),
+  );
+
+  const nodeMacs = Object.fromEntries(
+    await Promise.all(t.nodes.map(async (n) => [JSON.parse(await run(nodeHost(n), `ip -j link show ${t.nodeIface}`))[0].address.toLowerCase(), n.name] as const)),
+  );
+  const setLink = (state: 'up' | 'down') => async (name: string) => {
+    const n = t.nodes.find((x) => x.name === name);
+    if (!n) throw new LabError('E_USAGE', `no node ${name} in lab ${plan.name}`);
+    await run(nodeHost(n), `ip link set ${t.nodeIface} ${state}`);
+  };
+  return {
+    topology: t,
+    router,
+    target: { kind: 'netns', router: { host: router, vtysh: vtyshCommand(frr), lanIface: t.lanIface }, client, nodeMacs },
+    fail: setLink('down'),
+    restore: setLink('up'),
+  };
+}

@@ -1,0 +1,52 @@
+// The emulated lab from start to verified: provision, converge, verify, optionally fail a node.
+import { LabError } from '../../../lab/errors.ts';
+import type { LabPlan, Mode } from '../../../lab/plan.ts';
+import { ensurePackages, LAB_TOOLS, requireRoot } from '../../deps.ts';
+import type { Logger } from '../../log.ts';
+import { runFailover } from '../../verify/failover.ts';
+import { arpEntry } from '../../verify/router.ts';
+import { type LabReport, verify, waitForBgp, waitForService } from '../../verify/verify.ts';
+import { provisionNetns } from './provision.ts';
+
+export const STAND_INS =
+  'Emulated lab: FRR, GoBGP, the Linux ARP stack, sshd and nftables are real; Kubernetes and Cilium are not here.\n' +
+  'Each node runs stand-ins: GoBGP configured from the rendered Cilium BGP resources (BGP mode), or an\n' +
+  "announcer with Cilium's lease semantics (L2 mode), and an echo server answering with the node's name.";
+
+export interface RunOptions {
+  readonly requests: number;
+  readonly failover: boolean;
+  readonly installDeps: boolean;
+}
+
+export async function runNetns(plan: LabPlan, mode: Mode, opts: RunOptions, log: Logger): Promise<LabReport> {
+  requireRoot('the emulated lab');
+  await log.step('deps', 'system packages', () => ensurePackages(LAB_TOOLS, opts.installDeps));
+  const lab = await provisionNetns(plan, mode, log);
+  try {
+    const { target } = lab;
+    await log.step('converge', mode === 'bgp' ? 'BGP sessions Established, ECMP route installed' : 'a node holds the lease and answers ARP', () =>
+      mode === 'bgp' ? waitForBgp(target, plan, 30_000) : waitForService(target, plan, mode, 15_000),
+    );
+    const result = await log.step('verify', `${opts.requests} requests from the router and from the client`, () => verify(target, plan, mode, opts.requests));
+    let failover = null;
+    if (opts.failover) {
+      const holder = async () => {
+        const entry = await arpEntry(target.router, result.service.ip);
+        return entry ? target.nodeMacs[entry.mac] : undefined;
+      };
+      const victim = mode === 'l2' ? await holder() : plan.nodes.at(-1)!.name;
+      if (!victim) throw new LabError('E_FAILOVER', 'no L2 holder to take down: the router has no entry for the service');
+      const maxMs = (mode === 'l2' ? plan.l2.leaseMs.duration : plan.config.bgp.timers.hold * 1000) + 10_000;
+      failover = await log.step('failover', `failover: ${victim} loses its link, probing every 100 ms from the client`, async () => {
+        const measured = await runFailover(target.client!, { ip: result.service.ip, port: result.service.port, intervalMs: 100, maxMs, settle: 20 }, victim, 1000, () => lab.fail(victim));
+        await lab.restore(victim);
+        return measured;
+      });
+      if (failover.to === null || failover.to === victim) result.problems.push(`after the failover the service ${failover.to ? `is still served by ${victim}` : 'does not answer'}`);
+    }
+    return { ...result, verified: result.problems.length === 0, failover, timings: log.timings };
+  } finally {
+    lab.router.close();
+  }
+}

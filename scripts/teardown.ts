@@ -1,0 +1,28 @@
+// npm run lab:teardown — remove everything a lab run created. Twice is fine.
+import { LabError } from '../lab/errors.ts';
+import { main } from './cli.ts';
+import { loadLab } from './config.ts';
+import { requireRoot } from './deps.ts';
+import { chooseTarget } from './targets/choose.ts';
+import { createLogger } from './log.ts';
+import { teardownNetns } from './targets/netns/teardown.ts';
+
+await main(
+  {
+    name: 'lab:teardown',
+    summary: 'Removes every namespace, link, process and file of the lab (emulated), or destroys its stacks (Proxmox).',
+    options: { target: { type: 'string' }, config: { type: 'string' } },
+    help: { target: 'netns or proxmox (default: proxmox when lab.yaml exists)', config: 'lab definition (default: lab.yaml, else lab.example.yaml)' },
+  },
+  async (opts, json) => {
+    const log = createLogger({ json });
+    const { target, why } = chooseTarget(opts.target as string | undefined, opts.config as string | undefined);
+    log.note(why);
+    const { plan } = loadLab(opts.config as string | undefined);
+    if (target === 'proxmox') throw new LabError('E_TARGET', 'the Proxmox target is not available yet', 'use --target netns');
+    requireRoot('tearing down the emulated lab');
+    const result = await log.step('teardown', `tear down lab ${plan.name} (emulated)`, () => teardownNetns(plan));
+    if (json) console.log(JSON.stringify({ lab: plan.name, target, ...result, timings: log.timings }, null, 2));
+    else console.log(result.namespaces.length ? `✓ removed ${result.namespaces.length} namespaces and ${result.processes} processes` : `✓ nothing of lab ${plan.name} was left`);
+  },
+);

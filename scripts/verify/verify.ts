@@ -1,0 +1,78 @@
+// The verification both targets share: from the router (and the client, where there is one), HTTP to
+// the service; then what the router shows. L2: one MAC, the holder's. BGP: every peer Established and
+// one nexthop per node.
+import type { LabPlan, Mode } from '../../lab/plan.ts';
+import { DEMO, serviceIp } from '../../templates/demo.ts';
+import type { Host } from '../hosts/host.ts';
+import { waitFor } from '../wait.ts';
+import type { Failover } from './failover.ts';
+import { type ArpEntry, arpEntry, type BgpPeer, bgpPeers, type RouterAccess, routeNexthops } from './router.ts';
+import { addTraffic, probeService, type Traffic } from './traffic.ts';
+
+export interface VerifyTarget {
+  readonly kind: 'netns' | 'proxmox';
+  readonly router: RouterAccess;
+  /** A host outside the lab, behind the router's WAN (the emulated lab has one). */
+  readonly client?: Host;
+  /** Node names by the MAC of their LAN interface, lower case. */
+  readonly nodeMacs: Readonly<Record<string, string>>;
+}
+
+export interface LabReport {
+  lab: string;
+  mode: Mode;
+  target: 'netns' | 'proxmox';
+  verified: boolean;
+  /** Why not verified; empty when verified. */
+  problems: string[];
+  service: { ip: string; port: number };
+  router: { arp: (ArpEntry & { node: string | null }) | null; bgp: { peers: BgpPeer[]; nexthops: string[] } | null };
+  traffic: Traffic;
+  trafficBySource: Record<string, Traffic>;
+  failover: Failover | null;
+  timings: Record<string, number>;
+}
+
+export type Verification = Omit<LabReport, 'failover' | 'timings'>;
+
+/** Waits (bounded) until the router can reach the service: the announcement is up. */
+export async function waitForService(target: VerifyTarget, plan: LabPlan, mode: Mode, timeoutMs: number): Promise<void> {
+  const ip = serviceIp(plan, mode);
+  await waitFor(`the service ${ip}:${DEMO.port} to answer from the router`, timeoutMs, async () => (await target.router.host.exec(`curl -s --max-time 1 http://${ip}:${DEMO.port}/`)).code === 0, 200);
+}
+
+/** Waits (bounded) until every node's session is Established and the route has one nexthop per node. */
+export async function waitForBgp(target: VerifyTarget, plan: LabPlan, timeoutMs: number): Promise<void> {
+  await waitFor(`BGP: ${plan.nodes.length} sessions Established and ${plan.nodes.length} nexthops for ${plan.bgp.serviceIp}`, timeoutMs, async () => {
+    const peers = await bgpPeers(target.router);
+    const hops = await routeNexthops(target.router, plan.bgp.serviceIp);
+    return peers.filter((p) => p.state === 'Established').length === plan.nodes.length && hops.length === plan.nodes.length;
+  }, 250);
+}
+
+export async function verify(target: VerifyTarget, plan: LabPlan, mode: Mode, requests: number): Promise<Verification> {
+  const ip = serviceIp(plan, mode);
+  const sources: [string, Host][] = [['router', target.router.host], ...(target.client ? [['client', target.client] as [string, Host]] : [])];
+  const trafficBySource: Record<string, Traffic> = {};
+  for (const [name, host] of sources) trafficBySource[name] = await probeService(host, ip, DEMO.port, requests);
+  const traffic = Object.values(trafficBySource).reduce(addTraffic);
+  const problems: string[] = [];
+  if (traffic.failed > 0) problems.push(`${traffic.failed} of ${traffic.requests} requests failed`);
+
+  let arp: LabReport['router']['arp'] = null;
+  let bgp: LabReport['router']['bgp'] = null;
+  if (mode === 'l2') {
+    const entry = await arpEntry(target.router, ip);
+    arp = entry && { ...entry, node: target.nodeMacs[entry.mac] ?? null };
+    if (!arp) problems.push(`the router has no neighbour entry for ${ip}`);
+    else if (!arp.node) problems.push(`the router's entry for ${ip} is ${arp.mac}, no node's MAC`);
+  } else {
+    bgp = { peers: await bgpPeers(target.router), nexthops: await routeNexthops(target.router, ip) };
+    const down = bgp.peers.filter((p) => p.state !== 'Established');
+    if (bgp.peers.length !== plan.nodes.length || down.length > 0) problems.push(`BGP peers not all Established: ${bgp.peers.map((p) => `${p.address} ${p.state}`).join(', ') || 'none'}`);
+    if (bgp.nexthops.length !== plan.nodes.length) problems.push(`route to ${ip} has ${bgp.nexthops.length} nexthops, expected ${plan.nodes.length}`);
+    const idle = plan.nodes.filter((n) => !traffic.byNode[n.name]);
+    if (idle.length > 0) problems.push(`no request reached ${idle.map((n) => n.name).join(', ')}: flows are not spread`);
+  }
+  return { lab: plan.name, mode, target: target.kind, verified: problems.length === 0, problems, service: { ip, port: DEMO.port }, router: { arp, bgp }, traffic, trafficBySource };
+}

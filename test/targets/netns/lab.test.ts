@@ -1,0 +1,125 @@
+// End to end, as root: both modes of the emulated lab up side by side, verified, failed over, torn down.
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { LabReport } from '../../../scripts/verify/verify.ts';
+import { alive, recordedPids } from '../../../scripts/targets/netns/daemons.ts';
+import { RUN_ROOT } from '../../../scripts/targets/netns/topology.ts';
+import { labText } from '../../helpers/labs.ts';
+import { ROOT } from '../../helpers/shared.ts';
+import { hasTool, isRoot } from '../../helpers/tools.ts';
+
+const TSX = resolve(ROOT, 'node_modules/.bin/tsx');
+const dir = mkdtempSync(join(tmpdir(), 'lab-e2e-'));
+const config = (name: string) => {
+  const file = join(dir, `${name}.yaml`);
+  writeFileSync(file, labText({ name }));
+  return file;
+};
+const L2 = config('e2el2');
+const BGP = config('e2ebgp');
+const CTRLC = config('e2eint');
+
+function cli(script: string, args: string[]) {
+  const r = spawnSync(TSX, [`scripts/${script}.ts`, ...args], { cwd: ROOT, encoding: 'utf8', timeout: 120_000 });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+function lab(mode: 'l2' | 'bgp', file: string, ...extra: string[]): LabReport {
+  const r = cli('lab', ['--mode', mode, '--target', 'netns', '--config', file, '--json', ...extra]);
+  expect(r.status, r.stderr).toBe(0);
+  // --json: one JSON document on stdout and nothing else.
+  return JSON.parse(r.stdout) as LabReport;
+}
+
+function leftovers(name: string): string[] {
+  const namespaces = spawnSync('ip', ['netns', 'list'], { encoding: 'utf8' }).stdout.split('\n').filter((l) => l.startsWith(`${name}-`));
+  const links = spawnSync('ip', ['-br', 'link'], { encoding: 'utf8' }).stdout.split('\n').filter((l) => l.startsWith(`${name}-`));
+  const files = [join(RUN_ROOT, name), join(ROOT, '.lab', name, 'netns')].filter(existsSync);
+  return [...namespaces, ...links, ...files];
+}
+
+const ready = isRoot && ['gobgpd', 'vtysh', 'arping', 'curl', 'nft'].every(hasTool);
+
+describe.skipIf(!ready)('the emulated lab (root, real FRR, GoBGP, ARP)', () => {
+  afterAll(() => {
+    for (const file of [L2, BGP, CTRLC]) cli('teardown', ['--target', 'netns', '--config', file]);
+    rmSync(dir, { recursive: true, force: true });
+    for (const name of ['e2el2', 'e2ebgp', 'e2eint']) rmSync(join(ROOT, '.lab', name), { recursive: true, force: true });
+  });
+
+  let l2: LabReport;
+  let bgp: LabReport;
+  let pidsBefore: number[] = [];
+
+  it('should verify L2 mode: one node takes every request and the router holds its MAC', () => {
+    l2 = lab('l2', L2, '--failover', '--requests', '100');
+    expect(l2).toMatchObject({ lab: 'e2el2', mode: 'l2', target: 'netns', verified: true, problems: [], service: { ip: '10.42.0.193', port: 80 } });
+    const holder = l2.router.arp!.node!;
+    expect(l2.traffic).toEqual({ requests: 200, failed: 0, byNode: { [holder]: 200 } });
+    expect(l2.router.bgp).toBeNull();
+    expect(l2.failover!.from).toBe(holder);
+    expect(l2.failover!.to).not.toBe(holder);
+    // The lease must expire (3 s) before another node takes over.
+    expect(l2.failover!.outageMs).toBeGreaterThan(1000);
+    expect(Object.keys(l2.timings)).toEqual(expect.arrayContaining(['network', 'router', 'nodes', 'converge', 'verify', 'failover']));
+  });
+
+  it('should verify BGP mode beside it: every peer Established, one nexthop per node, every node a share', () => {
+    bgp = lab('bgp', BGP, '--failover', '--requests', '150');
+    expect(bgp).toMatchObject({ lab: 'e2ebgp', mode: 'bgp', verified: true, service: { ip: '172.31.42.1', port: 80 }, router: { arp: null } });
+    expect(bgp.router.bgp!.peers).toEqual(['10.42.0.11', '10.42.0.12', '10.42.0.13'].map((address) => ({ address, state: 'Established' })));
+    expect(bgp.router.bgp!.nexthops).toEqual(['10.42.0.11', '10.42.0.12', '10.42.0.13']);
+    expect(bgp.traffic.failed).toBe(0);
+    expect(Object.keys(bgp.traffic.byNode).sort()).toEqual(['e2ebgp-cp1', 'e2ebgp-cp2', 'e2ebgp-cp3']);
+    for (const n of Object.values(bgp.traffic.byNode)) expect(n).toBeGreaterThan(30);
+    expect(bgp.failover).toMatchObject({ from: 'e2ebgp-cp3' });
+    expect(bgp.failover!.outageMs).toBeGreaterThan(0);
+    expect(bgp.failover!.to).not.toBe('e2ebgp-cp3');
+  });
+
+  it('should keep the L2 lab running while the BGP lab beside it is torn down', () => {
+    expect(leftovers('e2el2').length).toBeGreaterThan(0);
+    const bgpDown = cli('teardown', ['--target', 'netns', '--config', BGP, '--json']);
+    expect(JSON.parse(bgpDown.stdout).namespaces).toHaveLength(6);
+    expect(leftovers('e2el2')).not.toEqual([]);
+  });
+
+  it('should leave nothing after teardown, and a second teardown is fine', () => {
+    pidsBefore = recordedPids(join(RUN_ROOT, 'e2el2'));
+    expect(pidsBefore.length).toBeGreaterThan(0);
+    const first = cli('teardown', ['--target', 'netns', '--config', L2, '--json']);
+    expect(first.status).toBe(0);
+    expect(JSON.parse(first.stdout).namespaces).toHaveLength(6);
+    expect(leftovers('e2el2')).toEqual([]);
+    expect(leftovers('e2ebgp')).toEqual([]);
+    expect(pidsBefore.filter(alive)).toEqual([]);
+    const again = cli('teardown', ['--target', 'netns', '--config', L2, '--json']);
+    expect(again.status).toBe(0);
+    expect(JSON.parse(again.stdout).namespaces).toEqual([]);
+  });
+
+  it('should leave only what teardown removes when interrupted with Ctrl-C', async () => {
+    const child = spawn(TSX, ['scripts/lab.ts', '--mode', 'bgp', '--target', 'netns', '--config', CTRLC], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let err = '';
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    // Interrupt once the nodes are starting, in the middle of the run.
+    await new Promise<void>((res) => {
+      const t = setInterval(() => {
+        if (err.includes('nodes:')) {
+          clearInterval(t);
+          res();
+        }
+      }, 20);
+    });
+    child.kill('SIGINT');
+    const code = await new Promise<number | null>((res) => child.on('exit', res));
+    expect(code).toBe(130);
+    expect(err).toContain('npm run lab:teardown removes whatever was started');
+    expect(leftovers('e2eint').length).toBeGreaterThan(0);
+    expect(cli('teardown', ['--target', 'netns', '--config', CTRLC]).status).toBe(0);
+    expect(leftovers('e2eint')).toEqual([]);
+  });
+});
