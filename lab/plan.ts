@@ -32,7 +32,8 @@ export interface LabPlan {
   readonly name: string;
   readonly config: LabConfig;
   readonly tags: readonly string[];
-  readonly lan: { readonly bridge: string; readonly cidr: string; readonly prefix: number; readonly gateway: string };
+  /** The lab bridge's comment marks it as this lab's: the preflight refuses a bridge without it. */
+  readonly lan: { readonly bridge: string; readonly cidr: string; readonly prefix: number; readonly gateway: string; readonly comment: string };
   readonly router: Host;
   /** Kubernetes nodes: control planes first, then workers. */
   readonly nodes: readonly Host[];
@@ -69,7 +70,7 @@ export function planLab(config: LabConfig): LabPlan {
     name: config.name,
     config,
     tags: ['cilium-lab', `lab-${config.name}`],
-    lan: { bridge: config.network.bridge, cidr: config.network.cidr, prefix: lan.prefix, gateway: router.lanIp },
+    lan: { bridge: config.network.bridge, cidr: config.network.cidr, prefix: lan.prefix, gateway: router.lanIp, comment: `${config.name} lab LAN ${config.network.cidr} (proxmox-cilium-lab)` },
     router,
     nodes,
     apiServer: nodes[0]!.lanIp,

@@ -37,7 +37,7 @@ export class BaseStack extends TerraformStack {
           name: network.bridge,
           ports: network.ports,
           autostart: true,
-          comment: `${plan.name} lab LAN ${network.cidr} (proxmox-cilium-lab)`,
+          comment: plan.lan.comment,
         }),
     );
     this.images = nodes.map(

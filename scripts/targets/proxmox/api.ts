@@ -1,0 +1,81 @@
+// A small Proxmox VE API client: token auth, TLS as configured, answers unwrapped from {"data": …}.
+// The token is sent, never printed: errors name the endpoint and the call, not the header.
+import { request } from 'node:https';
+import { LabError } from '../../../lab/errors.ts';
+import { CALLS, type CallName } from './calls.ts';
+
+export interface ProxmoxApi {
+  call<T = unknown>(name: CallName, path?: Record<string, string | number>, params?: Record<string, string | number>): Promise<T>;
+}
+
+export interface ApiOptions {
+  readonly endpoint: string;
+  readonly insecure: boolean;
+  /** `user@realm!tokenid=uuid`, from PROXMOX_VE_API_TOKEN. */
+  readonly token: string;
+  readonly timeoutMs?: number;
+}
+
+export function tokenFromEnv(env = process.env): string {
+  const token = env.PROXMOX_VE_API_TOKEN;
+  if (!token) throw new LabError('E_TOKEN', 'PROXMOX_VE_API_TOKEN is not set', "export PROXMOX_VE_API_TOKEN='user@realm!tokenid=uuid' (Datacenter › Permissions › API Tokens)");
+  if (!/^[^@\s]+@[^!\s]+![^=\s]+=\S+$/.test(token)) throw new LabError('E_TOKEN', 'PROXMOX_VE_API_TOKEN is not of the form user@realm!tokenid=uuid', 'copy the token ID and its secret, joined by "="');
+  return token;
+}
+
+export function fillPath(template: string, values: Record<string, string | number> = {}): string {
+  return template.replace(/\{(\w+)\}/g, (_, k: string) => {
+    if (values[k] === undefined) throw new Error(`${template}: no value for {${k}}`);
+    return encodeURIComponent(String(values[k]));
+  });
+}
+
+const TLS_CODES = new Set(['DEPTH_ZERO_SELF_SIGNED_CERT', 'SELF_SIGNED_CERT_IN_CHAIN', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'CERT_HAS_EXPIRED', 'ERR_TLS_CERT_ALTNAME_INVALID']);
+
+export function createApi(o: ApiOptions): ProxmoxApi {
+  const base = new URL(o.endpoint);
+  return {
+    call<T>(name: CallName, pathValues?: Record<string, string | number>, params: Record<string, string | number> = {}): Promise<T> {
+      const { method, path } = CALLS[name];
+      const query = new URLSearchParams(Object.entries(params).map(([k, v]) => [k, String(v)])).toString();
+      const url = new URL(`/api2/json${fillPath(path, pathValues)}${method === 'GET' && query ? `?${query}` : ''}`, base);
+      const body = method === 'GET' ? undefined : query;
+      return new Promise<T>((resolve, reject) => {
+        const req = request(
+          url,
+          {
+            method,
+            rejectUnauthorized: !o.insecure,
+            timeout: o.timeoutMs ?? 10_000,
+            headers: { Authorization: `PVEAPIToken=${o.token}`, ...(body !== undefined ? { 'Content-Type': 'application/x-www-form-urlencoded' } : {}) },
+          },
+          (res) => {
+            let text = '';
+            res.on('data', (c: Buffer) => (text += c.toString()));
+            res.on('end', () => {
+              const status = res.statusCode ?? 0;
+              if (status === 401) return reject(new LabError('E_AUTH', `${o.endpoint} rejected the API token (401)`, 'check PROXMOX_VE_API_TOKEN: user@realm!tokenid=uuid, not expired'));
+              if (status === 403) return reject(new LabError('E_FORBIDDEN', `${method} ${url.pathname}: permission denied (403)`, 'give the token the privileges that the preflight lists'));
+              if (status >= 400) return reject(new LabError('E_API', `${method} ${url.pathname}: ${status} ${res.statusMessage ?? ''}`.trim()));
+              try {
+                resolve((JSON.parse(text) as { data: T }).data);
+              } catch {
+                reject(new LabError('E_API', `${method} ${url.pathname}: not a Proxmox API answer`, 'is proxmox.endpoint the API (https://host:8006/)?'));
+              }
+            });
+          },
+        );
+        req.on('timeout', () => req.destroy(Object.assign(new Error('timed out'), { code: 'ETIMEDOUT' })));
+        req.on('error', (err: NodeJS.ErrnoException) => {
+          if (err.code && TLS_CODES.has(err.code)) {
+            reject(new LabError('E_TLS', `${o.endpoint}: TLS certificate not trusted (${err.code})`, 'install the Proxmox CA on this machine, or set proxmox.insecure: true for a self-signed certificate'));
+          } else {
+            reject(new LabError('E_UNREACHABLE', `cannot reach ${o.endpoint}: ${err.code ?? err.message}`, 'check proxmox.endpoint and that this machine reaches port 8006'));
+          }
+        });
+        if (body !== undefined) req.write(body);
+        req.end();
+      });
+    },
+  };
+}

@@ -1,0 +1,53 @@
+// Every Proxmox VE API call the toolkit makes, and the privileges the lab needs for them and for the
+// calls the bpg/proxmox provider makes on its behalf. A test checks both lists against the API
+// description in ../shared/schemas/proxmox (paths, methods, privileges).
+
+export const CALLS = {
+  version: { method: 'GET', path: '/version' },
+  permissions: { method: 'GET', path: '/access/permissions' },
+  nodes: { method: 'GET', path: '/nodes' },
+  storage: { method: 'GET', path: '/nodes/{node}/storage' },
+  network: { method: 'GET', path: '/nodes/{node}/network' },
+  resources: { method: 'GET', path: '/cluster/resources' },
+  vmStatus: { method: 'GET', path: '/nodes/{node}/qemu/{vmid}/status/current' },
+  vmStart: { method: 'POST', path: '/nodes/{node}/qemu/{vmid}/status/start' },
+  vmStop: { method: 'POST', path: '/nodes/{node}/qemu/{vmid}/status/stop' },
+  agentInterfaces: { method: 'GET', path: '/nodes/{node}/qemu/{vmid}/agent/network-get-interfaces' },
+  agentFileRead: { method: 'GET', path: '/nodes/{node}/qemu/{vmid}/agent/file-read' },
+  task: { method: 'GET', path: '/nodes/{node}/tasks/{upid}/status' },
+} as const;
+
+export type CallName = keyof typeof CALLS;
+
+/** What the provider calls to build the stacks (bridge, image download, VMs) and to destroy them. */
+export const PROVIDER_CALLS = [
+  { method: 'POST', path: '/nodes/{node}/network' },
+  { method: 'PUT', path: '/nodes/{node}/network' },
+  { method: 'DELETE', path: '/nodes/{node}/network/{iface}' },
+  { method: 'POST', path: '/nodes/{node}/storage/{storage}/download-url' },
+  { method: 'GET', path: '/nodes/{node}/storage/{storage}/content' },
+  { method: 'POST', path: '/nodes/{node}/qemu' },
+  { method: 'POST', path: '/nodes/{node}/qemu/{vmid}/config' },
+  { method: 'DELETE', path: '/nodes/{node}/qemu/{vmid}' },
+] as const;
+
+/** Privileges by ACL path; at least one of each group (`a|b`). Placeholders are filled from the plan. */
+export const PRIVILEGES: Readonly<Record<string, readonly string[]>> = {
+  '/vms/{vmid}': [
+    'VM.Allocate',
+    'VM.Audit',
+    'VM.PowerMgmt',
+    'VM.Config.Disk',
+    'VM.Config.CPU',
+    'VM.Config.Memory',
+    'VM.Config.Network',
+    'VM.Config.Options',
+    'VM.Config.Cloudinit',
+    'VM.GuestAgent.Audit|VM.GuestAgent.Unrestricted',
+    'VM.GuestAgent.FileRead|VM.GuestAgent.Unrestricted',
+  ],
+  '/storage/{storage}': ['Datastore.AllocateSpace', 'Datastore.AllocateTemplate', 'Datastore.Audit|Datastore.AllocateSpace'],
+  '/nodes/{node}': ['Sys.Audit', 'Sys.Modify', 'Sys.AccessNetwork'],
+  // Since PVE 8 a bridge is an SDN object: using it in a VM needs SDN.Use on it.
+  '/sdn/zones/localnetwork/{bridge}': ['SDN.Use'],
+};

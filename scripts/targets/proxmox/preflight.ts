@@ -1,0 +1,126 @@
+// Before any change on Proxmox: is everything the lab needs there, and is nothing in its way?
+// Every finding is one line with the fix; all are gathered before the verdict.
+import { LabError } from '../../../lab/errors.ts';
+import type { LabPlan } from '../../../lab/plan.ts';
+import type { ProxmoxApi } from './api.ts';
+import { PRIVILEGES } from './calls.ts';
+
+export interface Finding {
+  readonly check: string;
+  readonly ok: boolean;
+  readonly message: string;
+  readonly fix?: string;
+}
+
+interface PveNode { node: string; status: string; mem?: number; maxmem?: number }
+interface PveStorage { storage: string; content: string; enabled?: number | boolean; active?: number | boolean }
+interface PveIface { iface: string; type: string; comments?: string }
+interface PveVm { vmid: number; node: string; name?: string; tags?: string; type: string }
+
+const GiB = 1024 ** 3;
+const gib = (bytes: number) => `${(bytes / GiB).toFixed(1)} GiB`;
+
+/** Is `priv` granted on `path`, directly or propagated from an ancestor? */
+export function granted(perms: Record<string, Record<string, number | boolean>>, path: string, priv: string): boolean {
+  return Object.entries(perms).some(([p, privs]) => {
+    if (!(priv in privs)) return false;
+    if (p === path) return true;
+    const ancestor = p === '/' ? path.startsWith('/') : path.startsWith(`${p}/`);
+    return ancestor && Boolean(privs[priv]);
+  });
+}
+
+function requiredPrivileges(plan: LabPlan): { path: string; privs: string }[] {
+  const { datastores, uplinkBridge } = plan.config.proxmox;
+  const fill: Record<string, string[]> = {
+    '{vmid}': [plan.router, ...plan.nodes].map((h) => String(h.vmId)),
+    '{storage}': [...new Set(Object.values(datastores))],
+    '{node}': [...new Set([plan.router, ...plan.nodes].map((h) => h.proxmoxNode))],
+    '{bridge}': [uplinkBridge, plan.lan.bridge],
+  };
+  return Object.entries(PRIVILEGES).flatMap(([template, privs]) => {
+    const key = Object.keys(fill).find((k) => template.includes(k))!;
+    return fill[key]!.flatMap((v) => privs.map((p) => ({ path: template.replace(key, v), privs: p })));
+  });
+}
+
+export async function preflight(api: ProxmoxApi, plan: LabPlan): Promise<Finding[]> {
+  const out: Finding[] = [];
+  const pass = (check: string, message: string) => out.push({ check, ok: true, message });
+  const fail = (check: string, message: string, fix: string) => out.push({ check, ok: false, message, fix });
+  const { proxmox } = plan.config;
+
+  // Reachability, TLS and the token: nothing else can be asked without them.
+  let perms: Record<string, Record<string, number>>;
+  try {
+    const version = await api.call<{ version: string; release: string }>('version');
+    pass('endpoint', `${proxmox.endpoint}: Proxmox VE ${version.version}${proxmox.insecure ? ' (certificate not checked: proxmox.insecure)' : ''}`);
+    perms = await api.call<Record<string, Record<string, number>>>('permissions');
+  } catch (err) {
+    if (!(err instanceof LabError)) throw err;
+    fail('endpoint', err.message, err.hint ?? 'check proxmox.endpoint');
+    return out;
+  }
+  const missing = requiredPrivileges(plan).filter((r) => !r.privs.split('|').some((p) => granted(perms, r.path, p)));
+  if (missing.length === 0) pass('privileges', 'the token holds every privilege the lab needs');
+  for (const m of missing) fail('privileges', `the token lacks ${m.privs.replace('|', ' or ')} on ${m.path}`, `grant it (e.g. role PVEAdmin on / for the token, with privilege separation off or the same ACL on the token)`);
+
+  const nodes = await api.call<PveNode[]>('nodes');
+  const needed = [...new Set([plan.router, ...plan.nodes].map((h) => h.proxmoxNode))];
+  const online = needed.filter((n) => {
+    const found = nodes.find((x) => x.node === n);
+    if (!found) fail('nodes', `Proxmox node ${n} does not exist (cluster has ${nodes.map((x) => x.node).join(', ')})`, 'correct proxmox.nodes');
+    else if (found.status !== 'online') fail('nodes', `Proxmox node ${n} is ${found.status}`, 'bring it online or remove it from proxmox.nodes');
+    else return true;
+    return false;
+  });
+  if (online.length === needed.length) pass('nodes', `Proxmox nodes ${needed.join(', ')} online`);
+
+  const vms = await api.call<PveVm[]>('resources', undefined, { type: 'vm' });
+  const ownTag = `lab-${plan.name}`;
+  const ours = (vm: PveVm) => (vm.tags ?? '').split(/[;,\s]/).includes(ownTag);
+  for (const node of online) {
+    const [storage, ifaces] = await Promise.all([api.call<PveStorage[]>('storage', { node }), api.call<PveIface[]>('network', { node })]);
+    const wants: [string, string, string][] = [
+      ['disks', proxmox.datastores.disks, 'images'],
+      ['snippets', proxmox.datastores.snippets, 'snippets'],
+      ['images', proxmox.datastores.images, 'import'],
+    ];
+    for (const [field, id, content] of wants) {
+      const s = storage.find((x) => x.storage === id);
+      if (!s) fail('datastores', `${node}: storage ${id} (proxmox.datastores.${field}) does not exist`, `use one of ${storage.map((x) => x.storage).join(', ')}`);
+      else if (s.enabled === 0 || s.enabled === false || s.active === 0 || s.active === false) fail('datastores', `${node}: storage ${id} is not active`, 'enable it under Datacenter › Storage');
+      else if (!s.content.split(',').includes(content)) fail('datastores', `${node}: storage ${id} does not hold content type "${content}" (has ${s.content})`, `Datacenter › Storage › ${id} › Content: add "${content}"`);
+      else pass('datastores', `${node}: ${id} holds ${content}`);
+    }
+    const uplink = ifaces.find((i) => i.iface === proxmox.uplinkBridge);
+    if (!uplink || uplink.type !== 'bridge') fail('uplink', `${node}: uplink bridge ${proxmox.uplinkBridge} does not exist`, `set proxmox.uplinkBridge to one of ${ifaces.filter((i) => i.type === 'bridge').map((i) => i.iface).join(', ') || 'your bridges'}`);
+    else pass('uplink', `${node}: uplink ${proxmox.uplinkBridge} present`);
+    const lab = ifaces.find((i) => i.iface === plan.lan.bridge);
+    if (lab && lab.comments?.trim() !== plan.lan.comment) fail('lab bridge', `${node}: ${plan.lan.bridge} exists and is not this lab's`, 'pick a free bridge name for network.bridge');
+    else pass('lab bridge', `${node}: ${plan.lan.bridge} ${lab ? "is this lab's" : 'is free'}`);
+
+    const hosts = [plan.router, ...plan.nodes].filter((h) => h.proxmoxNode === node);
+    const fresh = hosts.filter((h) => !vms.some((vm) => vm.vmid === h.vmId && ours(vm)));
+    const needBytes = fresh.reduce((sum, h) => sum + h.memoryMiB * 1024 ** 2, 0);
+    const info = nodes.find((n) => n.node === node)!;
+    const free = (info.maxmem ?? 0) - (info.mem ?? 0);
+    if (needBytes > free) fail('memory', `${node}: ${fresh.length} new VMs need ${gib(needBytes)}, ${gib(free)} is free`, 'lower sizes.*.memoryMiB or kubernetes.*, or spread over more proxmox.nodes');
+    else pass('memory', `${node}: ${gib(needBytes)} needed, ${gib(free)} free`);
+  }
+  for (const h of [plan.router, ...plan.nodes]) {
+    const vm = vms.find((v) => v.vmid === h.vmId);
+    if (vm && !ours(vm)) fail('vm ids', `VM ID ${h.vmId} (for ${h.name}) is taken by ${vm.name ?? 'another VM'} on ${vm.node}`, 'change proxmox.vmIdBase to a free range');
+  }
+  if (!out.some((f) => f.check === 'vm ids')) pass('vm ids', `VM IDs ${plan.router.vmId}–${plan.router.vmId + plan.nodes.length} free or this lab's`);
+  return out;
+}
+
+/** Throws with every failed check, one line each; returns the findings otherwise. */
+export function assertPreflight(findings: Finding[]): Finding[] {
+  const failed = findings.filter((f) => !f.ok);
+  if (failed.length > 0) {
+    throw new LabError('E_PREFLIGHT', `Proxmox preflight: ${failed.length} problem${failed.length === 1 ? '' : 's'}\n${failed.map((f) => `  ${f.message} — ${f.fix}`).join('\n')}`);
+  }
+  return findings;
+}

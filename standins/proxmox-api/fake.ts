@@ -1,0 +1,117 @@
+// A fake Proxmox VE API for tests, over real HTTPS: it answers only paths and methods that the API
+// description has, checks each request's parameters against it, and checks every answer it gives
+// against the description's return schema, so its shapes cannot drift from the real API's.
+import { createServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { conformance, type PveApiSchema } from './schema.ts';
+
+export interface PveScenario {
+  /** The one valid token, `user@realm!id=secret`. */
+  token: string;
+  version: string;
+  nodes: { node: string; status: 'online' | 'offline' | 'unknown'; mem: number; maxmem: number }[];
+  storage: Record<string, { storage: string; type: string; content: string; enabled: number; active: number }[]>;
+  network: Record<string, { iface: string; type: string; comments?: string; active?: number }[]>;
+  vms: { vmid: number; node: string; name: string; tags?: string; status: 'running' | 'stopped' }[];
+  permissions: Record<string, Record<string, number>>;
+  /** Files the guest agent can read, by VM ID and path. */
+  guestFiles: Record<number, Record<string, string>>;
+}
+
+export interface FakeRequest {
+  method: string;
+  template: string;
+  path: string;
+  params: Record<string, string>;
+}
+
+export interface FakeProxmox {
+  readonly url: string;
+  readonly requests: FakeRequest[];
+  close(): Promise<void>;
+}
+
+type Handler = (values: Record<string, string>, params: Record<string, string>, s: PveScenario) => unknown;
+
+const upid = (node: string, type: string, vmid: string) => `UPID:${node}:00001234:00005678:6740A1B2:${type}:${vmid}:root@pam!lab:`;
+
+const HANDLERS: Record<string, Handler> = {
+  'GET /version': (_, __, s) => ({ version: s.version, release: s.version.split('.').slice(0, 2).join('.'), repoid: '0123abcd' }),
+  'GET /access/permissions': (_, __, s) => s.permissions,
+  'GET /nodes': (_, __, s) => s.nodes.map((n) => ({ ...n, id: `node/${n.node}`, type: 'node', maxcpu: 8 })),
+  'GET /nodes/{node}/storage': (v, _, s) => s.storage[v.node!] ?? [],
+  'GET /nodes/{node}/network': (v, _, s) => s.network[v.node!] ?? [],
+  'GET /cluster/resources': (_, p, s) =>
+    !p.type || p.type === 'vm' ? s.vms.map((vm) => ({ id: `qemu/${vm.vmid}`, type: 'qemu', vmid: vm.vmid, node: vm.node, name: vm.name, status: vm.status, ...(vm.tags ? { tags: vm.tags } : {}) })) : [],
+  'GET /nodes/{node}/qemu/{vmid}/status/current': (v, _, s) => {
+    const vm = s.vms.find((x) => String(x.vmid) === v.vmid);
+    return vm ? { vmid: vm.vmid, status: vm.status, name: vm.name, ha: { managed: 0 } } : undefined;
+  },
+  'POST /nodes/{node}/qemu/{vmid}/status/stop': (v, _, s) => power(s, v, 'stopped', 'qmstop'),
+  'POST /nodes/{node}/qemu/{vmid}/status/start': (v, _, s) => power(s, v, 'running', 'qmstart'),
+  'GET /nodes/{node}/tasks/{upid}/status': (v) => ({
+    upid: v.upid,
+    id: v.upid!.split(':')[6],
+    node: v.node,
+    pid: 4660,
+    pstart: 22136,
+    starttime: 1_732_600_000,
+    type: v.upid!.split(':')[5],
+    user: 'root@pam!lab',
+    status: 'stopped',
+    exitstatus: 'OK',
+  }),
+  'GET /nodes/{node}/qemu/{vmid}/agent/file-read': (v, p, s) => {
+    const content = s.guestFiles[Number(v.vmid)]?.[p.file!];
+    return content === undefined ? undefined : { content };
+  },
+};
+
+function power(s: PveScenario, v: Record<string, string>, status: 'running' | 'stopped', type: string): string | undefined {
+  const vm = s.vms.find((x) => String(x.vmid) === v.vmid && x.node === v.node);
+  if (!vm) return undefined;
+  vm.status = status;
+  return upid(v.node!, type, v.vmid!);
+}
+
+export async function startFakeProxmox(schema: PveApiSchema, scenario: PveScenario, tls: { key: string; cert: string }): Promise<FakeProxmox> {
+  const requests: FakeRequest[] = [];
+  const server = createServer(tls, (req, res) => {
+    let body = '';
+    req.on('data', (c: Buffer) => (body += c.toString()));
+    req.on('end', () => {
+      const reply = (status: number, data: unknown, message?: string) =>
+        res.writeHead(status, message ?? '', { 'content-type': 'application/json;charset=UTF-8' }).end(JSON.stringify(status < 400 ? { data } : { data: null, message }));
+      const url = new URL(req.url ?? '/', 'https://fake');
+      const path = url.pathname.replace(/^\/api2\/json/, '');
+      const method = req.method ?? 'GET';
+      const params = Object.fromEntries([...url.searchParams, ...new URLSearchParams(body)]);
+      const hit = schema.match(path);
+      const info = hit && schema.method(hit.template, method);
+      if (!hit || !info) return reply(501, null, `Method '${method} ${path}' not implemented`);
+      requests.push({ method, template: hit.template, path, params });
+      if (req.headers.authorization !== `PVEAPIToken=${scenario.token}`) return reply(401, null, 'authentication failure');
+      const all = { ...hit.values, ...params };
+      const missing = Object.entries(info.parameters?.properties ?? {}).filter(([k, p]) => !p.optional && all[k] === undefined).map(([k]) => k);
+      const bad = conformance(
+        Object.fromEntries(Object.entries(all).map(([k, v]) => [k, info.parameters?.properties?.[k]?.type === 'integer' && /^\d+$/.test(v) ? Number(v) : v])),
+        info.parameters,
+      );
+      if (missing.length || bad.length) return reply(400, null, `Parameter verification failed: ${[...missing.map((m) => `${m}: property is missing`), ...bad].join('; ')}`);
+      const handler = HANDLERS[`${method} ${hit.template}`];
+      if (!handler) return reply(501, null, `the fake has no answer for ${method} ${hit.template}`);
+      const data = handler(hit.values, params, scenario);
+      if (data === undefined) return reply(404, null, 'not found');
+      const drift = conformance(data, info.returns);
+      if (drift.length) return reply(500, null, `fake answer departs from the API description: ${drift.join('; ')}`);
+      reply(200, data);
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `https://127.0.0.1:${port}/`,
+    requests,
+    close: () => new Promise<void>((r) => server.close(() => r())),
+  };
+}

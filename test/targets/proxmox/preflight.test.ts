@@ -1,0 +1,107 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import type { LabPlan } from '../../../lab/plan.ts';
+import { createApi } from '../../../scripts/targets/proxmox/api.ts';
+import { assertPreflight, granted, preflight } from '../../../scripts/targets/proxmox/preflight.ts';
+import { type FakeProxmox, type PveScenario, startFakeProxmox } from '../../../standins/proxmox-api/fake.ts';
+import { loadPveSchema } from '../../../standins/proxmox-api/schema.ts';
+import { labPlan } from '../../helpers/labs.ts';
+import { goodScenario, selfSignedCert, TOKEN } from '../../helpers/pve.ts';
+import { sharedFile } from '../../helpers/shared.ts';
+
+const schemaFile = sharedFile('schemas/proxmox/pve-api-9.1.3.json');
+const tls = selfSignedCert();
+let fake: FakeProxmox | undefined;
+afterEach(async () => {
+  await fake?.close();
+  fake = undefined;
+});
+
+async function run(tweak: (s: PveScenario, plan: LabPlan) => void = () => {}, opts: { insecure?: boolean; token?: string; plan?: LabPlan } = {}): Promise<string> {
+  const plan = opts.plan ?? labPlan();
+  const scenario = goodScenario(plan);
+  tweak(scenario, plan);
+  fake = await startFakeProxmox(loadPveSchema(schemaFile!), scenario, tls);
+  const api = createApi({ endpoint: fake.url, insecure: opts.insecure ?? true, token: opts.token ?? TOKEN });
+  try {
+    return assertPreflight(await preflight(api, plan)).map((f) => `✓ ${f.message}`).join('\n');
+  } catch (err) {
+    return `✗ ${(err as Error).message}`;
+  }
+}
+
+describe('granted', () => {
+  it('should follow propagation from ancestors only', () => {
+    const perms = { '/': { 'Sys.Audit': 1 }, '/vms': { 'VM.Audit': 0 }, '/vms/4200': { 'VM.Allocate': 1 } };
+    expect(granted(perms, '/nodes/pve', 'Sys.Audit')).toBe(true);
+    expect(granted(perms, '/vms/4200', 'VM.Allocate')).toBe(true);
+    expect(granted(perms, '/vms/4201', 'VM.Allocate')).toBe(false);
+    expect(granted(perms, '/vms/4200', 'VM.Audit')).toBe(false);
+    expect(granted(perms, '/vms', 'VM.Audit')).toBe(true);
+  });
+});
+
+describe.skipIf(!schemaFile)('preflight against the fake Proxmox API', () => {
+  it('should pass on a host with everything the lab needs', async () => {
+    const out = await run();
+    expect(out).toContain('Proxmox VE 9.1.3 (certificate not checked: proxmox.insecure)');
+    expect(out).toContain('✓ the token holds every privilege the lab needs');
+    expect(out).toContain('✓ pve: 13.0 GiB needed, 56.0 GiB free');
+    expect(out).not.toContain('✗');
+  });
+
+  it('should only make calls that the API description has, with their parameters', async () => {
+    await run();
+    expect(fake!.requests.map((r) => `${r.method} ${r.template}`)).toEqual([
+      'GET /version',
+      'GET /access/permissions',
+      'GET /nodes',
+      'GET /cluster/resources',
+      'GET /nodes/{node}/storage',
+      'GET /nodes/{node}/network',
+    ]);
+  });
+
+  it.each<[string, (s: PveScenario) => void, string]>([
+    ['a self-signed certificate when TLS is checked', () => {}, 'TLS certificate not trusted (DEPTH_ZERO_SELF_SIGNED_CERT) — install the Proxmox CA on this machine, or set proxmox.insecure: true'],
+    ['a wrong token', (s) => (s.token = 'root@pam!lab=other'), 'rejected the API token (401) — check PROXMOX_VE_API_TOKEN'],
+    ['a missing privilege', (s) => delete s.permissions['/']!['SDN.Use'], 'the token lacks SDN.Use on /sdn/zones/localnetwork/vmbr0 — grant it'],
+    ['a privilege without propagation', (s) => (s.permissions = { '/': { ...s.permissions['/']!, 'VM.PowerMgmt': 0 } }), 'the token lacks VM.PowerMgmt on /vms/4200'],
+    ['an unknown node', (s) => (s.nodes[0]!.node = 'pve1'), 'Proxmox node pve does not exist (cluster has pve1) — correct proxmox.nodes'],
+    ['an offline node', (s) => (s.nodes[0]!.status = 'offline'), 'Proxmox node pve is offline — bring it online or remove it from proxmox.nodes'],
+    ['a storage without snippets', (s) => (s.storage.pve![0]!.content = 'iso,import'), 'pve: storage local does not hold content type "snippets" (has iso,import) — Datacenter › Storage › local › Content: add "snippets"'],
+    ['a missing disk storage', (s) => s.storage.pve!.pop(), 'pve: storage local-lvm (proxmox.datastores.disks) does not exist — use one of local'],
+    ['an inactive storage', (s) => (s.storage.pve![1]!.active = 0), 'pve: storage local-lvm is not active — enable it under Datacenter › Storage'],
+    ['a missing uplink bridge', (s) => (s.network.pve = [{ iface: 'vmbr1', type: 'bridge' }]), 'pve: uplink bridge vmbr0 does not exist — set proxmox.uplinkBridge to one of vmbr1'],
+    ['a lab bridge that is not ours', (s) => s.network.pve!.push({ iface: 'vmbr42', type: 'bridge', comments: 'IoT' }), "pve: vmbr42 exists and is not this lab's — pick a free bridge name for network.bridge"],
+    ['a VM ID taken by another VM', (s) => s.vms.push({ vmid: 4202, node: 'pve', name: 'nas', status: 'running' }), 'VM ID 4202 (for cilab-cp2) is taken by nas on pve — change proxmox.vmIdBase to a free range'],
+    ['too little memory', (s) => (s.nodes[0]!.mem = 62 * 1024 ** 3), 'pve: 4 new VMs need 13.0 GiB, 2.0 GiB is free — lower sizes.*.memoryMiB'],
+  ])('should report %s in one line with the fix', async (name, tweak, message) => {
+    const out = await run(tweak, { insecure: name !== 'a self-signed certificate when TLS is checked' });
+    expect(out).toContain(message);
+  });
+
+  it('should accept its own bridge and VMs from an earlier run, counting only new VMs against memory', async () => {
+    const out = await run((s, plan) => {
+      s.network.pve!.push({ iface: 'vmbr42', type: 'bridge', comments: plan.lan.comment });
+      s.vms.push(...[plan.router, ...plan.nodes].map((h) => ({ vmid: h.vmId, node: 'pve', name: h.name, tags: `cilium-lab;lab-cilab;${h.role}`, status: 'running' as const })));
+      s.nodes[0]!.mem = 63 * 1024 ** 3;
+    });
+    expect(out).toContain("✓ pve: vmbr42 is this lab's");
+    expect(out).toContain('✓ pve: 0.0 GiB needed, 1.0 GiB free');
+    expect(out).toContain('✓ VM IDs 4200–4203 free or this lab');
+  });
+
+  it('should list every problem at once', async () => {
+    const out = await run((s) => {
+      s.nodes[0]!.mem = 63 * 1024 ** 3;
+      s.network.pve = [];
+    });
+    expect(out.split('\n')[0]).toBe('✗ Proxmox preflight: 2 problems');
+  });
+
+  it('should say when the endpoint cannot be reached', async () => {
+    const plan = labPlan();
+    const api = createApi({ endpoint: 'https://127.0.0.1:1/', insecure: true, token: TOKEN });
+    await expect(preflight(api, plan).then(assertPreflight)).rejects.toThrow('cannot reach https://127.0.0.1:1/: ECONNREFUSED — check proxmox.endpoint and that this machine reaches port 8006');
+  });
+});
