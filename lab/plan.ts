@@ -32,6 +32,8 @@ export interface LabPlan {
   readonly name: string;
   readonly config: LabConfig;
   readonly tags: readonly string[];
+  /** CDKTF stacks: the slow, reusable bridge and image; the VMs. */
+  readonly stacks: { readonly base: string; readonly vms: string };
   /** The lab bridge's comment marks it as this lab's: the preflight refuses a bridge without it. */
   readonly lan: { readonly bridge: string; readonly cidr: string; readonly prefix: number; readonly gateway: string; readonly comment: string };
   readonly router: Host;
@@ -70,6 +72,7 @@ export function planLab(config: LabConfig): LabPlan {
     name: config.name,
     config,
     tags: ['cilium-lab', `lab-${config.name}`],
+    stacks: { base: `${config.name}-base`, vms: `${config.name}-vms` },
     lan: { bridge: config.network.bridge, cidr: config.network.cidr, prefix: lan.prefix, gateway: router.lanIp, comment: `${config.name} lab LAN ${config.network.cidr} (proxmox-cilium-lab)` },
     router,
     nodes,

@@ -7,6 +7,10 @@ import { createLogger } from './log.ts';
 import { parseMode } from './render-files.ts';
 import { chooseTarget } from './targets/choose.ts';
 import { runNetns, STAND_INS } from './targets/netns/run.ts';
+import { runProxmox } from './targets/proxmox/run.ts';
+import { formatSteps, proxmoxSteps } from './targets/proxmox/steps.ts';
+import { join, relative } from 'node:path';
+import { labStateDir, ROOT } from './paths.ts';
 import { formatReport } from './verify/report.ts';
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
@@ -27,6 +31,7 @@ await main(
       failover: { type: 'boolean' },
       requests: { type: 'string' },
       'install-deps': { type: 'boolean' },
+      'dry-run': { type: 'boolean' },
     },
     help: {
       mode: 'l2 or bgp (npm run lab:l2 / lab:bgp set it)',
@@ -35,6 +40,7 @@ await main(
       failover: 'take the serving node away and report the outage',
       requests: 'HTTP requests per source (default 300)',
       'install-deps': 'apt-get install missing system packages (Debian/Ubuntu, root)',
+      'dry-run': 'print every step and command with the host it runs on; touch nothing (Proxmox)',
     },
   },
   async (opts, json) => {
@@ -42,13 +48,24 @@ await main(
     const log = createLogger({ json });
     const { target, why } = chooseTarget(opts.target as string | undefined, opts.config as string | undefined);
     log.note(why);
-    const { plan } = loadLab(opts.config as string | undefined);
+    const { plan, file } = loadLab(opts.config as string | undefined);
     const requests = Number(opts.requests ?? 300);
     if (!Number.isInteger(requests) || requests < 1) throw new LabError('E_USAGE', `--requests must be a whole number above 0, not ${opts.requests}`);
-    if (target === 'proxmox') throw new LabError('E_TARGET', 'the Proxmox target is not available yet', 'use --target netns for the emulated lab');
-    const report = await runNetns(plan, mode, { requests, failover: opts.failover === true, installDeps: opts['install-deps'] === true }, log);
+    const failover = opts.failover === true;
+    if (opts['dry-run']) {
+      if (target !== 'proxmox') throw new LabError('E_USAGE', '--dry-run shows the Proxmox run', 'add --target proxmox');
+      const state = relative(ROOT, labStateDir(plan.name));
+      const steps = proxmoxSteps(plan, mode, { failover, renderDir: join(state, 'render', mode), stateDir: state });
+      if (json) console.log(JSON.stringify({ lab: plan.name, mode, target, steps }, null, 2));
+      else console.log(`Dry run: lab ${plan.name}, ${mode} mode, on Proxmox (${plan.config.proxmox.endpoint}). Nothing is touched.\n\n${formatSteps(steps)}`);
+      return true;
+    }
+    const report =
+      target === 'proxmox'
+        ? await runProxmox(plan, mode, file, { requests, failover }, log)
+        : await runNetns(plan, mode, { requests, failover, installDeps: opts['install-deps'] === true }, log);
     if (json) console.log(JSON.stringify(report, null, 2));
-    else console.log(`\n${formatReport(report, STAND_INS)}`);
+    else console.log(`\n${formatReport(report, target === 'netns' ? STAND_INS : undefined)}`);
     return report.verified;
   },
 );

@@ -1,5 +1,7 @@
 // npm run lab:teardown — remove everything a lab run created. Twice is fine.
-import { LabError } from '../lab/errors.ts';
+import { $ } from 'zx';
+import { destroyCommands, removeLocalState } from './targets/proxmox/teardown.ts';
+import { tokenFromEnv } from './targets/proxmox/api.ts';
 import { main } from './cli.ts';
 import { loadLab } from './config.ts';
 import { requireRoot } from './deps.ts';
@@ -11,15 +13,27 @@ await main(
   {
     name: 'lab:teardown',
     summary: 'Removes every namespace, link, process and file of the lab (emulated), or destroys its stacks (Proxmox).',
-    options: { target: { type: 'string' }, config: { type: 'string' } },
-    help: { target: 'netns or proxmox (default: proxmox when lab.yaml exists)', config: 'lab definition (default: lab.yaml, else lab.example.yaml)' },
+    options: { target: { type: 'string' }, config: { type: 'string' }, 'keep-images': { type: 'boolean' } },
+    help: {
+      target: 'netns or proxmox (default: proxmox when lab.yaml exists)',
+      config: 'lab definition (default: lab.yaml, else lab.example.yaml)',
+      'keep-images': 'Proxmox: keep the base stack (downloaded image, lab bridge) for the next lab',
+    },
   },
   async (opts, json) => {
     const log = createLogger({ json });
     const { target, why } = chooseTarget(opts.target as string | undefined, opts.config as string | undefined);
     log.note(why);
-    const { plan } = loadLab(opts.config as string | undefined);
-    if (target === 'proxmox') throw new LabError('E_TARGET', 'the Proxmox target is not available yet', 'use --target netns');
+    const { plan, file } = loadLab(opts.config as string | undefined);
+    if (target === 'proxmox') {
+      const keepImages = opts['keep-images'] === true;
+      tokenFromEnv();
+      for (const command of destroyCommands(plan, keepImages)) await log.step('destroy', `destroy ${keepImages ? 'the VM stack (image kept)' : 'both stacks'}`, () => $({ stdio: ['ignore', 'inherit', 'inherit'], env: { ...process.env, LAB_CONFIG: file, CHECKPOINT_DISABLE: '1' } })`sh -c ${command}`);
+      const removed = removeLocalState(plan, keepImages);
+      if (json) console.log(JSON.stringify({ lab: plan.name, target, removed, timings: log.timings }, null, 2));
+      else console.log(`✓ lab ${plan.name} destroyed; removed ${removed.join(', ') || 'no local files'}`);
+      return;
+    }
     requireRoot('tearing down the emulated lab');
     const result = await log.step('teardown', `tear down lab ${plan.name} (emulated)`, () => teardownNetns(plan));
     if (json) console.log(JSON.stringify({ lab: plan.name, target, ...result, timings: log.timings }, null, 2));

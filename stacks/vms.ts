@@ -36,6 +36,7 @@ export class VmsStack extends TerraformStack {
         proxmox_node: host.proxmoxNode,
         lan_ip: host.lanIp,
         ipv4_addresses: all[i]!.ipv4Addresses,
+        mac_addresses: all[i]!.macAddresses,
       })),
     });
   }

@@ -1,5 +1,6 @@
 // A host over SSH (node-ssh), with its host key pinned: a different key is refused, never accepted.
 import { readFileSync } from 'node:fs';
+import type { Duplex } from 'node:stream';
 import { NodeSSH } from 'node-ssh';
 import { LabError } from '../../lab/errors.ts';
 import type { ExecResult, Host } from './host.ts';
@@ -15,6 +16,8 @@ export interface SshTarget {
 }
 
 export interface SshHost extends Host {
+  /** A TCP stream to address:port opened from this host (to reach hosts behind it). */
+  forward(address: string, port: number): Promise<Duplex>;
   close(): void;
 }
 
@@ -25,14 +28,14 @@ export function keyBlob(line: string): Buffer {
   return Buffer.from(b64, 'base64');
 }
 
-export async function connectSsh(t: SshTarget, timeoutMs = 10_000): Promise<SshHost> {
+/** Connects directly, or through `via` (a jump host, as the Proxmox nodes are reached through the router). */
+export async function connectSsh(t: SshTarget, timeoutMs = 10_000, via?: SshHost): Promise<SshHost> {
   const ssh = new NodeSSH();
   const pinned = keyBlob(t.hostKey);
   let mismatch = false;
   try {
     await ssh.connect({
-      host: t.address,
-      port: t.port ?? 22,
+      ...(via ? { sock: await via.forward(t.address, t.port ?? 22) } : { host: t.address, port: t.port ?? 22 }),
       username: t.username,
       privateKey: readFileSync(t.privateKeyPath, 'utf8'),
       readyTimeout: timeoutMs,
@@ -51,6 +54,10 @@ export async function connectSsh(t: SshTarget, timeoutMs = 10_000): Promise<SshH
       const r = await ssh.execCommand(command, { stdin: options?.input });
       return { stdout: r.stdout, stderr: r.stderr, code: r.code ?? 1 };
     },
+    forward: (address, port) =>
+      new Promise<Duplex>((resolve, reject) => {
+        ssh.connection!.forwardOut('127.0.0.1', 0, address, port, (err: Error | undefined, stream: Duplex) => (err ? reject(new LabError('E_SSH', `${t.name} cannot reach ${address}:${port}: ${err.message}`)) : resolve(stream)));
+      }),
     close: () => ssh.dispose(),
   };
 }

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Testing } from 'cdktf';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { LabPlan } from '../../lab/plan.ts';
-import { buildApp, stackNames } from '../../stacks/app.ts';
+import { buildApp } from '../../stacks/app.ts';
 import { BaseStack } from '../../stacks/base.ts';
 import { VmsStack } from '../../stacks/vms.ts';
 import { labPlan } from '../helpers/labs.ts';
@@ -107,7 +107,7 @@ describe('the synthesized app', () => {
     try {
       const plan = labPlan({ bgp: { passwordEnv: 'LAB_BGP_PASSWORD' } });
       buildApp(plan, outdir).synth();
-      const names = stackNames(plan);
+      const names = plan.stacks;
       const stacks = readdirSync(join(outdir, 'stacks')).sort();
       expect(stacks).toEqual([names.base, names.vms]);
       const manifest = JSON.parse(readFileSync(join(outdir, 'manifest.json'), 'utf8'));

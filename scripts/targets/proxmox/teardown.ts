@@ -1,0 +1,25 @@
+// Proxmox teardown: destroy the VM stack (and the base stack unless images are kept), then the lab's
+// local state: kubeconfig, known_hosts, token, outputs, rendered files, keys.
+import { readdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import type { LabPlan } from '../../../lab/plan.ts';
+import { labStateDir } from '../../paths.ts';
+
+export function destroyCommands(plan: LabPlan, keepImages: boolean): string[] {
+  const { base, vms } = plan.stacks;
+  return [`npx cdktf destroy --auto-approve ${keepImages ? vms : `${vms} ${base}`}`];
+}
+
+/** Removes local state; with keepImages the base stack's Terraform state stays, so the image is reused. */
+export function removeLocalState(plan: LabPlan, keepImages: boolean): string[] {
+  const dir = labStateDir(plan.name);
+  const keep = keepImages ? new Set([`${plan.stacks.base}.tfstate`]) : new Set<string>();
+  let entries: string[] = [];
+  try {
+    entries = readdirSync(dir).filter((e) => !keep.has(e) && e !== 'netns');
+  } catch {
+    return [];
+  }
+  for (const e of entries) rmSync(join(dir, e), { recursive: true, force: true });
+  return entries;
+}
