@@ -1,16 +1,16 @@
 // npm run lab:l2 / lab:bgp — bring the lab up in one mode, verify it from the router (and the client),
 // optionally measure a failover; print a summary or one JSON document.
+import { join, relative } from 'node:path';
 import { LabError } from '../lab/errors.ts';
 import { main } from './cli.ts';
 import { loadLab } from './config.ts';
 import { createLogger } from './log.ts';
+import { labStateDir, ROOT } from './paths.ts';
 import { parseMode } from './render-files.ts';
 import { chooseTarget } from './targets/choose.ts';
 import { runNetns, STAND_INS } from './targets/netns/run.ts';
 import { runProxmox } from './targets/proxmox/run.ts';
 import { formatSteps, proxmoxSteps } from './targets/proxmox/steps.ts';
-import { join, relative } from 'node:path';
-import { labStateDir, ROOT } from './paths.ts';
 import { formatReport } from './verify/report.ts';
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {

@@ -66,3 +66,9 @@ export async function runFailover(host: Host, probe: ProbeOptions, from: string,
   await fault();
   return measureOutage(parseProbe((await probing).stdout), from);
 }
+
+/** A failover that left the service unanswered, or on the node that went away, is not one. */
+export function failoverProblems(f: Failover): string[] {
+  if (f.to === null) return ['after the failover the service does not answer'];
+  return f.to === f.from ? [`after the failover the service is still served by ${f.from}`] : [];
+}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { measureOutage, parseProbe } from '../../scripts/verify/failover.ts';
+import { failoverProblems, measureOutage, parseProbe } from '../../scripts/verify/failover.ts';
 import { addTraffic, countReplies } from '../../scripts/verify/traffic.ts';
 
 describe('countReplies', () => {
@@ -26,5 +26,14 @@ describe('measureOutage', () => {
   it('should report no outage when nothing failed, and no server when nothing recovered', () => {
     expect(measureOutage(probe(['0 ok node=cp1 pod=a']), 'cp1').outageMs).toBe(0);
     expect(measureOutage(probe(['0 ok node=cp1 pod=a', '100 fail', '200 fail']), 'cp1')).toMatchObject({ outageMs: 100, to: 'cp1' });
+  });
+});
+
+describe('failoverProblems', () => {
+  it('should accept a failover only when another node answers afterwards', () => {
+    const f = { outageMs: 3000, from: 'cp1', probes: 40, failedProbes: 15 };
+    expect(failoverProblems({ ...f, to: 'cp2' })).toEqual([]);
+    expect(failoverProblems({ ...f, to: 'cp1' })).toEqual(['after the failover the service is still served by cp1']);
+    expect(failoverProblems({ ...f, to: null })).toEqual(['after the failover the service does not answer']);
   });
 });

@@ -3,7 +3,7 @@ import { LabError } from '../../../lab/errors.ts';
 import type { LabPlan, Mode } from '../../../lab/plan.ts';
 import { ensurePackages, LAB_TOOLS, requireRoot } from '../../deps.ts';
 import type { Logger } from '../../log.ts';
-import { runFailover } from '../../verify/failover.ts';
+import { failoverProblems, runFailover } from '../../verify/failover.ts';
 import { arpEntry } from '../../verify/router.ts';
 import { type LabReport, verify, waitForBgp, waitForService } from '../../verify/verify.ts';
 import { provisionNetns } from './provision.ts';
@@ -43,7 +43,7 @@ export async function runNetns(plan: LabPlan, mode: Mode, opts: RunOptions, log:
         await lab.restore(victim);
         return measured;
       });
-      if (failover.to === null || failover.to === victim) result.problems.push(`after the failover the service ${failover.to ? `is still served by ${victim}` : 'does not answer'}`);
+      result.problems.push(...failoverProblems(failover));
     }
     return { ...result, verified: result.problems.length === 0, failover, timings: log.timings };
   } finally {

@@ -14,7 +14,7 @@ import { connectSsh, type SshHost } from '../../hosts/ssh.ts';
 import type { Logger } from '../../log.ts';
 import { labStateDir, ROOT } from '../../paths.ts';
 import { routerSecrets, writeRender } from '../../render-files.ts';
-import { runFailover } from '../../verify/failover.ts';
+import { type Failover, failoverProblems, runFailover } from '../../verify/failover.ts';
 import { arpEntry } from '../../verify/router.ts';
 import { type LabReport, verify, type VerifyTarget } from '../../verify/verify.ts';
 import { waitFor } from '../../wait.ts';
@@ -85,13 +85,12 @@ export async function runProxmox(plan: LabPlan, mode: Mode, configFile: string, 
   const renderDir = join(state, 'render', mode);
   const steps = proxmoxSteps(plan, mode, { failover: o.failover, renderDir, stateDir: state });
   const api: ProxmoxApi = createApi({ endpoint: plan.config.proxmox.endpoint, insecure: plan.config.proxmox.insecure, token: tokenFromEnv() });
-  mkdirSync(join(state, 'ssh'), { recursive: true, mode: 0o700 });
 
   const hostKeys = new Map<string, string>();
   const conns = new Map<string, SshHost>();
   let hosts: HostOutput[] = [];
   let report: Omit<LabReport, 'failover' | 'timings'> | undefined;
-  let failover: LabReport['failover'] = null;
+  let failover: Failover | null = null;
   const vmOf = (name: string) => hosts.find((h) => h.name === name) ?? (() => { throw new LabError('E_OUTPUTS', `no VM named ${name} in the outputs`); })();
 
   const connect = async (name: string): Promise<SshHost> => {
@@ -115,7 +114,10 @@ export async function runProxmox(plan: LabPlan, mode: Mode, configFile: string, 
       for (const f of assertPreflight(await preflight(api, plan))) log.note(f.message);
     },
     render: async () => void writeRender(plan, mode, renderDir, routerSecrets(plan)),
-    keys: (step) => local(step.commands[0]!.run),
+    keys: (step) => {
+      mkdirSync(join(state, 'ssh'), { recursive: true, mode: 0o700 });
+      return local(step.commands[0]!.run);
+    },
     deploy: async (step) => {
       await local(step.commands[0]!.run, { LAB_CONFIG: configFile });
       hosts = readOutputs(plan);
@@ -183,6 +185,6 @@ export async function runProxmox(plan: LabPlan, mode: Mode, configFile: string, 
   } finally {
     for (const c of conns.values()) c.close();
   }
-  const problems = [...report!.problems, ...(failover && (failover as NonNullable<LabReport['failover']>).to === null ? ['after the failover the service does not answer'] : [])];
+  const problems = [...report!.problems, ...(failover ? failoverProblems(failover) : [])];
   return { ...report!, problems, verified: problems.length === 0, failover, timings: log.timings };
 }

@@ -1,6 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { LabPlan } from '../../../lab/plan.ts';
+import { rmSync } from 'node:fs';
+import { createLogger } from '../../../scripts/log.ts';
+import { labStateDir } from '../../../scripts/paths.ts';
 import { createApi } from '../../../scripts/targets/proxmox/api.ts';
+import { runProxmox } from '../../../scripts/targets/proxmox/run.ts';
 import { assertPreflight, granted, preflight } from '../../../scripts/targets/proxmox/preflight.ts';
 import { type FakeProxmox, type PveScenario, startFakeProxmox } from '../../../standins/proxmox-api/fake.ts';
 import { loadPveSchema } from '../../../standins/proxmox-api/schema.ts';
@@ -97,6 +101,23 @@ describe.skipIf(!schemaFile)('preflight against the fake Proxmox API', () => {
       s.network.pve = [];
     });
     expect(out.split('\n')[0]).toBe('✗ Proxmox preflight: 2 problems');
+  });
+
+  it('should stop the Proxmox run before any change when the preflight fails', async () => {
+    const scenario = goodScenario(labPlan());
+    scenario.nodes[0]!.status = 'offline';
+    fake = await startFakeProxmox(loadPveSchema(schemaFile!), scenario, tls);
+    const plan = labPlan({ name: 'e2epre', proxmox: { endpoint: fake.url, insecure: true } });
+    const saved = process.env.PROXMOX_VE_API_TOKEN;
+    process.env.PROXMOX_VE_API_TOKEN = TOKEN;
+    try {
+      await expect(runProxmox(plan, 'bgp', 'lab.yaml', { failover: false, requests: 1 }, createLogger({ json: true }))).rejects.toThrow('Proxmox node pve is offline');
+    } finally {
+      if (saved === undefined) delete process.env.PROXMOX_VE_API_TOKEN;
+      else process.env.PROXMOX_VE_API_TOKEN = saved;
+      rmSync(labStateDir('e2epre'), { recursive: true, force: true });
+    }
+    expect(fake.requests.every((r) => r.method === 'GET')).toBe(true);
   });
 
   it('should say when the endpoint cannot be reached', async () => {
