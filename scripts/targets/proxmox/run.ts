@@ -61,7 +61,7 @@ export function routerAddress(plan: LabPlan, hosts: HostOutput[]): string {
 function readOutputs(plan: LabPlan): HostOutput[] {
   const file = labStateDir(plan.name, 'outputs.json');
   const outputs = JSON.parse(readFileSync(file, 'utf8')) as Record<string, { hosts?: HostOutput[] }>;
-  const hosts = outputs[`${plan.name}-vms`]?.hosts;
+  const hosts = outputs[plan.stacks.vms]?.hosts;
   if (!hosts) throw new LabError('E_OUTPUTS', `${file} has no hosts output`, 'run the deploy again');
   return hosts;
 }

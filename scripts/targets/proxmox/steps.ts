@@ -69,7 +69,7 @@ export function proxmoxSteps(plan: LabPlan, mode: Mode, o: StepOptions): Step[] 
       id: 'deploy',
       title: 'deploy the stacks: lab bridge and cloud image, then router and node VMs',
       where: 'local',
-      commands: [{ run: `npx cdktf deploy --auto-approve --outputs-file ${o.stateDir}/outputs.json --outputs-file-include-sensitive-outputs=false ${stacks.join(' ')}` }],
+      commands: [{ run: `npm run -s gen -- --if-missing && npx cdktf deploy --auto-approve --outputs-file ${o.stateDir}/outputs.json --outputs-file-include-sensitive-outputs=false ${stacks.join(' ')}` }],
     },
     {
       id: 'hostkeys',

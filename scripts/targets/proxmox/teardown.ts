@@ -7,16 +7,17 @@ import { labStateDir } from '../../paths.ts';
 
 export function destroyCommands(plan: LabPlan, keepImages: boolean): string[] {
   const { base, vms } = plan.stacks;
-  return [`npx cdktf destroy --auto-approve ${keepImages ? vms : `${vms} ${base}`}`];
+  return [`npm run -s gen -- --if-missing && npx cdktf destroy --auto-approve ${keepImages ? vms : `${vms} ${base}`}`];
 }
 
 /** Removes local state; with keepImages the base stack's Terraform state stays, so the image is reused. */
 export function removeLocalState(plan: LabPlan, keepImages: boolean): string[] {
   const dir = labStateDir(plan.name);
-  const keep = keepImages ? new Set([`${plan.stacks.base}.tfstate`]) : new Set<string>();
+  // Terraform keeps a .backup beside each state file: both stay with the kept stack.
+  const kept = (e: string) => e === 'netns' || (keepImages && e.startsWith(`${plan.stacks.base}.tfstate`));
   let entries: string[] = [];
   try {
-    entries = readdirSync(dir).filter((e) => !keep.has(e) && e !== 'netns');
+    entries = readdirSync(dir).filter((e) => !kept(e));
   } catch {
     return [];
   }
