@@ -48,7 +48,8 @@ export function routerUserData(plan: LabPlan, mode: Mode = 'l2', secrets: Router
   return userData(
     plan,
     plan.router,
-    ['frr', 'nftables'],
+    // curl: the verification probes the service from the router.
+    ['frr', 'nftables', 'curl'],
     [
       { path: '/etc/sysctl.d/90-lab-router.conf', content: sysctlConf(routerSysctls()) },
       { path: '/etc/nftables.conf', content: natRules(plan), permissions: '0755' },

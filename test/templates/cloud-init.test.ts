@@ -25,7 +25,7 @@ const plan = labPlan({ ssh: { authorizedKeys: [KEY] } });
 describe('cloud-init user-data', () => {
   it('should give the router FRR, nftables NAT from the LAN and the forwarding sysctls', () => {
     const doc = parse(routerUserData(plan));
-    expect(doc.packages).toEqual(['qemu-guest-agent', 'frr', 'nftables']);
+    expect(doc.packages).toEqual(['qemu-guest-agent', 'frr', 'nftables', 'curl']);
     const files = Object.fromEntries(doc.write_files.map((f: any) => [f.path, f.content]));
     expect(files['/etc/sysctl.d/90-lab-router.conf']).toContain('net.ipv4.ip_forward = 1');
     expect(files['/etc/sysctl.d/90-lab-router.conf']).toContain('net.ipv4.fib_multipath_hash_policy = 1');

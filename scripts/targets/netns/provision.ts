@@ -8,8 +8,7 @@ import type { LabPlan, Mode } from '../../../lab/plan.ts';
 import { bgpSecretName, ciliumResources, l2LeaseName } from '../../../templates/cilium.ts';
 import { DEMO, demoManifests, serviceIp } from '../../../templates/demo.ts';
 import { gobgpSettings, gobgpToml } from '../../../standins/cilium/gobgp.ts';
-import type { Host } from '../../hosts/host.ts';
-import { run } from '../../hosts/host.ts';
+import { type Host, run } from '../../hosts/host.ts';
 import { netnsHost } from '../../hosts/netns.ts';
 import { connectSsh, type SshHost } from '../../hosts/ssh.ts';
 import type { Logger } from '../../log.ts';
@@ -101,20 +100,18 @@ export async function provisionNetns(plan: LabPlan, mode: Mode, log: Logger): Pr
         const l2 = ['--vip', vip, '--iface', t.nodeIface, '--lease-url', `http://${t.router.lanIp}:${t.leasePort}/leases/${l2LeaseName(DEMO.namespace, DEMO.name)}`, '--lease', `${lease.duration},${lease.renewDeadline},${lease.retryPeriod}`];
         startIn(n.namespace, standin('node-agent.ts', ['--name', n.name, ...(mode === 'l2' ? l2 : [])]), t.runDir, `agent-${n.name}`);
         if (mode === 'bgp') {
+          // The service IPs live on lo, as Cilium's datapath accepts them on every node; GoBGP announces them.
+          const h = nodeHost(n);
+          const settings = gobgpSettings(docs, n.lanIp, secrets);
           const conf = join(state, mode, `gobgpd-${n.name}.toml`);
-          writeFileSync(conf, gobgpToml(gobgpSettings(docs, n.lanIp, secrets)), { mode: 0o600 });
-          await run(nodeHost(n), `ip addr add ${vip}/32 dev lo`);
+          writeFileSync(conf, gobgpToml(settings), { mode: 0o600 });
+          for (const ip of settings.advertise) await run(h, `ip addr add ${ip}/32 dev lo`);
           startIn(n.namespace, ['gobgpd', '-f', conf, '-t', 'toml', '--api-hosts', '127.0.0.1:50051', '--pprof-disable', '-p'], t.runDir, `gobgpd-${n.name}`);
+          await waitFor(`gobgpd on ${n.name}`, 10_000, async () => (await h.exec('gobgp -u 127.0.0.1 global')).code === 0);
+          for (const ip of settings.advertise) await run(h, `gobgp -u 127.0.0.1 global rib add -a ipv4 ${ip}/32`);
         }
       }),
     );
-    if (mode === 'bgp') {
-      for (const n of t.nodes) {
-        const h = nodeHost(n);
-        await waitFor(`gobgpd on ${n.name}`, 10_000, async () => (await h.exec('gobgp -u 127.0.0.1 global')).code === 0);
-        for (const ip of gobgpSettings(docs, n.lanIp, secrets).advertise) await run(h, `gobgp -u 127.0.0.1 global rib add -a ipv4 ${ip}/32`);
-      }
-    }
   });
 
   const router = await log.step('ssh', `SSH to the router at ${t.router.mgmtIp} (host key pinned)`, () =>
