@@ -28,8 +28,9 @@ export async function missingPackages(tools: Readonly<Record<string, string>>): 
   return [...missing].sort();
 }
 
+/** What a person types to install them. */
 export function aptLine(packages: string[]): string {
-  return `apt-get update && apt-get install -y ${packages.join(' ')}`;
+  return `sudo apt-get update && sudo apt-get install -y ${packages.join(' ')}`;
 }
 
 export function requireRoot(what: string): void {
@@ -42,7 +43,7 @@ export function requireRoot(what: string): void {
 export async function ensurePackages(tools: Readonly<Record<string, string>>, install: boolean): Promise<string[]> {
   const missing = await missingPackages(tools);
   if (missing.length === 0) return [];
-  if (!install) throw new LabError('E_DEPS', `missing system packages: ${missing.join(', ')}`, `install them with: sudo ${aptLine(missing)}   (or pass --install-deps)`);
+  if (!install) throw new LabError('E_DEPS', `missing system packages: ${missing.join(', ')}`, `install them with: ${aptLine(missing)}   (or pass --install-deps)`);
   requireRoot('--install-deps');
   await $({ quiet: true, env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } })`apt-get update -qq`;
   await $({ quiet: true, env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } })`apt-get install -y -qq ${missing}`;
