@@ -44,11 +44,18 @@ function requiredPrivileges(plan: LabPlan): { path: string; privs: string }[] {
   });
 }
 
-export async function preflight(api: ProxmoxApi, plan: LabPlan): Promise<Finding[]> {
+export async function preflight(api: ProxmoxApi, plan: LabPlan, env: NodeJS.ProcessEnv = process.env): Promise<Finding[]> {
   const out: Finding[] = [];
   const pass = (check: string, message: string) => out.push({ check, ok: true, message });
   const fail = (check: string, message: string, fix: string) => out.push({ check, ok: false, message, fix });
   const { proxmox } = plan.config;
+
+  // The provider uploads the cloud-init snippets over SSH to the node: it needs credentials of its own.
+  const sshWays = ['PROXMOX_VE_SSH_PRIVATE_KEY', 'PROXMOX_VE_SSH_PASSWORD'].filter((v) => env[v]);
+  if (env.PROXMOX_VE_SSH_AGENT === 'true' && env.SSH_AUTH_SOCK) sshWays.push('ssh-agent');
+  if (sshWays.length === 0) {
+    fail('ssh', 'the provider has no SSH credentials to upload the cloud-init snippets to the node', 'export PROXMOX_VE_SSH_USERNAME=root and PROXMOX_VE_SSH_AGENT=true (with a running ssh-agent), or PROXMOX_VE_SSH_PRIVATE_KEY');
+  } else pass('ssh', `snippet upload over SSH as ${env.PROXMOX_VE_SSH_USERNAME ?? 'root'} (${sshWays.join(', ')})`);
 
   // Reachability, TLS and the token: nothing else can be asked without them.
   let perms: Record<string, Record<string, number>>;

@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { LabPlan } from '../../../lab/plan.ts';
 import { rmSync } from 'node:fs';
 import { createLogger } from '../../../scripts/log.ts';
@@ -13,6 +13,7 @@ import { goodScenario, selfSignedCert, TOKEN } from '../../helpers/pve.ts';
 import { sharedFile } from '../../helpers/shared.ts';
 
 const schemaFile = sharedFile('schemas/proxmox/pve-api-9.1.3.json');
+const SSH_ENV = { PROXMOX_VE_SSH_USERNAME: 'root', PROXMOX_VE_SSH_PRIVATE_KEY: '-----BEGIN OPENSSH PRIVATE KEY-----…' };
 const tls = selfSignedCert();
 let fake: FakeProxmox | undefined;
 afterEach(async () => {
@@ -20,14 +21,14 @@ afterEach(async () => {
   fake = undefined;
 });
 
-async function run(tweak: (s: PveScenario, plan: LabPlan) => void = () => {}, opts: { insecure?: boolean; token?: string; plan?: LabPlan } = {}): Promise<string> {
+async function run(tweak: (s: PveScenario, plan: LabPlan) => void = () => {}, opts: { insecure?: boolean; token?: string; plan?: LabPlan; env?: NodeJS.ProcessEnv } = {}): Promise<string> {
   const plan = opts.plan ?? labPlan();
   const scenario = goodScenario(plan);
   tweak(scenario, plan);
   fake = await startFakeProxmox(loadPveSchema(schemaFile!), scenario, tls);
   const api = createApi({ endpoint: fake.url, insecure: opts.insecure ?? true, token: opts.token ?? TOKEN });
   try {
-    return assertPreflight(await preflight(api, plan)).map((f) => `✓ ${f.message}`).join('\n');
+    return assertPreflight(await preflight(api, plan, opts.env ?? SSH_ENV)).map((f) => `✓ ${f.message}`).join('\n');
   } catch (err) {
     return `✗ ${(err as Error).message}`;
   }
@@ -48,6 +49,7 @@ describe.skipIf(!schemaFile)('preflight against the fake Proxmox API', () => {
   it('should pass on a host with everything the lab needs', async () => {
     const out = await run();
     expect(out).toContain('Proxmox VE 9.1.3 (certificate not checked: proxmox.insecure)');
+    expect(out).toContain('✓ snippet upload over SSH as root (PROXMOX_VE_SSH_PRIVATE_KEY)');
     expect(out).toContain('✓ the token holds every privilege the lab needs');
     expect(out).toContain('✓ pve: 13.0 GiB needed, 56.0 GiB free');
     expect(out).not.toContain('✗');
@@ -84,6 +86,11 @@ describe.skipIf(!schemaFile)('preflight against the fake Proxmox API', () => {
     expect(out).toContain(message);
   });
 
+  it('should say when the provider has no SSH credentials for the snippets', async () => {
+    const out = await run(() => {}, { env: { PROXMOX_VE_SSH_AGENT: 'true' } });
+    expect(out).toContain('the provider has no SSH credentials to upload the cloud-init snippets to the node — export PROXMOX_VE_SSH_USERNAME=root and PROXMOX_VE_SSH_AGENT=true');
+  });
+
   it('should accept its own bridge and VMs from an earlier run, counting only new VMs against memory', async () => {
     const out = await run((s, plan) => {
       s.network.pve!.push({ iface: 'vmbr42', type: 'bridge', comments: plan.lan.comment });
@@ -108,13 +115,12 @@ describe.skipIf(!schemaFile)('preflight against the fake Proxmox API', () => {
     scenario.nodes[0]!.status = 'offline';
     fake = await startFakeProxmox(loadPveSchema(schemaFile!), scenario, tls);
     const plan = labPlan({ name: 'e2epre', proxmox: { endpoint: fake.url, insecure: true } });
-    const saved = process.env.PROXMOX_VE_API_TOKEN;
-    process.env.PROXMOX_VE_API_TOKEN = TOKEN;
+    vi.stubEnv('PROXMOX_VE_API_TOKEN', TOKEN);
+    vi.stubEnv('PROXMOX_VE_SSH_PRIVATE_KEY', SSH_ENV.PROXMOX_VE_SSH_PRIVATE_KEY);
     try {
       await expect(runProxmox(plan, 'bgp', 'lab.yaml', { failover: false, requests: 1 }, createLogger({ json: true }))).rejects.toThrow('Proxmox node pve is offline');
     } finally {
-      if (saved === undefined) delete process.env.PROXMOX_VE_API_TOKEN;
-      else process.env.PROXMOX_VE_API_TOKEN = saved;
+      vi.unstubAllEnvs();
       rmSync(labStateDir('e2epre'), { recursive: true, force: true });
     }
     expect(fake.requests.every((r) => r.method === 'GET')).toBe(true);
