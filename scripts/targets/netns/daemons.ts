@@ -46,7 +46,11 @@ export async function stopPids(pids: number[], graceMs = 1500): Promise<void> {
   const deadline = Date.now() + graceMs;
   while (pids.some(alive) && Date.now() < deadline) await sleep(50);
   signal('SIGKILL');
-  while (pids.some(alive)) await sleep(20);
+  const hard = Date.now() + 5000;
+  while (pids.some(alive)) {
+    if (Date.now() > hard) throw new LabError('E_STOP', `processes ${pids.filter(alive).join(', ')} survived SIGKILL`, 'look at them with ps; teardown can be run again');
+    await sleep(20);
+  }
 }
 
 /** Processes running inside a namespace (ours: we created it). */
