@@ -27,7 +27,7 @@ export interface NetnsLab {
   readonly topology: Topology;
   readonly target: VerifyTarget;
   readonly router: SshHost;
-  /** Takes a node off the LAN (its link down), as a failed VM or cable would. */
+  /** Takes a node off the LAN, as a failed VM or cable would. */
   fail(node: string): Promise<void>;
   restore(node: string): Promise<void>;
 }
@@ -124,16 +124,19 @@ export async function provisionNetns(plan: LabPlan, mode: Mode, log: Logger): Pr
   const nodeMacs = Object.fromEntries(
     await Promise.all(t.nodes.map(async (n) => [JSON.parse(await run(nodeHost(n), `ip -j link show ${t.nodeIface}`))[0].address.toLowerCase(), n.name] as const)),
   );
-  const setLink = (state: 'up' | 'down') => async (name: string) => {
+  // The cable is pulled at the switch: the node's own link loses carrier but keeps its routes, as a
+  // VM whose host port goes dark does.
+  const lanSwitch = netnsHost(t.lanNamespace, t.lanNamespace);
+  const setPort = (state: 'up' | 'down') => async (name: string) => {
     const n = t.nodes.find((x) => x.name === name);
     if (!n) throw new LabError('E_USAGE', `no node ${name} in lab ${plan.name}`);
-    await run(nodeHost(n), `ip link set ${t.nodeIface} ${state}`);
+    await run(lanSwitch, `ip link set ${n.bridgePort} ${state}`);
   };
   return {
     topology: t,
     router,
     target: { kind: 'netns', router: { host: router, vtysh: vtyshCommand(frr), lanIface: t.lanIface }, client, nodeMacs },
-    fail: setLink('down'),
-    restore: setLink('up'),
+    fail: setPort('down'),
+    restore: setPort('up'),
   };
 }

@@ -1,12 +1,15 @@
 // The host-generic steps of the Proxmox run, against the emulated lab's hosts: SSH with pinned host
 // keys (directly to the router, through it to a node), pushing a rendered file on standard input as
-// the push step does, and pushing a new frr.conf to the router and reloading FRR.
+// the push step does, and pushing a new frr.conf to the router and reloading FRR. Then, on the same
+// router, why the rendered sysctl matters.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { run } from '../../../scripts/hosts/host.ts';
+import { netnsHost } from '../../../scripts/hosts/netns.ts';
+import { probeService } from '../../../scripts/verify/traffic.ts';
 import { connectSsh, type SshHost } from '../../../scripts/hosts/ssh.ts';
 import { createLogger } from '../../../scripts/log.ts';
 import { labStateDir } from '../../../scripts/paths.ts';
@@ -83,5 +86,15 @@ describe.skipIf(!ready)('host-generic Proxmox steps on the emulated hosts', () =
     expect(await run(lab.router, `${lab.target.router.vtysh} -c 'show running-config'`)).toContain('neighbor CILIUM timers 2 6');
     await waitForBgp(lab.target, plan, 30_000);
     expect((await bgpPeers(lab.target.router)).map((p) => p.state)).toEqual(['Established', 'Established', 'Established']);
+  });
+
+  it("should send all of one client's flows to one node without the L4 hash (why the router sets fib_multipath_hash_policy=1)", async () => {
+    const router = netnsHost('router', lab.topology.router.namespace);
+    await run(router, 'sysctl -q -w net.ipv4.fib_multipath_hash_policy=0 && ip route flush cache');
+    const l3 = await probeService(lab.target.client!, plan.bgp.serviceIp, 80, 60);
+    await run(router, 'sysctl -q -w net.ipv4.fib_multipath_hash_policy=1 && ip route flush cache');
+    const l4 = await probeService(lab.target.client!, plan.bgp.serviceIp, 80, 60);
+    expect(Object.values(l3.byNode)).toEqual([60]);
+    expect(Object.keys(l4.byNode).sort()).toEqual(plan.nodes.map((n) => n.name));
   });
 });
