@@ -11,12 +11,3 @@ export function netnsHost(name: string, namespace: string): Host {
     },
   };
 }
-
-/** The machine itself, for the few steps outside any namespace. */
-export const localHost: Host = {
-  name: 'localhost',
-  async exec(command, options): Promise<ExecResult> {
-    const p = await $({ nothrow: true, quiet: true, input: options?.input })`sh -c ${command}`;
-    return { stdout: p.stdout, stderr: p.stderr, code: p.exitCode ?? 1 };
-  },
-};
