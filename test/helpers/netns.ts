@@ -1,7 +1,9 @@
 // Throwaway namespaces for tests: created with a unique name, removed with everything started in them.
 import { rmSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { $ } from 'zx';
 import { namespacePids, recordedPids, stopPids } from '../../scripts/targets/netns/daemons.ts';
+import { removeIfEmpty } from '../../scripts/targets/netns/teardown.ts';
 
 export interface Scratch {
   readonly namespace: string;
@@ -21,6 +23,7 @@ export async function scratchNamespace(tag: string): Promise<Scratch> {
       await stopPids([...recordedPids(runDir), ...(await namespacePids(namespace))]);
       await $({ nothrow: true })`ip netns del ${namespace}`;
       rmSync(runDir, { recursive: true, force: true });
+      removeIfEmpty(dirname(runDir));
     },
   };
 }

@@ -17,6 +17,10 @@ export async function isUp(t: Topology): Promise<boolean> {
   return namespaces(t).some((ns) => present.has(ns));
 }
 
+export function removeIfEmpty(dir: string): void {
+  if (existsSync(dir) && readdirSync(dir).length === 0) rmdirSync(dir);
+}
+
 export interface TeardownResult {
   namespaces: string[];
   processes: number;
@@ -32,7 +36,7 @@ export async function teardownNetns(plan: LabPlan): Promise<TeardownResult> {
   // Gone with the router namespace already, unless the start stopped half-way.
   await $({ nothrow: true, quiet: true })`ip link del ${t.mgmt.iface}`;
   rmSync(t.runDir, { recursive: true, force: true });
-  if (existsSync(RUN_ROOT) && readdirSync(RUN_ROOT).length === 0) rmdirSync(RUN_ROOT);
   rmSync(labStateDir(plan.name, 'netns'), { recursive: true, force: true });
+  for (const dir of [RUN_ROOT, labStateDir(plan.name)]) removeIfEmpty(dir);
   return { namespaces: ours, processes: pids.length };
 }

@@ -42,7 +42,7 @@ function lab(mode: 'l2' | 'bgp', file: string, ...extra: string[]): LabReport {
 function leftovers(name: string): string[] {
   const namespaces = spawnSync('ip', ['netns', 'list'], { encoding: 'utf8' }).stdout.split('\n').filter((l) => l.startsWith(`${name}-`));
   const links = spawnSync('ip', ['-br', 'link'], { encoding: 'utf8' }).stdout.split('\n').filter((l) => l.startsWith(`${name}-`));
-  const files = [join(RUN_ROOT, name), join(ROOT, '.lab', name, 'netns')].filter(existsSync);
+  const files = [join(RUN_ROOT, name), join(ROOT, '.lab', name)].filter(existsSync);
   return [...namespaces, ...links, ...files];
 }
 
@@ -52,7 +52,6 @@ describe.skipIf(!ready)('the emulated lab (root, real FRR, GoBGP, ARP)', () => {
   afterAll(() => {
     for (const file of [L2, BGP, CTRLC]) cli('teardown', ['--target', 'netns', '--config', file]);
     rmSync(dir, { recursive: true, force: true });
-    for (const name of ['e2el2', 'e2ebgp', 'e2eint']) rmSync(join(ROOT, '.lab', name), { recursive: true, force: true });
   });
 
   let l2: LabReport;
