@@ -76,3 +76,8 @@ export async function verify(target: VerifyTarget, plan: LabPlan, mode: Mode, re
   }
   return { lab: plan.name, mode, target: target.kind, verified: problems.length === 0, problems, service: { ip, port: DEMO.port }, router: { arp, bgp }, traffic, trafficBySource };
 }
+
+/** L2: the node that holds the announcement lease must be the one whose MAC the router learned. */
+export function leaseProblems(holder: string | undefined, arp: LabReport['router']['arp']): string[] {
+  return holder && holder === arp?.node ? [] : [`the L2 lease is held by ${holder || 'nobody'}, but the router's MAC is ${arp?.node ?? 'nobody'}'s`];
+}

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { failoverProblems, measureOutage, parseProbe } from '../../scripts/verify/failover.ts';
 import { addTraffic, countReplies } from '../../scripts/verify/traffic.ts';
+import { leaseProblems } from '../../scripts/verify/verify.ts';
 
 describe('countReplies', () => {
   it('should count replies by the node they name, and everything else as failed', () => {
@@ -35,5 +36,14 @@ describe('failoverProblems', () => {
     expect(failoverProblems({ ...f, to: 'cp2' })).toEqual([]);
     expect(failoverProblems({ ...f, to: 'cp1' })).toEqual(['after the failover the service is still served by cp1']);
     expect(failoverProblems({ ...f, to: null })).toEqual(['after the failover the service does not answer']);
+  });
+});
+
+describe('leaseProblems', () => {
+  it('should accept only a lease holder that is the node the router learned the MAC of', () => {
+    const arp = { ip: '10.42.0.193', mac: 'aa:bb:cc:dd:ee:ff', state: 'REACHABLE', node: 'cp1' };
+    expect(leaseProblems('cp1', arp)).toEqual([]);
+    expect(leaseProblems('cp2', arp)).toEqual(["the L2 lease is held by cp2, but the router's MAC is cp1's"]);
+    expect(leaseProblems('', null)).toEqual(["the L2 lease is held by nobody, but the router's MAC is nobody's"]);
   });
 });

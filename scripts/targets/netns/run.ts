@@ -5,7 +5,10 @@ import { ensurePackages, LAB_TOOLS, requireRoot } from '../../deps.ts';
 import type { Logger } from '../../log.ts';
 import { failoverProblems, runFailover } from '../../verify/failover.ts';
 import { arpEntry } from '../../verify/router.ts';
-import { type LabReport, verify, waitForBgp, waitForService } from '../../verify/verify.ts';
+import { type LabReport, leaseProblems, verify, waitForBgp, waitForService } from '../../verify/verify.ts';
+import { l2LeaseName } from '../../../templates/cilium.ts';
+import { DEMO } from '../../../templates/demo.ts';
+import { run } from '../../hosts/host.ts';
 import { provisionNetns } from './provision.ts';
 
 export const STAND_INS =
@@ -29,6 +32,12 @@ export async function runNetns(plan: LabPlan, mode: Mode, opts: RunOptions, log:
       mode === 'bgp' ? waitForBgp(target, plan, 30_000) : waitForService(target, plan, mode, 15_000),
     );
     const result = await log.step('verify', `${opts.requests} requests from the router and from the client`, () => verify(target, plan, mode, opts.requests));
+    if (mode === 'l2') {
+      // As the Proxmox run asks Kubernetes for the lease, ask the stand-in lease API: its holder must be the node whose MAC the router holds.
+      const url = `http://${lab.topology.router.lanIp}:${lab.topology.leasePort}/leases/${l2LeaseName(DEMO.namespace, DEMO.name)}`;
+      const holder = (JSON.parse(await run(target.router.host, `curl -s ${url}`)) as { holder?: string }).holder;
+      result.problems.push(...leaseProblems(holder, result.router.arp));
+    }
     let failover = null;
     if (opts.failover) {
       const holder = async () => {

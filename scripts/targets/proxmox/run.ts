@@ -16,7 +16,7 @@ import { labStateDir, ROOT } from '../../paths.ts';
 import { routerSecrets, writeRender } from '../../render-files.ts';
 import { type Failover, failoverProblems, runFailover } from '../../verify/failover.ts';
 import { arpEntry } from '../../verify/router.ts';
-import { type LabReport, verify, type VerifyTarget } from '../../verify/verify.ts';
+import { type LabReport, leaseProblems, verify, type VerifyTarget } from '../../verify/verify.ts';
 import { waitFor } from '../../wait.ts';
 import { createApi, type ProxmoxApi, tokenFromEnv } from './api.ts';
 import { assertPreflight, preflight } from './preflight.ts';
@@ -153,8 +153,7 @@ export async function runProxmox(plan: LabPlan, mode: Mode, configFile: string, 
     'kubernetes-view': async (step) => {
       const out = (await run(await connect(plan.nodes[0]!.name), step.commands[0]!.run)).trim();
       if (mode === 'l2') {
-        const arpNode = report?.router.arp?.node;
-        if (out !== arpNode) report?.problems.push(`the L2 lease is held by ${out || 'nobody'}, but the router's MAC is ${arpNode ?? 'nobody'}'s`);
+        report!.problems.push(...leaseProblems(out, report!.router.arp));
       } else if (!/established/i.test(out) || /idle|active|connect/i.test(out.split('\n').slice(1).join('\n'))) {
         report?.problems.push(`cilium bgp peers shows sessions that are not established:\n${out}`);
       }
