@@ -47,7 +47,9 @@ export const PRIVILEGES: Readonly<Record<string, readonly string[]>> = {
     'VM.GuestAgent.FileRead|VM.GuestAgent.Unrestricted',
   ],
   '/storage/{storage}': ['Datastore.AllocateSpace', 'Datastore.AllocateTemplate', 'Datastore.Audit|Datastore.AllocateSpace'],
-  '/nodes/{node}': ['Sys.Audit', 'Sys.Modify', 'Sys.AccessNetwork'],
+  '/nodes/{node}': ['Sys.Audit', 'Sys.Modify'],
+  // The image download (download-url) wants these on / (or the newer Sys.AccessNetwork on the node).
+  '/': ['Sys.Audit', 'Sys.Modify'],
   // Since PVE 8 a bridge is an SDN object: using it in a VM needs SDN.Use on it.
   '/sdn/zones/localnetwork/{bridge}': ['SDN.Use'],
 };

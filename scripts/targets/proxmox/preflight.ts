@@ -39,8 +39,9 @@ function requiredPrivileges(plan: LabPlan): { path: string; privs: string }[] {
     '{bridge}': [uplinkBridge, plan.lan.bridge],
   };
   return Object.entries(PRIVILEGES).flatMap(([template, privs]) => {
-    const key = Object.keys(fill).find((k) => template.includes(k))!;
-    return fill[key]!.flatMap((v) => privs.map((p) => ({ path: template.replace(key, v), privs: p })));
+    const key = Object.keys(fill).find((k) => template.includes(k));
+    const paths = key ? fill[key]!.map((v) => template.replace(key, v)) : [template];
+    return paths.flatMap((path) => privs.map((p) => ({ path, privs: p })));
   });
 }
 

@@ -72,6 +72,10 @@ describe.skipIf(!schemaFile)('preflight against the fake Proxmox API', () => {
     ['a wrong token', (s) => (s.token = 'root@pam!lab=other'), 'rejected the API token (401) — check PROXMOX_VE_API_TOKEN'],
     ['a missing privilege', (s) => delete s.permissions['/']!['SDN.Use'], 'the token lacks SDN.Use on /sdn/zones/localnetwork/vmbr0 — grant it'],
     ['a privilege without propagation', (s) => (s.permissions = { '/': { ...s.permissions['/']!, 'VM.PowerMgmt': 0 } }), 'the token lacks VM.PowerMgmt on /vms/4200'],
+    ['Sys.Modify on the node only (the image download wants it on /)', (s) => {
+      const { 'Sys.Modify': _, ...rest } = s.permissions['/']!;
+      s.permissions = { '/': rest, '/nodes/pve': { 'Sys.Modify': 1 } };
+    }, 'the token lacks Sys.Modify on / — grant it'],
     ['an unknown node', (s) => (s.nodes[0]!.node = 'pve1'), 'Proxmox node pve does not exist (cluster has pve1) — correct proxmox.nodes'],
     ['an offline node', (s) => (s.nodes[0]!.status = 'offline'), 'Proxmox node pve is offline — bring it online or remove it from proxmox.nodes'],
     ['a storage without snippets', (s) => (s.storage.pve![0]!.content = 'iso,import'), 'pve: storage local does not hold content type "snippets" (has iso,import) — Datacenter › Storage › local › Content: add "snippets"'],
