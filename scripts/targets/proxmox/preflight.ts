@@ -71,7 +71,7 @@ export async function preflight(api: ProxmoxApi, plan: LabPlan, env: NodeJS.Proc
   }
   const missing = requiredPrivileges(plan).filter((r) => !r.privs.split('|').some((p) => granted(perms, r.path, p)));
   if (missing.length === 0) pass('privileges', 'the token holds every privilege the lab needs');
-  for (const m of missing) fail('privileges', `the token lacks ${m.privs.replace('|', ' or ')} on ${m.path}`, `grant it (e.g. role PVEAdmin on / for the token, with privilege separation off or the same ACL on the token)`);
+  for (const m of missing) fail('privileges', `the token lacks ${m.privs.replace('|', ' or ')} on ${m.path}`, `grant it (e.g. role Administrator on / for the token's user, with privilege separation off, or the same ACL on the token)`);
 
   const nodes = await api.call<PveNode[]>('nodes');
   const needed = [...new Set([plan.router, ...plan.nodes].map((h) => h.proxmoxNode))];
