@@ -1,12 +1,12 @@
 // npm run lab:l2 / lab:bgp — bring the lab up in one mode, verify it from the router (and the client),
 // optionally measure a failover; print a summary or one JSON document.
-import { join, relative } from 'node:path';
+import { relative } from 'node:path';
 import { LabError } from '../lab/errors.ts';
 import { main } from './cli.ts';
 import { loadLab } from './config.ts';
 import { createLogger } from './log.ts';
 import { labStateDir, ROOT } from './paths.ts';
-import { parseMode } from './render-files.ts';
+import { parseMode, renderDir } from './render-files.ts';
 import { chooseTarget } from './targets/choose.ts';
 import { runNetns, STAND_INS } from './targets/netns/run.ts';
 import { runProxmox } from './targets/proxmox/run.ts';
@@ -54,8 +54,7 @@ await main(
     const failover = opts.failover === true;
     if (opts['dry-run']) {
       if (target !== 'proxmox') throw new LabError('E_USAGE', '--dry-run shows the Proxmox run', 'add --target proxmox');
-      const state = relative(ROOT, labStateDir(plan.name));
-      const steps = proxmoxSteps(plan, mode, { failover, renderDir: join(state, 'render', mode), stateDir: state });
+      const steps = proxmoxSteps(plan, mode, { failover, renderDir: relative(ROOT, renderDir(plan, mode)), stateDir: relative(ROOT, labStateDir(plan.name)) });
       if (json) console.log(JSON.stringify({ lab: plan.name, mode, target, steps }, null, 2));
       else console.log(`Dry run: lab ${plan.name}, ${mode} mode, on Proxmox (${plan.config.proxmox.endpoint}). Nothing is touched.\n\n${formatSteps(steps)}`);
       return true;

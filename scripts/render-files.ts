@@ -5,6 +5,7 @@ import { LabError } from '../lab/errors.ts';
 import { type LabPlan, type Mode, MODES } from '../lab/plan.ts';
 import type { RouterSecrets } from '../templates/frr.ts';
 import { renderMode } from '../templates/render.ts';
+import { labStateDir } from './paths.ts';
 
 export function parseMode(value: unknown): Mode {
   if (MODES.includes(value as Mode)) return value as Mode;
@@ -21,7 +22,7 @@ export function routerSecrets(plan: LabPlan, env = process.env): RouterSecrets {
 }
 
 export function renderDir(plan: LabPlan, mode: Mode): string {
-  return join('.lab', plan.name, 'render', mode);
+  return labStateDir(plan.name, 'render', mode);
 }
 
 /** Writes the mode's files into `out` (emptied first); returns their paths. */

@@ -1,7 +1,7 @@
 // npm run lab:teardown — remove everything a lab run created. Twice is fine.
-import { $ } from 'zx';
 import { destroyCommands, removeLocalState } from './targets/proxmox/teardown.ts';
 import { tokenFromEnv } from './targets/proxmox/api.ts';
+import { runLocal } from './targets/proxmox/local.ts';
 import { main } from './cli.ts';
 import { loadLab } from './config.ts';
 import { requireRoot } from './deps.ts';
@@ -28,7 +28,7 @@ await main(
     if (target === 'proxmox') {
       const keepImages = opts['keep-images'] === true;
       tokenFromEnv();
-      for (const command of destroyCommands(plan, keepImages)) await log.step('destroy', `destroy ${keepImages ? 'the VM stack (image kept)' : 'both stacks'}`, () => $({ stdio: ['ignore', 'inherit', 'inherit'], env: { ...process.env, LAB_CONFIG: file, CHECKPOINT_DISABLE: '1' } })`sh -c ${command}`);
+      for (const command of destroyCommands(plan, keepImages)) await log.step('destroy', `destroy ${keepImages ? 'the VM stack (image kept)' : 'both stacks'}`, () => runLocal(command, { LAB_CONFIG: file }));
       const removed = removeLocalState(plan, keepImages);
       if (json) console.log(JSON.stringify({ lab: plan.name, target, removed, timings: log.timings }, null, 2));
       else console.log(`✓ lab ${plan.name} destroyed; removed ${removed.join(', ') || 'no local files'}`);

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import type { Duplex } from 'node:stream';
 import { NodeSSH } from 'node-ssh';
 import { LabError } from '../../lab/errors.ts';
+import { waitFor } from '../wait.ts';
 import type { ExecResult, Host } from './host.ts';
 
 export interface SshTarget {
@@ -26,6 +27,15 @@ export function keyBlob(line: string): Buffer {
   const b64 = line.trim().split(/\s+/)[1];
   if (!b64) throw new LabError('E_SSH', `not an OpenSSH public key: ${line.slice(0, 40)}`);
   return Buffer.from(b64, 'base64');
+}
+
+/** Retries until sshd answers (a booting VM, a starting daemon), but never past a wrong host key. */
+export function connectSshWhenUp(t: SshTarget, timeoutMs: number, intervalMs: number, via?: SshHost): Promise<SshHost> {
+  return waitFor(`SSH to ${t.name} (${t.address})`, timeoutMs, () =>
+    connectSsh(t, 10_000, via).catch((err: unknown) => {
+      if (err instanceof LabError && err.code === 'E_HOSTKEY') throw err;
+      return undefined;
+    }), intervalMs);
 }
 
 /** Connects directly, or through `via` (a jump host, as the Proxmox nodes are reached through the router). */

@@ -1,7 +1,11 @@
 // Failover: probe the service every 100 ms over TCP while one node goes away; the outage is read off
 // the probe's own timeline, so the clocks of the probing host and of this machine never mix.
+import type { LabPlan, Mode } from '../../lab/plan.ts';
+import { LabError } from '../../lab/errors.ts';
 import { parseEcho } from '../../templates/demo.ts';
 import type { Host } from '../hosts/host.ts';
+import { arpEntry } from './router.ts';
+import type { VerifyTarget } from './verify.ts';
 
 export interface Failover {
   /** From the first failed probe to the first success after the last failure. */
@@ -71,4 +75,13 @@ export async function runFailover(host: Host, probe: ProbeOptions, from: string,
 export function failoverProblems(f: Failover): string[] {
   if (f.to === null) return ['after the failover the service does not answer'];
   return f.to === f.from ? [`after the failover the service is still served by ${f.from}`] : [];
+}
+
+/** The node a failover takes away: L2, the holder (whose MAC the router has for the service); BGP, the last node. */
+export async function failoverVictim(target: VerifyTarget, plan: LabPlan, mode: Mode, serviceIp: string): Promise<string> {
+  if (mode === 'bgp') return plan.nodes.at(-1)!.name;
+  const entry = await arpEntry(target.router, serviceIp);
+  const holder = entry && target.nodeMacs[entry.mac];
+  if (!holder) throw new LabError('E_FAILOVER', 'no L2 holder to take away: the router has no entry for the service');
+  return holder;
 }

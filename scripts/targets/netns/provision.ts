@@ -10,7 +10,7 @@ import { DEMO, demoManifests, serviceIp } from '../../../templates/demo.ts';
 import { gobgpSettings, gobgpToml } from '../../../standins/cilium/gobgp.ts';
 import { type Host, run } from '../../hosts/host.ts';
 import { netnsHost } from '../../hosts/netns.ts';
-import { connectSsh, type SshHost } from '../../hosts/ssh.ts';
+import { connectSshWhenUp, type SshHost } from '../../hosts/ssh.ts';
 import type { Logger } from '../../log.ts';
 import { labStateDir, ROOT } from '../../paths.ts';
 import { routerSecrets, writeRender } from '../../render-files.ts';
@@ -115,10 +115,7 @@ export async function provisionNetns(plan: LabPlan, mode: Mode, log: Logger): Pr
   });
 
   const router = await log.step('ssh', `SSH to the router at ${t.router.mgmtIp} (host key pinned)`, () =>
-    waitFor('sshd on the router', 10_000, async () => connectSsh({ name: t.router.name, address: t.router.mgmtIp, username: 'root', privateKeyPath: keys.clientKey, hostKey: readFileSync(keys.hostKeyPub, 'utf8') }).catch((err) => {
-      if (err instanceof LabError && err.code === 'E_HOSTKEY') throw err;
-      return undefined;
-    }), 200),
+    connectSshWhenUp({ name: t.router.name, address: t.router.mgmtIp, username: 'root', privateKeyPath: keys.clientKey, hostKey: readFileSync(keys.hostKeyPub, 'utf8') }, 10_000, 200),
   );
 
   const nodeMacs = Object.fromEntries(

@@ -1,10 +1,8 @@
 // The emulated lab from start to verified: provision, converge, verify, optionally fail a node.
-import { LabError } from '../../../lab/errors.ts';
 import type { LabPlan, Mode } from '../../../lab/plan.ts';
 import { ensurePackages, LAB_TOOLS, requireRoot } from '../../deps.ts';
 import type { Logger } from '../../log.ts';
-import { failoverProblems, runFailover } from '../../verify/failover.ts';
-import { arpEntry } from '../../verify/router.ts';
+import { failoverProblems, failoverVictim, runFailover } from '../../verify/failover.ts';
 import { type LabReport, leaseProblems, verify, waitForBgp, waitForService } from '../../verify/verify.ts';
 import { l2LeaseName } from '../../../templates/cilium.ts';
 import { DEMO } from '../../../templates/demo.ts';
@@ -40,12 +38,7 @@ export async function runNetns(plan: LabPlan, mode: Mode, opts: RunOptions, log:
     }
     let failover = null;
     if (opts.failover) {
-      const holder = async () => {
-        const entry = await arpEntry(target.router, result.service.ip);
-        return entry ? target.nodeMacs[entry.mac] : undefined;
-      };
-      const victim = mode === 'l2' ? await holder() : plan.nodes.at(-1)!.name;
-      if (!victim) throw new LabError('E_FAILOVER', 'no L2 holder to take down: the router has no entry for the service');
+      const victim = await failoverVictim(target, plan, mode, result.service.ip);
       const maxMs = (mode === 'l2' ? plan.l2.leaseMs.duration : plan.config.bgp.timers.hold * 1000) + 10_000;
       failover = await log.step('failover', `failover: ${victim} loses its link, probing every 100 ms from the client`, async () => {
         const measured = await runFailover(target.client!, { ip: result.service.ip, port: result.service.port, intervalMs: 100, maxMs, settle: 20 }, victim, 1000, () => lab.fail(victim));

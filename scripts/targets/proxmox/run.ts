@@ -1,7 +1,6 @@
 // The Proxmox run: executes the steps of steps.ts in order. Shell steps run exactly as the dry run
 // prints them, on the host it names; the few steps that talk to the API or read results back are
 // implemented here. Secrets travel on standard input only.
-import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
@@ -10,16 +9,16 @@ import { contains, isIpv4, parseCidr, parseIp } from '../../../lab/ipv4.ts';
 import type { LabPlan, Mode } from '../../../lab/plan.ts';
 import { DEMO } from '../../../templates/demo.ts';
 import { run, type Host } from '../../hosts/host.ts';
-import { connectSsh, type SshHost } from '../../hosts/ssh.ts';
+import { connectSshWhenUp, type SshHost } from '../../hosts/ssh.ts';
 import type { Logger } from '../../log.ts';
-import { labStateDir, ROOT } from '../../paths.ts';
-import { routerSecrets, writeRender } from '../../render-files.ts';
-import { type Failover, failoverProblems, runFailover } from '../../verify/failover.ts';
-import { arpEntry } from '../../verify/router.ts';
+import { labStateDir } from '../../paths.ts';
+import { renderDir, routerSecrets, writeRender } from '../../render-files.ts';
+import { type Failover, failoverProblems, failoverVictim, runFailover } from '../../verify/failover.ts';
 import { type LabReport, leaseProblems, verify, type VerifyTarget } from '../../verify/verify.ts';
 import { waitFor } from '../../wait.ts';
 import { createApi, type ProxmoxApi, tokenFromEnv } from './api.ts';
 import { assertPreflight, preflight } from './preflight.ts';
+import { runLocal } from './local.ts';
 import { proxmoxSteps, type Step } from './steps.ts';
 
 interface HostOutput {
@@ -72,18 +71,10 @@ function k3sToken(plan: LabPlan): string {
   return readFileSync(file, 'utf8').trim();
 }
 
-function local(command: string, env: Record<string, string> = {}): Promise<void> {
-  return new Promise((resolve, reject) => {
-    // Progress of long local steps (cdktf) goes to stderr, keeping stdout for --json.
-    const child = spawn('sh', ['-c', command], { cwd: ROOT, stdio: ['ignore', process.stderr, process.stderr], env: { ...process.env, CHECKPOINT_DISABLE: '1', ...env } });
-    child.on('exit', (code) => (code === 0 ? resolve() : reject(new LabError('E_LOCAL', `\`${command.split(' ').slice(0, 3).join(' ')} …\` exited ${code}`))));
-  });
-}
-
 export async function runProxmox(plan: LabPlan, mode: Mode, configFile: string, o: ProxmoxRunOptions, log: Logger): Promise<LabReport> {
   const state = labStateDir(plan.name);
-  const renderDir = join(state, 'render', mode);
-  const steps = proxmoxSteps(plan, mode, { failover: o.failover, renderDir, stateDir: state });
+  const render = renderDir(plan, mode);
+  const steps = proxmoxSteps(plan, mode, { failover: o.failover, renderDir: render, stateDir: state });
   const api: ProxmoxApi = createApi({ endpoint: plan.config.proxmox.endpoint, insecure: plan.config.proxmox.insecure, token: tokenFromEnv() });
 
   const hostKeys = new Map<string, string>();
@@ -98,28 +89,31 @@ export async function runProxmox(plan: LabPlan, mode: Mode, configFile: string, 
     if (open) return open;
     const router = name === plan.router.name ? undefined : await connect(plan.router.name);
     const address = router ? vmOf(name).lan_ip : routerAddress(plan, hosts);
-    const host = await waitFor(`SSH to ${name} (${address})`, 300_000, () =>
-      connectSsh({ name, address, username: plan.config.ssh.user, privateKeyPath: join(state, 'ssh', 'id_ed25519'), hostKey: hostKeys.get(name)! }, 10_000, router).catch((err: LabError) => {
-        if (err.code === 'E_HOSTKEY') throw err;
-        return undefined;
-      }), 3000);
+    const host = await connectSshWhenUp({ name, address, username: plan.config.ssh.user, privateKeyPath: join(state, 'ssh', 'id_ed25519'), hostKey: hostKeys.get(name)! }, 300_000, 3000, router);
     conns.set(name, host);
     return host;
   };
   const secrets: Secrets = { 'k3s-token': () => k3sToken(plan), 'bgp-password': () => routerSecrets(plan).bgpPassword! };
-  const routerAccess = async () => ({ host: await connect(plan.router.name), vtysh: 'sudo vtysh', lanIface: 'eth1' });
+  // Built once, after the deploy: the router over SSH, and the nodes by the MAC of their LAN interface.
+  let target: VerifyTarget | undefined;
+  const verifyTarget = async (): Promise<VerifyTarget> =>
+    (target ??= {
+      kind: 'proxmox',
+      router: { host: await connect(plan.router.name), vtysh: 'sudo vtysh', lanIface: 'eth1' },
+      nodeMacs: Object.fromEntries(hosts.filter((h) => h.role !== 'router').map((h) => [h.mac_addresses[0]!.toLowerCase(), h.name])),
+    });
 
   const special: Record<string, (step: Step) => Promise<void>> = {
     preflight: async () => {
       for (const f of assertPreflight(await preflight(api, plan))) log.note(f.message);
     },
-    render: async () => void writeRender(plan, mode, renderDir, routerSecrets(plan)),
+    render: async () => void writeRender(plan, mode, render, routerSecrets(plan)),
     keys: (step) => {
       mkdirSync(join(state, 'ssh'), { recursive: true, mode: 0o700 });
-      return local(step.commands[0]!.run);
+      return runLocal(step.commands[0]!.run);
     },
     deploy: async (step) => {
-      await local(step.commands[0]!.run, { LAB_CONFIG: configFile });
+      await runLocal(step.commands[0]!.run, { LAB_CONFIG: configFile });
       hosts = readOutputs(plan);
     },
     hostkeys: async () => {
@@ -143,12 +137,7 @@ export async function runProxmox(plan: LabPlan, mode: Mode, configFile: string, 
       if (count !== plan.nodes.length) throw new LabError('E_K3S', `${count} of ${plan.nodes.length} nodes registered`, 'npm run lab:' + mode + ' again resumes');
     },
     verify: async () => {
-      const target: VerifyTarget = {
-        kind: 'proxmox',
-        router: await routerAccess(),
-        nodeMacs: Object.fromEntries(hosts.filter((h) => h.role !== 'router').map((h) => [h.mac_addresses[0]!.toLowerCase(), h.name])),
-      };
-      report = await verify(target, plan, mode, o.requests);
+      report = await verify(await verifyTarget(), plan, mode, o.requests);
     },
     'kubernetes-view': async (step) => {
       const out = (await run(await connect(plan.nodes[0]!.name), step.commands[0]!.run)).trim();
@@ -159,13 +148,11 @@ export async function runProxmox(plan: LabPlan, mode: Mode, configFile: string, 
       }
     },
     failover: async () => {
-      const access = await routerAccess();
-      const holder = mode === 'l2' ? (await arpEntry(access, report!.service.ip))?.mac : undefined;
-      const victim = mode === 'l2' ? hosts.find((h) => h.mac_addresses[0]?.toLowerCase() === holder) : vmOf(plan.nodes.at(-1)!.name);
-      if (!victim) throw new LabError('E_FAILOVER', 'no L2 holder to stop: the router has no entry for the service');
+      const t = await verifyTarget();
+      const victim = vmOf(await failoverVictim(t, plan, mode, report!.service.ip));
       const maxMs = (mode === 'l2' ? plan.l2.leaseMs.duration : plan.config.bgp.timers.hold * 1000) + 30_000;
       const at = { node: victim.proxmox_node, vmid: victim.vm_id };
-      failover = await runFailover(access.host, { ip: report!.service.ip, port: DEMO.port, intervalMs: 100, maxMs, settle: 20 }, victim.name, 2000, async () => {
+      failover = await runFailover(t.router.host, { ip: report!.service.ip, port: DEMO.port, intervalMs: 100, maxMs, settle: 20 }, victim.name, 2000, async () => {
         await api.call('vmStop', at);
       });
       await api.call('vmStart', at);

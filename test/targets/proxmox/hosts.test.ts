@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { run } from '../../../scripts/hosts/host.ts';
 import { netnsHost } from '../../../scripts/hosts/netns.ts';
 import { probeService } from '../../../scripts/verify/traffic.ts';
-import { connectSsh, type SshHost } from '../../../scripts/hosts/ssh.ts';
+import { connectSsh, connectSshWhenUp, type SshHost } from '../../../scripts/hosts/ssh.ts';
 import { createLogger } from '../../../scripts/log.ts';
 import { labStateDir } from '../../../scripts/paths.ts';
 import { startIn } from '../../../scripts/targets/netns/daemons.ts';
@@ -20,7 +20,6 @@ import { runShellStep } from '../../../scripts/targets/proxmox/run.ts';
 import { proxmoxSteps } from '../../../scripts/targets/proxmox/steps.ts';
 import { bgpPeers } from '../../../scripts/verify/router.ts';
 import { waitForBgp } from '../../../scripts/verify/verify.ts';
-import { waitFor } from '../../../scripts/wait.ts';
 import { frrConf } from '../../../templates/frr.ts';
 import { renderMode } from '../../../templates/render.ts';
 import { labPlan } from '../../helpers/labs.ts';
@@ -44,7 +43,7 @@ describe.skipIf(!ready)('host-generic Proxmox steps on the emulated hosts', () =
     writeFileSync(join(dir, 'sshd_config'), [`ListenAddress ${cp1.lanIp}`, `HostKey ${keys.nodeHost}`, `AuthorizedKeysFile ${keys.client}.pub`, `PidFile ${join(dir, 'sshd.pid')}`, 'UsePAM no', 'StrictModes no', ''].join('\n'));
     startIn(cp1.namespace, ['/usr/sbin/sshd', '-D', '-e', '-f', join(dir, 'sshd_config')], lab.topology.runDir, 'sshd-cp1');
     const target = { name: cp1.name, address: cp1.lanIp, username: 'root', privateKeyPath: keys.client, hostKey: readFileSync(`${keys.nodeHost}.pub`, 'utf8') };
-    node = await waitFor('sshd on cp1', 10_000, () => connectSsh(target, 10_000, lab.router).catch(() => undefined), 200);
+    node = await connectSshWhenUp(target, 10_000, 200, lab.router);
   });
   afterAll(async () => {
     node?.close();
