@@ -54,7 +54,7 @@ await main(
     const failover = opts.failover === true;
     if (opts['dry-run']) {
       if (target !== 'proxmox') throw new LabError('E_USAGE', '--dry-run shows the Proxmox run', 'add --target proxmox');
-      const steps = proxmoxSteps(plan, mode, { failover, renderDir: relative(ROOT, renderDir(plan, mode)), stateDir: relative(ROOT, labStateDir(plan.name)) });
+      const steps = proxmoxSteps(plan, mode, { failover, renderDir: relative(ROOT, renderDir(plan, mode)), stateDir: relative(ROOT, labStateDir(plan.name)), requests });
       if (json) console.log(JSON.stringify({ lab: plan.name, mode, target, steps }, null, 2));
       else console.log(`Dry run: lab ${plan.name}, ${mode} mode, on Proxmox (${plan.config.proxmox.endpoint}). Nothing is touched.\n\n${formatSteps(steps)}`);
       return true;

@@ -13,7 +13,8 @@ await main(
   },
   async (opts, json) => {
     const mode = parseMode(opts.mode);
-    const { plan } = loadLab(opts.config as string | undefined);
+    // LAB_CONFIG: the Proxmox run renders from the lab file it was given.
+    const { plan } = loadLab((opts.config as string | undefined) ?? process.env.LAB_CONFIG);
     const out = resolve((opts.out as string | undefined) ?? renderDir(plan, mode));
     const files = writeRender(plan, mode, out, routerSecrets(plan));
     if (json) console.log(JSON.stringify({ lab: plan.name, mode, out, files }, null, 2));

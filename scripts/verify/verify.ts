@@ -6,7 +6,7 @@ import { DEMO, serviceIp } from '../../templates/demo.ts';
 import type { Host } from '../hosts/host.ts';
 import { waitFor } from '../wait.ts';
 import type { Failover } from './failover.ts';
-import { type ArpEntry, arpEntry, type BgpPeer, bgpPeers, type RouterAccess, routeNexthops } from './router.ts';
+import { type ArpEntry, arpEntry, type BgpPeer, bgpPeers, bgpSummaryCommand, type RouterAccess, routeCommand, routeNexthops } from './router.ts';
 import { addTraffic, probeService, type Traffic } from './traffic.ts';
 
 export interface VerifyTarget {
@@ -35,10 +35,13 @@ export interface LabReport {
 
 export type Verification = Omit<LabReport, 'failover' | 'timings'>;
 
+/** What the router runs to see whether the service answers (once, a short timeout). */
+export const serviceCheckCommand = (ip: string) => `curl -s --max-time 1 http://${ip}:${DEMO.port}/`;
+
 /** Waits (bounded) until the router can reach the service: the announcement is up. */
 export async function waitForService(target: VerifyTarget, plan: LabPlan, mode: Mode, timeoutMs: number): Promise<void> {
   const ip = serviceIp(plan, mode);
-  await waitFor(`the service ${ip}:${DEMO.port} to answer from the router`, timeoutMs, async () => (await target.router.host.exec(`curl -s --max-time 1 http://${ip}:${DEMO.port}/`)).code === 0, 200);
+  await waitFor(`the service ${ip}:${DEMO.port} to answer from the router`, timeoutMs, async () => (await target.router.host.exec(serviceCheckCommand(ip))).code === 0, 200);
 }
 
 /** Waits (bounded) until every node's session is Established and the route has one nexthop per node. */
@@ -48,6 +51,19 @@ export async function waitForBgp(target: VerifyTarget, plan: LabPlan, timeoutMs:
     const hops = await routeNexthops(target.router, plan.bgp.serviceIp);
     return peers.filter((p) => p.state === 'Established').length === plan.nodes.length && hops.length === plan.nodes.length;
   }, 250);
+}
+
+/**
+ * The one wait before verifying, on both targets: BGP, every session Established and one nexthop per
+ * node (after FRR restarts the sessions take connect-retry and open time); L2, the service answers.
+ */
+export function waitForAnnouncement(target: VerifyTarget, plan: LabPlan, mode: Mode, timeoutMs: number): Promise<void> {
+  return mode === 'bgp' ? waitForBgp(target, plan, timeoutMs) : waitForService(target, plan, mode, timeoutMs);
+}
+
+/** What the wait runs on the router, in order: the dry run prints these. */
+export function announcementCommands(plan: LabPlan, mode: Mode, vtysh: string): string[] {
+  return mode === 'bgp' ? [bgpSummaryCommand(vtysh), routeCommand(plan.bgp.serviceIp)] : [serviceCheckCommand(serviceIp(plan, mode))];
 }
 
 export async function verify(target: VerifyTarget, plan: LabPlan, mode: Mode, requests: number): Promise<Verification> {

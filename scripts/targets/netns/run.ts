@@ -3,7 +3,7 @@ import type { LabPlan, Mode } from '../../../lab/plan.ts';
 import { ensurePackages, LAB_TOOLS, requireRoot } from '../../deps.ts';
 import type { Logger } from '../../log.ts';
 import { failoverProblems, failoverVictim, runFailover } from '../../verify/failover.ts';
-import { type LabReport, leaseProblems, verify, waitForBgp, waitForService } from '../../verify/verify.ts';
+import { type LabReport, leaseProblems, verify, waitForAnnouncement } from '../../verify/verify.ts';
 import { l2LeaseName } from '../../../templates/cilium.ts';
 import { DEMO } from '../../../templates/demo.ts';
 import { run } from '../../hosts/host.ts';
@@ -27,7 +27,7 @@ export async function runNetns(plan: LabPlan, mode: Mode, opts: RunOptions, log:
   try {
     const { target } = lab;
     await log.step('converge', mode === 'bgp' ? 'BGP sessions Established, ECMP route installed' : 'a node holds the lease and answers ARP', () =>
-      mode === 'bgp' ? waitForBgp(target, plan, 30_000) : waitForService(target, plan, mode, 15_000),
+      waitForAnnouncement(target, plan, mode, mode === 'bgp' ? 30_000 : 15_000),
     );
     const result = await log.step('verify', `${opts.requests} requests from the router and from the client`, () => verify(target, plan, mode, opts.requests));
     if (mode === 'l2') {

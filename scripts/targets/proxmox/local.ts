@@ -1,12 +1,9 @@
-// Local commands of the Proxmox run (cdktf deploy and destroy): their progress goes to stderr, so
-// stdout stays free for --json.
-import { spawn } from 'node:child_process';
+// Local commands of the Proxmox teardown (cdktf destroy): their progress goes to stderr, so stdout
+// stays free for --json.
 import { LabError } from '../../../lab/errors.ts';
-import { ROOT } from '../../paths.ts';
+import { localHost } from '../../hosts/local.ts';
 
-export function runLocal(command: string, env: Record<string, string> = {}): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('sh', ['-c', command], { cwd: ROOT, stdio: ['ignore', process.stderr, process.stderr], env: { ...process.env, CHECKPOINT_DISABLE: '1', ...env } });
-    child.on('exit', (code) => (code === 0 ? resolve() : reject(new LabError('E_LOCAL', `\`${command.split(' ').slice(0, 3).join(' ')} …\` exited ${code}`))));
-  });
+export async function runLocal(command: string, env: Record<string, string> = {}): Promise<void> {
+  const r = await localHost({ env, progress: process.stderr }).exec(command);
+  if (r.code !== 0) throw new LabError('E_LOCAL', `\`${command.split(' ').slice(0, 3).join(' ')} …\` exited ${r.code}`);
 }

@@ -1,28 +1,63 @@
-// The Proxmox run as an ordered list of steps: where each runs and the exact commands. The dry run
-// prints this list; the real run executes the same list, so the two cannot disagree. Every step is
-// idempotent: after Ctrl-C the same command resumes.
+// The Proxmox run as an ordered list of steps: where each runs, the exact commands, and how it
+// executes (shell on lab hosts, a local command, API calls, or a named action with the typed step
+// context). The dry run prints this list; the executor (run.ts) is a loop over the same list, and a
+// test runs it against recording hosts and API to prove that what runs is what is printed. Every step
+// is idempotent: after Ctrl-C the same command resumes.
 import type { LabPlan, Mode } from '../../../lab/plan.ts';
 import { PINS } from '../../../lab/pins.ts';
 import { BGP_SECRET_NAMESPACE, bgpSecretName, ciliumResources, l2LeaseName, type Manifest } from '../../../templates/cilium.ts';
 import { DEMO, serviceIp } from '../../../templates/demo.ts';
 import { frrApplyCommands } from '../../../templates/frr.ts';
 import { k3sInstallPlan } from '../../../templates/k3s.ts';
-import { CALLS } from './calls.ts';
+import { timedProbeLoop } from '../../verify/failover.ts';
+import { arpCommand, bgpSummaryCommand, routeCommand } from '../../verify/router.ts';
+import { probeLoop } from '../../verify/traffic.ts';
+import { announcementCommands } from '../../verify/verify.ts';
+import { AGENT_WAIT_MS, CONVERGE_MS, converge, failoverProbe, HOST_KEY_FILE, outputs, runFailoverStep, runPreflight, runVerify } from './actions.ts';
+import { type CallName, CALLS } from './calls.ts';
+import type { SecretName, StepContext } from './context.ts';
 
 /** Local files a command reads from its standard input; secrets are named, never shown. */
-export type Input = { readonly file: string } | { readonly secret: 'k3s-token' | 'bgp-password' };
+export type Input = { readonly file: string } | { readonly secret: SecretName };
+
+export interface ApiCall {
+  readonly call: CallName;
+  /** The lab host whose VM fills {node} and {vmid}. */
+  readonly vm?: string;
+  readonly params?: Readonly<Record<string, string>>;
+}
 
 export interface Command {
+  /** Exactly what runs (shell, local), or the API call as METHOD /path. */
   readonly run: string;
   readonly input?: Input;
+  readonly api?: ApiCall;
+  /** The host it runs on, in a step that spans several (actions). */
+  readonly on?: string;
+  /** Its output holds a secret (the kubeconfig): kept out of the step log. */
+  readonly secretOutput?: boolean;
+  /** What the run does with its output (an API call's: the JSON answer). */
+  readonly then?: (out: string, ctx: StepContext) => void | Promise<void>;
 }
+
+export type Exec =
+  /** Every command on each host, hosts in order. */
+  | { readonly kind: 'shell'; readonly hosts: readonly string[] }
+  | { readonly kind: 'local' }
+  /** Every command an API call; with `waitMs`, each is retried until it answers, that long from the step's start. */
+  | { readonly kind: 'api'; readonly waitMs?: number; readonly unanswered?: string }
+  /** A named action: it runs the commands listed (the test holds it to them). */
+  | { readonly kind: 'action'; readonly name: string; readonly run: (ctx: StepContext) => Promise<void> };
 
 export interface Step {
   readonly id: string;
   readonly title: string;
-  /** `local`, `proxmox-api`, or a lab host's name. */
+  /** `local`, `proxmox-api`, or lab hosts' names. */
   readonly where: string;
+  readonly exec: Exec;
   readonly commands: readonly Command[];
+  /** A wait: what it waits for, and how long at most. */
+  readonly until?: string;
 }
 
 export interface StepOptions {
@@ -30,11 +65,23 @@ export interface StepOptions {
   /** Where rendered files are, relative to the project (.lab/<name>/render/<mode>). */
   readonly renderDir: string;
   readonly stateDir: string;
+  /** HTTP requests of the verification. */
+  readonly requests: number;
 }
 
 const REMOTE = '~/lab';
 const kubectl = 'sudo k3s kubectl';
-const api = (name: keyof typeof CALLS, detail = '') => ({ run: `${CALLS[name].method} ${CALLS[name].path}${detail}` });
+const VTYSH = 'sudo vtysh';
+const LAN_IFACE = 'eth1';
+const api = (name: CallName, detail = '', call: Omit<ApiCall, 'call'> = {}): Command => ({ run: `${CALLS[name].method} ${CALLS[name].path}${detail}`, api: { call: name, ...call } });
+const shell = (...hosts: string[]): Exec => ({ kind: 'shell', hosts });
+const action = (name: string, run: (ctx: StepContext) => Promise<void>): Exec => ({ kind: 'action', name, run });
+
+/** The CRD that serves a Cilium kind (CiliumL2AnnouncementPolicy → ciliuml2announcementpolicies.cilium.io). */
+export function crdName(kind: string): string {
+  const k = kind.toLowerCase();
+  return `${k.endsWith('y') ? `${k.slice(0, -1)}ies` : `${k}s`}.cilium.io`;
+}
 
 /** The other mode's Cilium resources, as kubectl names: a mode switch removes them. */
 export function staleResources(plan: LabPlan, mode: Mode): string[] {
@@ -43,64 +90,95 @@ export function staleResources(plan: LabPlan, mode: Mode): string[] {
   return ciliumResources(plan, mode === 'l2' ? 'bgp' : 'l2').map(key).filter((k) => !current.has(k));
 }
 
+/**
+ * Removing the other mode's resources, kind by kind, only where the kind's CRD exists: Cilium registers
+ * the BGP CRDs only with bgpControlPlane.enabled, and kubectl delete fails on a kind the server does not
+ * know, --ignore-not-found or not. A failing `get crd` (API down) still fails the step.
+ */
+export function staleDeletes(plan: LabPlan, mode: Mode): string[] {
+  const byKind = new Map<string, string[]>();
+  for (const r of staleResources(plan, mode)) byKind.set(r.split('/')[0]!, [...(byKind.get(r.split('/')[0]!) ?? []), r]);
+  const kinds = Object.fromEntries(ciliumResources(plan, mode === 'l2' ? 'bgp' : 'l2').map((m) => [m.kind.toLowerCase(), m.kind]));
+  return [...byKind].map(([kind, names]) => `crd=$(${kubectl} get crd ${crdName(kinds[kind]!)} --ignore-not-found -o name) && { [ -z "$crd" ] || ${kubectl} delete ${names.join(' ')} --ignore-not-found; }`);
+}
+
 export function proxmoxSteps(plan: LabPlan, mode: Mode, o: StepOptions): Step[] {
   const cp1 = plan.nodes[0]!.name;
   const router = plan.router.name;
+  const vms = [router, ...plan.nodes.map((n) => n.name)];
   const other: Mode = mode === 'l2' ? 'bgp' : 'l2';
   const ip = serviceIp(plan, mode);
   const stacks = [plan.stacks.base, plan.stacks.vms];
+  const proxmoxNodes = [...new Set([plan.router, ...plan.nodes].map((h) => h.proxmoxNode))];
   const file = (rel: string) => ({ file: `${o.renderDir}/${rel}` });
-  const push = (rel: string, name = rel.split('/').pop()!) => ({ run: `mkdir -p ${REMOTE} && cat > ${REMOTE}/${name}`, input: file(rel) });
+  const push = (rel: string, name = rel.split('/').pop()!): Command => ({ run: `mkdir -p ${REMOTE} && cat > ${REMOTE}/${name}`, input: file(rel) });
+  const crds = ciliumResources(plan, mode).map((m) => `crd/${crdName(m.kind)}`);
   const steps: Step[] = [
     {
       id: 'preflight',
       title: 'preflight: endpoint, TLS, token privileges, nodes, datastores, bridges, VM IDs, memory',
       where: 'proxmox-api',
-      commands: [api('version'), api('permissions'), api('nodes'), api('resources', '?type=vm'), api('storage'), api('network')],
+      exec: action('preflight', runPreflight),
+      commands: [api('version'), api('permissions'), api('nodes'), api('resources', '?type=vm'), ...proxmoxNodes.flatMap(() => [api('storage'), api('network')])],
     },
-    { id: 'render', title: `render the ${mode} files`, where: 'local', commands: [{ run: `npm run lab:render -- --mode ${mode} --out ${o.renderDir}` }] },
+    { id: 'render', title: `render the ${mode} files`, where: 'local', exec: { kind: 'local' }, commands: [{ run: `npm run lab:render -- --mode ${mode} --out ${o.renderDir}` }] },
     {
       id: 'keys',
       title: "the lab's SSH key (injected into every VM by cloud-init)",
       where: 'local',
-      commands: [{ run: `test -f ${o.stateDir}/ssh/id_ed25519 || ssh-keygen -q -t ed25519 -N '' -f ${o.stateDir}/ssh/id_ed25519` }],
+      exec: { kind: 'local' },
+      commands: [{ run: `mkdir -p -m 0700 ${o.stateDir}/ssh && { test -f ${o.stateDir}/ssh/id_ed25519 || ssh-keygen -q -t ed25519 -N '' -f ${o.stateDir}/ssh/id_ed25519; }` }],
     },
     {
       id: 'deploy',
       title: 'deploy the stacks: lab bridge and cloud image, then router and node VMs',
       where: 'local',
+      exec: { kind: 'local' },
       commands: [{ run: `npm run -s gen -- --if-missing && npx cdktf deploy --auto-approve --outputs-file ${o.stateDir}/outputs.json --outputs-file-include-sensitive-outputs=false ${stacks.join(' ')}` }],
     },
     {
       id: 'hostkeys',
       title: 'pin SSH host keys, read through the guest agent (never trust on first use)',
       where: 'proxmox-api',
-      commands: [router, ...plan.nodes.map((n) => n.name)].map((h) => api('agentFileRead', `?file=/etc/ssh/ssh_host_ed25519_key.pub  (${h})`)),
+      exec: {
+        kind: 'api',
+        waitMs: AGENT_WAIT_MS,
+        unanswered:
+          'its guest agent is not running. Likely cause: the VM could not install qemu-guest-agent at first boot (the nodes reach the packages only through the router, whose NAT must be up first). Look at the VM console in Proxmox (cloud-init output), or run `qm guest cmd VMID ping` on the Proxmox node; then run the same command again',
+      },
+      commands: vms.map((h) => ({ ...api('agentFileRead', `?file=${HOST_KEY_FILE}  (${h})`, { vm: h, params: { file: HOST_KEY_FILE } }), then: outputs.hostKey(h) })),
     },
     {
       id: 'cloud-init',
       title: 'wait for cloud-init on every VM (router first: the nodes are reached through it)',
-      where: `${router}, ${plan.nodes.map((n) => n.name).join(', ')}`,
+      where: vms.join(', '),
+      exec: shell(...vms),
       commands: [{ run: 'cloud-init status --wait' }],
     },
     ...k3sInstallPlan(plan)
       .slice(0, -1)
-      .map((s, i) => ({
+      .map((s, i): Step => ({
         id: i === 0 ? 'k3s' : `k3s-${s.host.slice(plan.name.length + 1)}`,
         title: s.title,
         where: s.host,
-        commands: [{ run: `systemctl is-active --quiet k3s k3s-agent || { IFS= read -r K3S_TOKEN; ${s.command}; }`, input: { secret: 'k3s-token' } as Input }],
+        exec: shell(s.host),
+        commands: [{ run: `systemctl is-active --quiet k3s k3s-agent || { IFS= read -r K3S_TOKEN; ${s.command}; }`, input: { secret: 'k3s-token' } }],
       })),
     {
       id: 'kubeconfig',
       title: `kubeconfig to ${o.stateDir}/kubeconfig, server https://${plan.apiServer}:6443`,
       where: cp1,
-      commands: [{ run: k3sInstallPlan(plan).at(-1)!.command }, { run: `${kubectl} get nodes -o name | wc -l   # ${plan.nodes.length} registered` }],
+      exec: shell(cp1),
+      commands: [
+        { run: k3sInstallPlan(plan).at(-1)!.command, secretOutput: true, then: outputs.kubeconfig },
+        { run: `${kubectl} get nodes -o name | wc -l   # ${plan.nodes.length} registered`, then: outputs.nodeCount },
+      ],
     },
     {
       id: 'tools',
       title: `helm ${PINS.helm} and cilium CLI ${PINS.ciliumCli} on ${cp1}`,
       where: cp1,
+      exec: shell(cp1),
       commands: [
         { run: `command -v helm || curl -fsSL https://get.helm.sh/helm-${PINS.helm}-linux-amd64.tar.gz | sudo tar -xz -C /usr/local/bin --strip-components=1 linux-amd64/helm` },
         { run: `command -v cilium || curl -fsSL https://github.com/cilium/cilium-cli/releases/download/${PINS.ciliumCli}/cilium-linux-amd64.tar.gz | sudo tar -xz -C /usr/local/bin cilium` },
@@ -110,15 +188,22 @@ export function proxmoxSteps(plan: LabPlan, mode: Mode, o: StepOptions): Step[] 
       id: 'push',
       title: 'push the rendered Cilium values, resources and demo',
       where: cp1,
+      exec: shell(cp1),
       commands: [push('cilium/values.yaml'), push('cilium/resources.yaml'), push('demo/echo.yaml')],
     },
     {
       id: 'cilium',
-      title: `Cilium ${plan.config.cilium.version} (${mode} mode): helm upgrade --install, then wait for agents and operator`,
+      title: `Cilium ${plan.config.cilium.version} (${mode} mode): helm upgrade --install, then restart and wait for agents and operator`,
       where: cp1,
+      exec: shell(cp1),
       commands: [
         { run: `sudo helm --kubeconfig /etc/rancher/k3s/k3s.yaml repo add cilium ${PINS.ciliumChartRepo} --force-update` },
         { run: `sudo helm --kubeconfig /etc/rancher/k3s/k3s.yaml upgrade --install cilium cilium/cilium --version ${plan.config.cilium.version} --namespace kube-system --values ${REMOTE}/values.yaml --wait --timeout 10m` },
+        // New values change only the ConfigMap (rollOutCiliumPods, operator.rollOutPods default false), and
+        // agent and operator read L2/BGP settings at start: restart both, or a mode switch never happens.
+        { run: `${kubectl} -n kube-system rollout restart daemonset/cilium deployment/cilium-operator` },
+        { run: `${kubectl} -n kube-system rollout status daemonset/cilium --timeout=10m` },
+        { run: `${kubectl} -n kube-system rollout status deployment/cilium-operator --timeout=10m` },
         { run: 'sudo cilium --kubeconfig /etc/rancher/k3s/k3s.yaml status --wait --wait-duration 10m' },
         { run: `${kubectl} wait --for=condition=Ready node --all --timeout=5m` },
       ],
@@ -129,6 +214,7 @@ export function proxmoxSteps(plan: LabPlan, mode: Mode, o: StepOptions): Step[] 
             id: 'bgp-secret',
             title: `BGP password Secret ${bgpSecretName(plan)} from $${plan.config.bgp.passwordEnv} (standard input, never a command line)`,
             where: cp1,
+            exec: shell(cp1),
             commands: [{ run: `${kubectl} -n ${BGP_SECRET_NAMESPACE} create secret generic ${bgpSecretName(plan)} --from-file=password=/dev/stdin --dry-run=client -o yaml | ${kubectl} apply -f -`, input: { secret: 'bgp-password' } as Input }],
           },
         ]
@@ -137,18 +223,26 @@ export function proxmoxSteps(plan: LabPlan, mode: Mode, o: StepOptions): Step[] 
       id: 'resources',
       title: `${mode === 'l2' ? 'LB pool and L2 announcement policy' : 'LB pool and BGP peering'}; the ${other} ones removed (mode switch)`,
       where: cp1,
-      commands: [{ run: `${kubectl} delete ${staleResources(plan, mode).join(' ')} --ignore-not-found` }, { run: `${kubectl} apply -f ${REMOTE}/resources.yaml` }],
+      exec: shell(cp1),
+      commands: [
+        ...staleDeletes(plan, mode).map((run) => ({ run })),
+        // The operator registers the CRDs as it starts: apply only once the API server serves them.
+        { run: `${kubectl} wait --for=condition=Established ${[...new Set(crds)].join(' ')} --timeout=5m` },
+        { run: `${kubectl} apply -f ${REMOTE}/resources.yaml` },
+      ],
     },
     {
       id: 'router',
       title: mode === 'bgp' ? 'router: the BGP frr.conf, bgpd on, FRR restarted' : 'router: frr.conf without BGP (the router needs no configuration)',
       where: router,
+      exec: shell(router),
       commands: [{ run: 'sudo install -o frr -g frr -m 0640 /dev/stdin /etc/frr/frr.conf', input: file('router/frr.conf') }, ...frrApplyCommands(mode).map((c) => ({ run: `sudo ${c}` }))],
     },
     {
       id: 'demo',
       title: `demo echo service at ${ip}:${DEMO.port}`,
       where: cp1,
+      exec: shell(cp1),
       commands: [
         { run: `${kubectl} -n ${DEMO.namespace} delete ${mode === 'bgp' ? 'deployment' : 'daemonset'}/${DEMO.name} --ignore-not-found` },
         { run: `${kubectl} apply -f ${REMOTE}/echo.yaml` },
@@ -156,32 +250,48 @@ export function proxmoxSteps(plan: LabPlan, mode: Mode, o: StepOptions): Step[] 
       ],
     },
     {
-      id: 'verify',
-      title: `verify from the router: 300 requests to ${ip}; ${mode === 'l2' ? 'neighbour entry = the holder' : 'every peer Established, one nexthop per node'}`,
+      id: 'converge',
+      title: mode === 'bgp' ? 'wait for BGP: every session Established, one nexthop per node (FRR was restarted)' : `wait for the announcement: ${ip} answers from the router`,
       where: router,
+      exec: action('converge', converge),
+      commands: announcementCommands(plan, mode, VTYSH).map((run) => ({ run })),
+      until: `${mode === 'bgp' ? `${plan.nodes.length} sessions Established and ${plan.nodes.length} nexthops` : 'the service answers'}, at most ${CONVERGE_MS[mode] / 1000} s`,
+    },
+    {
+      id: 'verify',
+      title: `verify from the router: ${o.requests} requests to ${ip}; ${mode === 'l2' ? 'neighbour entry = the holder' : 'every peer Established, one nexthop per node'}`,
+      where: router,
+      exec: action('verify', runVerify),
       commands: [
-        { run: `curl -s --max-time 2 http://${ip}:${DEMO.port}/   (× 300, a new connection each)` },
-        mode === 'l2' ? { run: `ip -j neigh show to ${ip} dev eth1` } : { run: "sudo vtysh -c 'show bgp ipv4 unicast summary json'" },
-        ...(mode === 'bgp' ? [{ run: `ip -j route show ${ip}` }] : []),
+        { run: probeLoop(ip, DEMO.port, o.requests) },
+        ...(mode === 'l2' ? [{ run: arpCommand(ip, LAN_IFACE) }] : [{ run: bgpSummaryCommand(VTYSH) }, { run: routeCommand(ip) }]),
       ],
     },
     {
       id: 'kubernetes-view',
       title: mode === 'l2' ? `Kubernetes view: the holder of lease ${l2LeaseName(DEMO.namespace, DEMO.name)} is the node whose MAC the router holds` : 'Kubernetes view: cilium bgp peers, every session established',
       where: cp1,
+      exec: shell(cp1),
       commands: [
         mode === 'l2'
-          ? { run: `${kubectl} -n kube-system get lease ${l2LeaseName(DEMO.namespace, DEMO.name)} -o jsonpath='{.spec.holderIdentity}'` }
-          : { run: 'sudo cilium --kubeconfig /etc/rancher/k3s/k3s.yaml bgp peers' },
+          ? { run: `${kubectl} -n kube-system get lease ${l2LeaseName(DEMO.namespace, DEMO.name)} -o jsonpath='{.spec.holderIdentity}'`, then: outputs.leaseHolder }
+          : { run: 'sudo cilium --kubeconfig /etc/rancher/k3s/k3s.yaml bgp peers', then: outputs.bgpPeers },
       ],
     },
   ];
   if (o.failover) {
+    const victim = mode === 'l2' ? 'the holder' : plan.nodes.at(-1)!.name;
     steps.push({
       id: 'failover',
-      title: `failover: stop ${mode === 'l2' ? 'the L2 holder' : plan.nodes.at(-1)!.name} through the Proxmox API, probe every 100 ms from the router, start it again`,
-      where: 'proxmox-api',
-      commands: [api('vmStop', mode === 'l2' ? '  (the holder)' : `  (${plan.nodes.at(-1)!.vmId})`), { run: `curl every 100 ms on ${router}` }, api('vmStart')],
+      title: `failover: stop ${mode === 'l2' ? 'the L2 holder' : victim} through the Proxmox API, probe every 100 ms from the router, start it again`,
+      where: `${router}, proxmox-api`,
+      exec: action('failover', runFailoverStep),
+      commands: [
+        ...(mode === 'l2' ? [{ run: arpCommand(ip, LAN_IFACE), on: router }] : []),
+        { run: timedProbeLoop(failoverProbe(plan, mode)), on: router },
+        api('vmStop', `  (${mode === 'l2' ? 'the holder' : plan.nodes.at(-1)!.vmId})`),
+        api('vmStart'),
+      ],
     });
   }
   return steps;
@@ -191,8 +301,13 @@ function describeInput(input: Input): string {
   return 'file' in input ? ` < ${input.file}` : ` < (${input.secret === 'k3s-token' ? 'the k3s token' : 'the BGP password'}, not shown)`;
 }
 
+/** One command as the dry run and the step log show it: a multi-line script keeps its lines, indented. */
+export function formatCommand(c: Command): string {
+  return `$ ${c.run.replaceAll('\n', '\n      ')}${c.input ? describeInput(c.input) : ''}`;
+}
+
 export function formatSteps(steps: readonly Step[]): string {
   return steps
-    .map((s, i) => [`${String(i + 1).padStart(2)}. ${s.title}`, `    on ${s.where}`, ...s.commands.map((c) => `    $ ${c.run}${c.input ? describeInput(c.input) : ''}`)].join('\n'))
+    .map((s, i) => [`${String(i + 1).padStart(2)}. ${s.title}`, `    on ${s.where}`, ...s.commands.map((c) => `    ${formatCommand(c)}`), ...(s.until ? [`    until ${s.until}`] : [])].join('\n'))
     .join('\n\n');
 }

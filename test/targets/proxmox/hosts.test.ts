@@ -16,7 +16,8 @@ import { labStateDir } from '../../../scripts/paths.ts';
 import { startIn } from '../../../scripts/targets/netns/daemons.ts';
 import { type NetnsLab, provisionNetns } from '../../../scripts/targets/netns/provision.ts';
 import { teardownNetns } from '../../../scripts/targets/netns/teardown.ts';
-import { runShellStep } from '../../../scripts/targets/proxmox/run.ts';
+import type { StepContext } from '../../../scripts/targets/proxmox/context.ts';
+import { runCommands } from '../../../scripts/targets/proxmox/execute.ts';
 import { proxmoxSteps } from '../../../scripts/targets/proxmox/steps.ts';
 import { bgpPeers } from '../../../scripts/verify/router.ts';
 import { waitForBgp } from '../../../scripts/verify/verify.ts';
@@ -27,7 +28,6 @@ import { hasTool, isRoot } from '../../helpers/tools.ts';
 
 const plan = labPlan({ name: 'e2ehost' });
 const ready = isRoot && ['gobgpd', 'vtysh', 'curl'].every(hasTool);
-const noSecrets = { 'k3s-token': () => 'unused', 'bgp-password': () => 'unused' };
 
 describe.skipIf(!ready)('host-generic Proxmox steps on the emulated hosts', () => {
   let lab: NetnsLab;
@@ -69,9 +69,10 @@ describe.skipIf(!ready)('host-generic Proxmox steps on the emulated hosts', () =
       execFileSync('mkdir', ['-p', join(renderDir, rel, '..')]);
       writeFileSync(join(renderDir, rel), f.content);
     }
-    const step = proxmoxSteps(plan, 'bgp', { failover: false, renderDir, stateDir: dir }).find((s) => s.id === 'push')!;
+    const step = proxmoxSteps(plan, 'bgp', { failover: false, renderDir, stateDir: dir, requests: 1 }).find((s) => s.id === 'push')!;
     // The same commands, with the remote folder moved from the VM user's ~/lab into this test's folder.
-    await runShellStep(node, { ...step, commands: step.commands.map((c) => ({ ...c, run: c.run.replaceAll('~/lab', remote) })) }, noSecrets);
+    // The push takes no secret: the executor needs nothing else of the context.
+    await runCommands(node, step.commands.map((c) => ({ ...c, run: c.run.replaceAll('~/lab', remote) })), {} as StepContext);
     expect(readFileSync(join(remote, 'values.yaml'), 'utf8')).toBe(renderMode(plan, 'bgp')['cilium/values.yaml']!.content);
     expect(readFileSync(join(remote, 'echo.yaml'), 'utf8')).toContain('lbipam.cilium.io/ips: 172.31.42.1');
   });

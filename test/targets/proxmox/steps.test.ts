@@ -25,13 +25,13 @@ describe.each(MODES)('the Proxmox dry run of the example lab, %s mode', (mode) =
 
 describe('proxmoxSteps', () => {
   const plan = labPlan({ bgp: { passwordEnv: 'LAB_BGP_PASSWORD' } });
-  const opts = { failover: false, renderDir: 'r', stateDir: 's' };
+  const opts = { failover: false, renderDir: 'r', stateDir: 's', requests: 300 };
 
   it('should order the run from preflight to verification, one host per step', () => {
     expect(proxmoxSteps(plan, 'bgp', opts).map((s) => s.id)).toEqual([
-      'preflight', 'render', 'keys', 'deploy', 'hostkeys', 'cloud-init', 'k3s', 'k3s-cp2', 'k3s-cp3', 'kubeconfig', 'tools', 'push', 'cilium', 'bgp-secret', 'resources', 'router', 'demo', 'verify', 'kubernetes-view',
+      'preflight', 'render', 'keys', 'deploy', 'hostkeys', 'cloud-init', 'k3s', 'k3s-cp2', 'k3s-cp3', 'kubeconfig', 'tools', 'push', 'cilium', 'bgp-secret', 'resources', 'router', 'demo', 'converge', 'verify', 'kubernetes-view',
     ]);
-    expect(proxmoxSteps(plan, 'l2', { ...opts, failover: true }).map((s) => s.id).slice(-4)).toEqual(['demo', 'verify', 'kubernetes-view', 'failover']);
+    expect(proxmoxSteps(plan, 'l2', { ...opts, failover: true }).map((s) => s.id).slice(-5)).toEqual(['demo', 'converge', 'verify', 'kubernetes-view', 'failover']);
   });
 
   it('should pass secrets on standard input only, never in a command', () => {

@@ -1,0 +1,64 @@
+// The parts of the Proxmox run that are more than a command: each takes the typed step context. The
+// step list (steps.ts) prints what they run from the same command builders they use, and a test runs
+// them against recording hosts and API to prove it.
+import { LabError } from '../../../lab/errors.ts';
+import type { LabPlan, Mode } from '../../../lab/plan.ts';
+import { DEMO, serviceIp } from '../../../templates/demo.ts';
+import { failoverVictim, type ProbeOptions, runFailover } from '../../verify/failover.ts';
+import { leaseProblems, verify, waitForAnnouncement } from '../../verify/verify.ts';
+import type { StepContext } from './context.ts';
+import { assertPreflight, preflight } from './preflight.ts';
+
+export const HOST_KEY_FILE = '/etc/ssh/ssh_host_ed25519_key.pub';
+/** Bounded waits. BGP: FRR restarted, Cilium dials again every connectRetry; L2: the lease is taken. */
+export const CONVERGE_MS: Record<Mode, number> = { bgp: 180_000, l2: 120_000 };
+/** Every VM's guest agent must answer within this long after the deploy: minutes, not the provider's 15. */
+export const AGENT_WAIT_MS = 240_000;
+
+export async function runPreflight(ctx: StepContext): Promise<void> {
+  for (const f of assertPreflight(await preflight(ctx.api, ctx.plan))) ctx.note(f.message);
+}
+
+export async function converge(ctx: StepContext): Promise<void> {
+  await waitForAnnouncement(await ctx.verifyTarget(), ctx.plan, ctx.mode, CONVERGE_MS[ctx.mode]);
+}
+
+export async function runVerify(ctx: StepContext): Promise<void> {
+  ctx.results.verification = await verify(await ctx.verifyTarget(), ctx.plan, ctx.mode, ctx.requests);
+}
+
+/** The probe during a failover: long enough for the lease to expire or the hold timer to run out. */
+export function failoverProbe(plan: LabPlan, mode: Mode): ProbeOptions {
+  const maxMs = (mode === 'l2' ? plan.l2.leaseMs.duration : plan.config.bgp.timers.hold * 1000) + 30_000;
+  return { ip: serviceIp(plan, mode), port: DEMO.port, intervalMs: 100, maxMs, settle: 20 };
+}
+
+export async function runFailoverStep(ctx: StepContext): Promise<void> {
+  const target = await ctx.verifyTarget();
+  const victim = await failoverVictim(target, ctx.plan, ctx.mode, serviceIp(ctx.plan, ctx.mode));
+  const at = ctx.vm(victim);
+  ctx.results.failover = await runFailover(target.router.host, failoverProbe(ctx.plan, ctx.mode), victim, 2000, async () => {
+    await ctx.api.call('vmStop', at);
+  });
+  await ctx.api.call('vmStart', at);
+}
+
+/** What the run does with a command's output. */
+export const outputs = {
+  kubeconfig: (out: string, ctx: StepContext) => ctx.saveState('kubeconfig', out, true),
+  nodeCount: (out: string, ctx: StepContext) => {
+    const count = Number(out.trim());
+    if (count !== ctx.plan.nodes.length) {
+      throw new LabError('E_K3S', `${count} of ${ctx.plan.nodes.length} nodes registered with k3s`, 'a node that did not join: its k3s step log tells why (journalctl -u k3s on it)');
+    }
+  },
+  hostKey: (name: string) => (out: string, ctx: StepContext) => ctx.pinHostKey(name, (JSON.parse(out) as { content: string }).content.trim()),
+  leaseHolder: (out: string, ctx: StepContext) => {
+    ctx.results.verification!.problems.push(...leaseProblems(out.trim(), ctx.results.verification!.router.arp));
+  },
+  bgpPeers: (out: string, ctx: StepContext) => {
+    if (!/established/i.test(out) || /idle|active|connect/i.test(out.split('\n').slice(1).join('\n'))) {
+      ctx.results.verification!.problems.push(`cilium bgp peers shows sessions that are not established:\n${out.trim()}`);
+    }
+  },
+};

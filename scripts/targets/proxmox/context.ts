@@ -1,0 +1,38 @@
+// What a step of the Proxmox run may use: the typed context the executor hands to every step. Tests
+// build one from recording hosts and a recording API; the run builds it from SSH and the real API.
+import type { LabPlan, Mode } from '../../../lab/plan.ts';
+import type { Host } from '../../hosts/host.ts';
+import type { Failover } from '../../verify/failover.ts';
+import type { Verification, VerifyTarget } from '../../verify/verify.ts';
+import type { ProxmoxApi } from './api.ts';
+
+export type SecretName = 'k3s-token' | 'bgp-password';
+
+export interface StepContext {
+  readonly plan: LabPlan;
+  readonly mode: Mode;
+  readonly requests: number;
+  readonly api: ProxmoxApi;
+  /** A lab host (router or node), connected on first use. */
+  host(name: string): Promise<Host>;
+  /** Where a lab host's VM lives, from the deploy's outputs. */
+  vm(name: string): { readonly node: string; readonly vmid: number };
+  /** The exact bytes a secret input carries: no trailing newline. */
+  secret(name: SecretName): string;
+  /** Pins a host's SSH key (known_hosts): only pinned hosts are reached. */
+  pinHostKey(name: string, publicKey: string): void;
+  /** Writes a file of the lab's local state (.lab/<name>/file). */
+  saveState(file: string, content: string, secret: boolean): void;
+  /** The router and the nodes' MACs, as the shared verification reads them. */
+  verifyTarget(): Promise<VerifyTarget>;
+  note(message: string): void;
+  /** This machine, for local commands. */
+  readonly local: Host;
+  /** What the run found: the verify step sets it, later steps add to it. */
+  readonly results: RunResults;
+}
+
+export interface RunResults {
+  verification?: Verification;
+  failover: Failover | null;
+}
