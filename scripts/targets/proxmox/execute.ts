@@ -72,7 +72,7 @@ export async function runCommands(host: Host, commands: readonly Command[], ctx:
   for (const c of commands) {
     const input = !c.input ? undefined : 'file' in c.input ? readFileSync(resolve(ROOT, c.input.file), 'utf8') : ctx.secret(c.input.secret);
     const r = await host.exec(c.run, { input });
-    if (r.code !== 0) throw new LabError('E_EXEC', `exited ${r.code}`);
+    if (r.code !== 0) throw new LabError('E_EXEC', `${host.name}: \`${c.run.split('\n')[0]}\` exited ${r.code}: ${tail(r.stderr || r.stdout, 3).join(' | ')}`);
     await c.then?.(r.stdout, ctx);
   }
 }

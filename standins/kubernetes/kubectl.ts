@@ -1,0 +1,117 @@
+// A stand-in for `k3s kubectl`, `helm` and `cilium` as the Proxmox steps call them, so tests run the
+// steps' real shell text (pipes, stdin, `$(…)`, `&&`) against the behaviour those steps depend on.
+// Each rule below is upstream's, with its source:
+// - Cilium registers the BGP CRDs only with the BGP control plane enabled; the pool and L2 policy CRDs
+//   always (cilium/cilium pkg/k8s/synced/crd.go, agentCRDResourceNames). They are registered as the
+//   operator starts.
+// - `helm upgrade` with new values restarts nothing: rollOutCiliumPods and operator.rollOutPods default
+//   to false (cilium/cilium install/kubernetes/cilium/values.yaml), so agent and operator keep the
+//   settings they started with until a rollout restart.
+// - `kubectl delete KIND/NAME --ignore-not-found` on a kind the server does not serve fails with
+//   `error: the server doesn't have a resource type "KIND"` (kubernetes/kubectl, the resource builder's
+//   mapping error); --ignore-not-found only covers missing objects.
+// - `kubectl apply` of a kind without its CRD: `no matches for kind … ensure CRDs are installed first`.
+// - `kubectl create secret generic --from-file=key=PATH` stores the file's bytes unchanged
+//   (kubernetes/kubectl pkg/cmd/create/create_secret.go, addKeyFromFileToSecret: os.ReadFile).
+// - `kubectl get crd NAME --ignore-not-found -o name` prints nothing and exits 0 for a missing CRD.
+// State lives in the JSON file $K8S_STANDIN_STATE; every call is appended to its `calls`.
+import { readFileSync, writeFileSync } from 'node:fs';
+import { parseAllDocuments, stringify } from 'yaml';
+
+export interface KubeState {
+  /** Values of the installed release (helm), and those agent and operator started with. */
+  release: { bgp: boolean } | null;
+  running: { bgp: boolean } | null;
+  crds: string[];
+  objects: Record<string, Record<string, unknown>>;
+  calls: string[];
+}
+
+const ALWAYS = ['CiliumLoadBalancerIPPool', 'CiliumL2AnnouncementPolicy'];
+const BGP = ['CiliumBGPClusterConfig', 'CiliumBGPPeerConfig', 'CiliumBGPAdvertisement', 'CiliumBGPNodeConfig', 'CiliumBGPNodeConfigOverride'];
+const plural = (kind: string) => (kind.toLowerCase().endsWith('y') ? `${kind.toLowerCase().slice(0, -1)}ies` : `${kind.toLowerCase()}s`);
+const crdOf = (kind: string) => `${plural(kind)}.cilium.io`;
+const kindOf = (lower: string) => [...ALWAYS, ...BGP].find((k) => k.toLowerCase() === lower);
+
+function operatorStarts(s: KubeState): void {
+  s.running = s.release && { ...s.release };
+  const kinds = [...ALWAYS, ...(s.running?.bgp ? BGP : [])];
+  s.crds = [...new Set([...s.crds, ...kinds.map(crdOf)])];
+}
+
+class Refused extends Error {}
+function fail(message: string): never {
+  throw new Refused(message);
+}
+
+function kubectl(s: KubeState, args: string[], stdin: () => string): string {
+  const words = args.filter((a, i) => !a.startsWith('-') && args[i - 1] !== '-n' && args[i - 1] !== '-f' && args[i - 1] !== '-o');
+  const [verb, ...rest] = words;
+  const flag = (name: string) => args.find((a) => a.startsWith(`--${name}=`))?.split('=').slice(1).join('=');
+  switch (verb) {
+    case 'get':
+      if (rest[0] === 'crd') return s.crds.includes(rest[1]!) ? `customresourcedefinition.apiextensions.k8s.io/${rest[1]}\n` : '';
+      if (rest[0] === 'nodes') return 'node/cp1\n';
+      return '';
+    case 'delete':
+      for (const ref of rest) {
+        const [lower, name] = ref.split('/');
+        const kind = kindOf(lower!);
+        if (kind && !s.crds.includes(crdOf(kind))) fail(`error: the server doesn't have a resource type "${lower}"`);
+        delete s.objects[`${kind ?? lower}/${name}`];
+      }
+      return rest.map((r) => `${r} deleted\n`).join('');
+    case 'wait': {
+      // Nodes are Ready here; CRDs are Established once registered.
+      const crds = rest.filter((r) => r.startsWith('crd/')).map((r) => r.slice(4));
+      for (const crd of crds) if (!s.crds.includes(crd)) fail(`Error from server (NotFound): customresourcedefinitions.apiextensions.k8s.io "${crd}" not found`);
+      return crds.map((c) => `customresourcedefinition.apiextensions.k8s.io/${c} condition met\n`).join('');
+    }
+    case 'rollout':
+      if (rest[0] === 'restart') operatorStarts(s);
+      return '';
+    case 'create': {
+      const [, key, path] = /^([^=]+)=(.+)$/.exec(flag('from-file') ?? '') ?? [];
+      const data = path === '/dev/stdin' ? Buffer.from(stdin(), 'latin1') : readFileSync(path!);
+      return stringify({ apiVersion: 'v1', kind: 'Secret', metadata: { name: rest[2], namespace: args[args.indexOf('-n') + 1] }, data: { [key!]: data.toString('base64') } });
+    }
+    case 'apply': {
+      const file = args[args.indexOf('-f') + 1]!;
+      const docs = parseAllDocuments(file === '-' ? stdin() : readFileSync(file, 'utf8')).map((d) => d.toJS() as { kind: string; apiVersion: string; metadata: { name: string } });
+      for (const d of docs) {
+        if (d.kind !== 'Secret' && !s.crds.includes(crdOf(d.kind))) {
+          fail(`error: resource mapping not found for name: "${d.metadata.name}" namespace: "" from "${file}": no matches for kind "${d.kind}" in version "${d.apiVersion}"\nensure CRDs are installed first`);
+        }
+        s.objects[`${d.kind}/${d.metadata.name}`] = d;
+      }
+      return docs.map((d) => `${d.kind.toLowerCase()}/${d.metadata.name} configured\n`).join('');
+    }
+    default:
+      return '';
+  }
+}
+
+function helm(s: KubeState, args: string[]): string {
+  if (args.includes('upgrade')) {
+    const values = parseAllDocuments(readFileSync(args[args.indexOf('--values') + 1]!.replace(/^~/, process.env.HOME!), 'utf8'))[0]!.toJS() as { bgpControlPlane?: { enabled?: boolean } };
+    const first = s.release === null;
+    s.release = { bgp: values.bgpControlPlane?.enabled === true };
+    if (first) operatorStarts(s);
+  }
+  return '';
+}
+
+const file = process.env.K8S_STANDIN_STATE!;
+const state = JSON.parse(readFileSync(file, 'utf8')) as KubeState;
+const [tool, ...args] = process.argv.slice(2);
+state.calls.push([tool, ...args].join(' '));
+const stdin = () => readFileSync(0, 'latin1');
+try {
+  process.stdout.write(tool === 'kubectl' ? kubectl(state, args, stdin) : tool === 'helm' ? helm(state, args) : '');
+} catch (err) {
+  if (!(err instanceof Refused)) throw err;
+  process.stderr.write(`${err.message}\n`);
+  process.exitCode = 1;
+} finally {
+  writeFileSync(file, JSON.stringify(state, null, 2));
+}

@@ -1,0 +1,83 @@
+// The Kubernetes steps of the Proxmox run, their real shell text run against the Kubernetes stand-in
+// (standins/kubernetes/kubectl.ts: each rule there names its upstream source): a first L2 run, a
+// switch to BGP, and the bytes the BGP password and the k3s token arrive as.
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import type { Mode } from '../../../lab/plan.ts';
+import { localHost } from '../../../scripts/hosts/local.ts';
+import { writeRender } from '../../../scripts/render-files.ts';
+import type { StepContext } from '../../../scripts/targets/proxmox/context.ts';
+import { runCommands } from '../../../scripts/targets/proxmox/execute.ts';
+import { proxmoxSteps } from '../../../scripts/targets/proxmox/steps.ts';
+import { installKubeStandin } from '../../../standins/kubernetes/install.ts';
+import { labPlan } from '../../helpers/labs.ts';
+
+// A password with what a shell or a line reader could mangle: spaces, quotes, $, a backslash.
+const PASSWORD = 'p@ss w0rd $HOME `x` "q" \\n';
+const TOKEN = 'K10abc::server:0123456789abcdef';
+const plan = labPlan({ name: 'stkube', bgp: { passwordEnv: 'ST_BGP_PASSWORD' } });
+const dir = mkdtempSync(join(tmpdir(), 'lab-kube-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+// The k3s installer (get.k3s.io, k3s-io/k3s install.sh) takes the token from K3S_TOKEN: the stand-in
+// `curl` hands `sh -s -` a script that records exactly those bytes; `systemctl is-active` says "not yet".
+const kube = installKubeStandin(dir, {
+  systemctl: 'exit 3',
+  curl: `echo 'printf %s "$K3S_TOKEN" > "${join(dir, 'k3s-token-seen')}"'`,
+});
+const host = localHost({ env: kube.env });
+const secrets = { 'k3s-token': TOKEN, 'bgp-password': PASSWORD };
+const ctx = { secret: (name: keyof typeof secrets) => secrets[name] } as unknown as StepContext;
+
+async function runStep(mode: Mode, id: string): Promise<void> {
+  const renderDir = join(dir, 'render', mode);
+  mkdirSync(renderDir, { recursive: true });
+  writeRender(plan, mode, renderDir, { bgpPassword: PASSWORD });
+  const step = proxmoxSteps(plan, mode, { failover: false, renderDir, stateDir: dir, requests: 1 }).find((s) => s.id === id)!;
+  await runCommands(host, step.commands, ctx);
+}
+
+describe('the Kubernetes steps against the Kubernetes stand-in', { timeout: 60_000 }, () => {
+  it('should pass a first L2 run although the BGP kinds do not exist (defect 3)', async () => {
+    for (const id of ['push', 'cilium', 'resources']) await runStep('l2', id);
+    const s = kube.state();
+    expect(s.crds.some((c) => c.startsWith('ciliumbgp'))).toBe(false);
+    expect(Object.keys(s.objects).sort()).toEqual(['CiliumL2AnnouncementPolicy/stkube-l2', 'CiliumLoadBalancerIPPool/stkube-l2']);
+    // Only kinds whose CRD exists were deleted from; the BGP ones were asked about, not deleted.
+    expect(s.calls.filter((c) => c.includes(' delete '))).toEqual(['kubectl delete ciliumloadbalancerippool/stkube-bgp --ignore-not-found']);
+  });
+
+  it('should switch to BGP: agent and operator restarted, CRDs Established before the resources (defect 4)', async () => {
+    for (const id of ['push', 'cilium', 'bgp-secret', 'resources']) await runStep('bgp', id);
+    const s = kube.state();
+    expect(s.running).toEqual({ bgp: true });
+    expect(Object.keys(s.objects).sort()).toEqual([
+      'CiliumBGPAdvertisement/stkube-lb', 'CiliumBGPClusterConfig/stkube', 'CiliumBGPPeerConfig/stkube-router', 'CiliumLoadBalancerIPPool/stkube-bgp', 'Secret/stkube-bgp-password',
+    ]);
+    const calls = s.calls.slice(s.calls.findIndex((c) => c.includes('upgrade')));
+    const at = (prefix: string) => calls.findIndex((c) => c.startsWith(prefix));
+    expect(at('kubectl -n kube-system rollout restart daemonset/cilium deployment/cilium-operator')).toBeGreaterThan(0);
+    expect(at('kubectl wait --for=condition=Established')).toBeGreaterThan(at('kubectl -n kube-system rollout status deployment/cilium-operator'));
+    expect(at('kubectl apply -f')).toBeGreaterThan(at('kubectl wait --for=condition=Established'));
+  });
+
+  it('should store the BGP password byte for byte: no trailing newline (defect 5)', () => {
+    const secret = kube.state().objects['Secret/stkube-bgp-password'] as { data: { password: string } };
+    expect(Buffer.from(secret.data.password, 'base64')).toEqual(Buffer.from(PASSWORD));
+  });
+
+  it('should hand the k3s installer the token byte for byte', async () => {
+    await runStep('bgp', 'k3s');
+    expect(readFileSync(join(dir, 'k3s-token-seen'))).toEqual(Buffer.from(TOKEN));
+  });
+
+  it('should show why: helm upgrade alone leaves the agents on their old settings', () => {
+    // The stand-in's rule, against upstream's shape: the release's values changed, the running ones not.
+    const values = parse(readFileSync(join(dir, 'render/bgp/cilium/values.yaml'), 'utf8')) as Record<string, unknown>;
+    expect(values.rollOutCiliumPods ?? false).toBe(false);
+    expect((values.operator as { rollOutPods?: boolean } | undefined)?.rollOutPods ?? false).toBe(false);
+  });
+});
