@@ -31,6 +31,16 @@ export interface FakeProxmox {
   close(): Promise<void>;
 }
 
+/** An error answer of the API, as Proxmox sends it: a status and a message. */
+class PveFailure extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
 type Handler = (values: Record<string, string>, params: Record<string, string>, s: PveScenario) => unknown;
 
 const upid = (node: string, type: string, vmid: string) => `UPID:${node}:00001234:00005678:6740A1B2:${type}:${vmid}:root@pam!lab:`;
@@ -62,6 +72,9 @@ const HANDLERS: Record<string, Handler> = {
     exitstatus: 'OK',
   }),
   'GET /nodes/{node}/qemu/{vmid}/agent/file-read': (v, p, s) => {
+    // A VM without a running agent: qemu-server PVE/QemuServer/Agent.pm (assert_agent_available) dies
+    // with this message, which the API server answers as 500.
+    if (!s.guestFiles[Number(v.vmid)]) throw new PveFailure(500, 'QEMU guest agent is not running');
     const content = s.guestFiles[Number(v.vmid)]?.[p.file!];
     return content === undefined ? undefined : { content };
   },
@@ -100,7 +113,13 @@ export async function startFakeProxmox(schema: PveApiSchema, scenario: PveScenar
       if (missing.length || bad.length) return reply(400, null, `Parameter verification failed: ${[...missing.map((m) => `${m}: property is missing`), ...bad].join('; ')}`);
       const handler = HANDLERS[`${method} ${hit.template}`];
       if (!handler) return reply(501, null, `the fake has no answer for ${method} ${hit.template}`);
-      const data = handler(hit.values, params, scenario);
+      let data: unknown;
+      try {
+        data = handler(hit.values, params, scenario);
+      } catch (err) {
+        if (err instanceof PveFailure) return reply(err.status, null, err.message);
+        throw err;
+      }
       if (data === undefined) return reply(404, null, 'not found');
       const drift = conformance(data, info.returns);
       if (drift.length) return reply(500, null, `fake answer departs from the API description: ${drift.join('; ')}`);

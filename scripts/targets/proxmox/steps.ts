@@ -73,7 +73,11 @@ const REMOTE = '~/lab';
 const kubectl = 'sudo k3s kubectl';
 const VTYSH = 'sudo vtysh';
 const LAN_IFACE = 'eth1';
-const api = (name: CallName, detail = '', call: Omit<ApiCall, 'call'> = {}): Command => ({ run: `${CALLS[name].method} ${CALLS[name].path}${detail}`, api: { call: name, ...call } });
+/** An API call as the dry run prints it: METHOD /path?params  (note). */
+const api = (name: CallName, call: Omit<ApiCall, 'call'> = {}, note?: string): Command => ({
+  run: `${CALLS[name].method} ${CALLS[name].path}${call.params ? `?${Object.entries(call.params).map(([k, v]) => `${k}=${v}`).join('&')}` : ''}${note ? `  (${note})` : ''}`,
+  api: { call: name, ...call },
+});
 const shell = (...hosts: string[]): Exec => ({ kind: 'shell', hosts });
 const action = (name: string, run: (ctx: StepContext) => Promise<void>): Exec => ({ kind: 'action', name, run });
 
@@ -119,7 +123,7 @@ export function proxmoxSteps(plan: LabPlan, mode: Mode, o: StepOptions): Step[] 
       title: 'preflight: endpoint, TLS, token privileges, nodes, datastores, bridges, VM IDs, memory',
       where: 'proxmox-api',
       exec: action('preflight', runPreflight),
-      commands: [api('version'), api('permissions'), api('nodes'), api('resources', '?type=vm'), ...proxmoxNodes.flatMap(() => [api('storage'), api('network')])],
+      commands: [api('version'), api('permissions'), api('nodes'), api('resources', { params: { type: 'vm' } }), ...proxmoxNodes.flatMap(() => [api('storage'), api('network')])],
     },
     { id: 'render', title: `render the ${mode} files`, where: 'local', exec: { kind: 'local' }, commands: [{ run: `npm run lab:render -- --mode ${mode} --out ${o.renderDir}` }] },
     {
@@ -146,7 +150,7 @@ export function proxmoxSteps(plan: LabPlan, mode: Mode, o: StepOptions): Step[] 
         unanswered:
           'its guest agent is not running. Likely cause: the VM could not install qemu-guest-agent at first boot (the nodes reach the packages only through the router, whose NAT must be up first). Look at the VM console in Proxmox (cloud-init output), or run `qm guest cmd VMID ping` on the Proxmox node; then run the same command again',
       },
-      commands: vms.map((h) => ({ ...api('agentFileRead', `?file=${HOST_KEY_FILE}  (${h})`, { vm: h, params: { file: HOST_KEY_FILE } }), then: outputs.hostKey(h) })),
+      commands: vms.map((h) => ({ ...api('agentFileRead', { vm: h, params: { file: HOST_KEY_FILE } }, h), then: outputs.hostKey(h) })),
     },
     {
       id: 'cloud-init',
@@ -289,8 +293,8 @@ export function proxmoxSteps(plan: LabPlan, mode: Mode, o: StepOptions): Step[] 
       commands: [
         ...(mode === 'l2' ? [{ run: arpCommand(ip, LAN_IFACE), on: router }] : []),
         { run: timedProbeLoop(failoverProbe(plan, mode)), on: router },
-        api('vmStop', `  (${mode === 'l2' ? 'the holder' : plan.nodes.at(-1)!.vmId})`),
-        api('vmStart'),
+        // L2: the holder is known only then; BGP: the last node.
+        ...(mode === 'l2' ? [api('vmStop', {}, 'the holder'), api('vmStart')] : [api('vmStop', { vm: victim }, String(plan.nodes.at(-1)!.vmId)), api('vmStart', { vm: victim })]),
       ],
     });
   }
