@@ -4,9 +4,11 @@ import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { MODES } from '../../../lab/plan.ts';
 import { routerAddress } from '../../../scripts/targets/proxmox/run.ts';
-import { formatSteps, proxmoxSteps, staleResources } from '../../../scripts/targets/proxmox/steps.ts';
+import { crdName, formatSteps, proxmoxSteps, staleDeletes, staleResources } from '../../../scripts/targets/proxmox/steps.ts';
+import { ciliumResources } from '../../../templates/cilium.ts';
+import { parse } from 'yaml';
 import { labPlan } from '../../helpers/labs.ts';
-import { ROOT } from '../../helpers/shared.ts';
+import { ROOT, sharedFile } from '../../helpers/shared.ts';
 
 const snapshot = () => (existsSync(resolve(ROOT, '.lab')) ? readdirSync(resolve(ROOT, '.lab'), { recursive: true }).map(String).sort() : []);
 const dryRun = (...args: string[]) => spawnSync(resolve(ROOT, 'node_modules/.bin/tsx'), ['scripts/lab.ts', '--target', 'proxmox', '--dry-run', '--config', 'lab.example.yaml', ...args], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, PROXMOX_VE_API_TOKEN: '' } });
@@ -45,6 +47,23 @@ describe('proxmoxSteps', () => {
   it("should remove the other mode's resources on a mode switch", () => {
     expect(staleResources(plan, 'bgp')).toEqual(['ciliumloadbalancerippool/cilab-l2', 'ciliuml2announcementpolicy/cilab-l2']);
     expect(staleResources(plan, 'l2')).toEqual(['ciliumloadbalancerippool/cilab-bgp', 'ciliumbgpclusterconfig/cilab', 'ciliumbgppeerconfig/cilab-router', 'ciliumbgpadvertisement/cilab-lb']);
+  });
+
+  it('should name the CRD of every kind it applies or removes as upstream does', () => {
+    const kinds = [...new Set(MODES.flatMap((m) => ciliumResources(plan, m).map((r) => r.kind)))];
+    for (const kind of kinds) {
+      const file = sharedFile(`schemas/cilium/${crdName(kind).replace('.cilium.io', '')}.yaml`);
+      if (!file) return;
+      // ../shared/schemas/cilium: the CRDs of cilium/cilium pkg/k8s/apis/cilium.io/client/crds (SOURCE.md).
+      const crd = parse(readFileSync(file, 'utf8')) as { metadata: { name: string }; spec: { names: { kind: string } } };
+      expect([crd.metadata.name, crd.spec.names.kind]).toEqual([crdName(kind), kind]);
+    }
+  });
+
+  it('should delete a kind only where its CRD exists (Cilium registers the BGP CRDs only with BGP on)', () => {
+    expect(staleDeletes(plan, 'l2')[1]).toBe(
+      'crd=$(sudo k3s kubectl get crd ciliumbgpclusterconfigs.cilium.io --ignore-not-found -o name) && { [ -z "$crd" ] || sudo k3s kubectl delete ciliumbgpclusterconfig/cilab --ignore-not-found; }',
+    );
   });
 
   it('should refuse a dry run of the emulated target', () => {
