@@ -102,8 +102,10 @@ function failure(step: Step, position: string, slog: StepLog, err: unknown, resu
   const last = slog.last;
   const failed = last?.result && last.result.code !== 0 ? last.result : undefined;
   const message = err instanceof Error ? err.message : String(err);
-  const lines = [`step ${position} ${step.id} failed on ${last?.host ?? step.where}: ${step.title}`];
-  if (last) lines.push(`  $ ${last.command.split('\n')[0]}${last.command.includes('\n') ? ' …' : ''}`);
+  // The command is shown when it is what failed; an action can fail after its last command succeeded.
+  const culprit = failed || last?.error ? last : undefined;
+  const lines = [`step ${position} ${step.id} failed on ${culprit?.host ?? step.where}: ${step.title}`];
+  if (culprit) lines.push(`  $ ${culprit.command.split('\n')[0]}${culprit.command.includes('\n') ? ' …' : ''}`);
   if (failed) lines.push(`  exit ${failed.code}; its last lines:`, ...tail(failed.stderr || failed.stdout || '(no output)', 8).map((l) => `    | ${l}`));
   else lines.push(`  ${message}`);
   const fix = (err instanceof LabError && err.hint) || knownFix(failed ? `${failed.stderr}\n${failed.stdout}` : message);

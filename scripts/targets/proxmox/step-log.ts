@@ -11,6 +11,8 @@ export interface LastCommand {
   host: string;
   command: string;
   result?: ExecResult;
+  /** An API call's error. */
+  error?: string;
 }
 
 export interface StepLog {
@@ -53,7 +55,8 @@ export function openStepLog(file: string, header: string, secrets: () => string[
           write(`answer ${JSON.stringify(answer).slice(0, 2000)}`);
           return answer as never;
         } catch (err) {
-          write(`error ${(err as Error).message}`);
+          log.last.error = (err as Error).message;
+          write(`error ${log.last.error}`);
           throw err;
         }
       },
