@@ -148,7 +148,7 @@ export function proxmoxSteps(plan: LabPlan, mode: Mode, o: StepOptions): Step[] 
         kind: 'api',
         waitMs: AGENT_WAIT_MS,
         unanswered:
-          'its guest agent is not running. Likely cause: the VM could not install qemu-guest-agent at first boot (the nodes reach the packages only through the router, whose NAT must be up first). Look at the VM console in Proxmox (cloud-init output), or run `qm guest cmd VMID ping` on the Proxmox node; then run the same command again',
+          'its guest agent is not running. Likely cause: the VM could not install qemu-guest-agent at first boot (the nodes reach the packages only through the router, whose NAT must be up first). Look at the VM console in Proxmox (cloud-init output), or run `qm guest cmd VMID ping` on the Proxmox node',
       },
       commands: vms.map((h) => ({ ...api('agentFileRead', { vm: h, params: { file: HOST_KEY_FILE } }, h), then: outputs.hostKey(h) })),
     },
