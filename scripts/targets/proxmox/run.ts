@@ -5,7 +5,6 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { LabError } from '../../../lab/errors.ts';
-import { contains, isIpv4, parseCidr, parseIp } from '../../../lab/ipv4.ts';
 import type { LabPlan, Mode } from '../../../lab/plan.ts';
 import { DEMO } from '../../../templates/demo.ts';
 import { run, type Host } from '../../hosts/host.ts';
@@ -17,19 +16,10 @@ import { type Failover, failoverProblems, failoverVictim, runFailover } from '..
 import { type LabReport, leaseProblems, verify, type VerifyTarget } from '../../verify/verify.ts';
 import { waitFor } from '../../wait.ts';
 import { createApi, type ProxmoxApi, tokenFromEnv } from './api.ts';
+import { type HostOutput, nodeMacs, routerAddress } from './guest-network.ts';
 import { assertPreflight, preflight } from './preflight.ts';
 import { runLocal } from './local.ts';
 import { proxmoxSteps, type Step } from './steps.ts';
-
-interface HostOutput {
-  name: string;
-  role: string;
-  vm_id: number;
-  proxmox_node: string;
-  lan_ip: string;
-  ipv4_addresses: string[][];
-  mac_addresses: string[];
-}
 
 export type Secrets = Record<'k3s-token' | 'bgp-password', () => string>;
 
@@ -44,17 +34,6 @@ export async function runShellStep(host: Host, step: Step, secrets: Secrets): Pr
 export interface ProxmoxRunOptions {
   readonly failover: boolean;
   readonly requests: number;
-}
-
-/** The router's address as seen from here: the static WAN address, else what the guest agent reports outside the LAN. */
-export function routerAddress(plan: LabPlan, hosts: HostOutput[]): string {
-  const wan = plan.config.router.wan;
-  if (wan.mode === 'static') return wan.address.split('/')[0]!;
-  const lan = parseCidr(plan.lan.cidr);
-  const router = hosts.find((h) => h.name === plan.router.name);
-  const ip = router?.ipv4_addresses.flat().find((a) => isIpv4(a) && !a.startsWith('127.') && !contains(lan, parseIp(a)));
-  if (!ip) throw new LabError('E_OUTPUTS', `the router reports no WAN address yet (${JSON.stringify(router?.ipv4_addresses ?? [])})`, 'check that the uplink bridge has DHCP, or set router.wan to static');
-  return ip;
 }
 
 function readOutputs(plan: LabPlan): HostOutput[] {
@@ -100,7 +79,7 @@ export async function runProxmox(plan: LabPlan, mode: Mode, configFile: string, 
     (target ??= {
       kind: 'proxmox',
       router: { host: await connect(plan.router.name), vtysh: 'sudo vtysh', lanIface: 'eth1' },
-      nodeMacs: Object.fromEntries(hosts.filter((h) => h.role !== 'router').map((h) => [h.mac_addresses[0]!.toLowerCase(), h.name])),
+      nodeMacs: nodeMacs(plan, hosts),
     });
 
   const special: Record<string, (step: Step) => Promise<void>> = {
