@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { LabPlan } from '../../lab/plan.ts';
-import { PRIVILEGES } from '../../scripts/targets/proxmox/calls.ts';
+import { privileges } from '../../scripts/targets/proxmox/calls.ts';
 import type { HostOutput } from '../../scripts/targets/proxmox/guest-network.ts';
 import type { PveScenario } from '../../standins/proxmox-api/fake.ts';
 
@@ -21,12 +21,15 @@ export function selfSignedCert(): { key: string; cert: string } {
   }
 }
 
-/** A Proxmox host on which the example lab can be built: every check passes. */
-export function goodScenario(plan: LabPlan): PveScenario {
-  const privs = Object.fromEntries([...new Set(Object.values(PRIVILEGES).flat().flatMap((p) => p.split('|')))].map((p) => [p, 1]));
+/** The releases the lab supports, as GET /version names them (pve-manager's package version). */
+export const PVE_VERSIONS = ['8.4.1', '9.1.3'] as const;
+
+/** A Proxmox host of that release on which the example lab can be built: every check passes. */
+export function goodScenario(plan: LabPlan, version: string = '9.1.3'): PveScenario {
+  const privs = Object.fromEntries([...new Set(Object.values(privileges(Number(version.split('.')[0]) < 9 ? 8 : 9)).flat().flatMap((p) => p.split('|')))].map((p) => [p, 1]));
   return {
     token: TOKEN,
-    version: '9.1.3',
+    version,
     nodes: [{ node: 'pve', status: 'online', mem: 8 * GiB, maxmem: 64 * GiB }],
     storage: {
       pve: [
