@@ -53,7 +53,10 @@ describe.each(LABS)('stacks for the %s lab', (_, plan) => {
   });
 
   it('should give every NIC its planned MAC (the verification knows the nodes without their agent)', () => {
-    expect(vm[plan.router.name].network_device.map((n: any) => n.mac_address)).toEqual([plan.router.wanMac, plan.router.lanMac]);
+    const macs = hosts.flatMap((h) => vm[h.name].network_device.map((n: any) => n.mac_address));
+    expect(macs).toEqual([plan.router.wanMac, plan.router.lanMac, ...plan.nodes.map((n) => n.lanMac)]);
+    for (const mac of macs) expect(mac).toMatch(/^02(:[0-9A-F]{2}){5}$/);
+    expect(new Set(macs).size).toBe(macs.length);
   });
 
   it('should boot the nodes after the router, whose NAT their package installs need, and bound the agent wait', () => {
