@@ -76,9 +76,9 @@ function power(s: PveScenario, v: Record<string, string>, status: 'running' | 's
   return upid(v.node!, type, v.vmid!);
 }
 
-/** Privileges the scenario grants that its release does not have: a real host could never answer so. */
 const before9 = (s: PveScenario) => Number(s.version.split('.')[0]) < 9;
 
+/** Privileges the scenario grants that its release does not have: a real host could never answer so. */
 function foreignPrivileges(s: PveScenario): string[] {
   const other = PRIVILEGES_ONLY_IN[before9(s) ? 9 : 8];
   return [...new Set(Object.values(s.permissions).flatMap((privs) => Object.keys(privs).filter((p) => other.includes(p))))];

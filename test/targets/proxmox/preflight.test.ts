@@ -74,6 +74,19 @@ describe.skipIf(!schemaFile)('preflight against the fake Proxmox API', () => {
     expect(out.split('\n')[0]).toBe(`✗ Proxmox preflight: 1 problem on Proxmox VE ${version}`);
   });
 
+  it.each(PVE_VERSIONS)('should read a host key through the agent as Proxmox VE %s accepts it (only `file`: 8.4 has no count/offset/decode)', async (version) => {
+    const plan = labPlan();
+    const scenario = goodScenario(plan, version);
+    scenario.guestFiles[4201] = { '/etc/ssh/ssh_host_ed25519_key.pub': 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHostKeyOfCp1 root@cilab-cp1\n' };
+    fake = await startFakeProxmox(loadPveSchema(schemaFile!), scenario, tls);
+    const api = createApi({ endpoint: fake.url, insecure: true, token: TOKEN });
+    const at = { node: 'pve', vmid: 4201 };
+    expect(await api.call<{ content: string }>('agentFileRead', at, { file: '/etc/ssh/ssh_host_ed25519_key.pub' })).toEqual({ content: scenario.guestFiles[4201]!['/etc/ssh/ssh_host_ed25519_key.pub'] });
+    const withCount = api.call('agentFileRead', at, { file: '/etc/ssh/ssh_host_ed25519_key.pub', count: 100 });
+    if (version.startsWith('8.')) await expect(withCount).rejects.toThrow('400');
+    else await expect(withCount).resolves.toBeDefined();
+  });
+
   it('should not let the fake answer with a privilege its release lacks', async () => {
     const out = await run((s) => (s.permissions['/']!['VM.GuestAgent.Audit'] = 1), { version: '8.4.1' });
     expect(out).toContain('fake answer departs from Proxmox VE 8.4.1: it has no VM.GuestAgent.Audit');
