@@ -1,4 +1,5 @@
-// The address plan: every name, address and VM ID, derived once from the validated config.
+// The address plan: every name, address, MAC and VM ID, derived once from the validated config.
+import { createHash } from 'node:crypto';
 import { durationMs } from './duration.ts';
 import { cidrHost, formatIp, parseCidr } from './ipv4.ts';
 import type { LabConfig } from './schema.ts';
@@ -17,6 +18,8 @@ export interface Host {
   readonly proxmoxNode: string;
   /** LAN address without prefix. */
   readonly lanIp: string;
+  /** MAC of the NIC on the lab LAN (see `labMac`): the MAC the router learns for this host by ARP. */
+  readonly lanMac: string;
   readonly cores: number;
   readonly memoryMiB: number;
   readonly diskGiB: number;
@@ -36,7 +39,7 @@ export interface LabPlan {
   readonly stacks: { readonly base: string; readonly vms: string };
   /** The lab bridge's comment marks it as this lab's: the preflight refuses a bridge without it. */
   readonly lan: { readonly bridge: string; readonly cidr: string; readonly prefix: number; readonly gateway: string; readonly comment: string };
-  readonly router: Host;
+  readonly router: Host & { /** MAC of its NIC on the uplink bridge (your network). */ readonly wanMac: string };
   /** Kubernetes nodes: control planes first, then workers. */
   readonly nodes: readonly Host[];
   /** The API server that nodes join and Cilium's kube-proxy replacement talks to: the first control plane. */
@@ -50,22 +53,35 @@ export function poolServiceIp(pool: string): string {
   return formatIp(cidrHost(cidr, cidr.prefix >= 31 ? 0 : 1));
 }
 
+/**
+ * The MAC of NIC `nic` (net0, net1…) of host `index` (router 0, then the nodes) of lab `name`:
+ * `02` (locally administered, unicast: never a vendor's address), three bytes of the lab name's
+ * SHA-256 (labs on one uplink differ), host index, NIC index. Set on the VM by the stack, so the
+ * toolkit knows every MAC before any VM boots; uppercase, as Proxmox writes the ones it generates.
+ */
+export function labMac(name: string, index: number, nic: number): string {
+  const bytes = [0x02, ...createHash('sha256').update(name).digest().subarray(0, 3), index, nic];
+  return bytes.map((b) => b.toString(16).padStart(2, '0').toUpperCase()).join(':');
+}
+
 export function planLab(config: LabConfig): LabPlan {
   const lan = parseCidr(config.network.cidr);
   const pveNodes = config.proxmox.nodes;
-  const host = (index: number, name: string, role: Role, ip: number, size: LabConfig['sizes']['node']): Host => ({
+  // `lanNic`: the router's LAN NIC is net1 (net0 is the WAN), a node's is net0.
+  const host = (index: number, name: string, role: Role, ip: number, size: LabConfig['sizes']['node'], lanNic: number): Host => ({
     name: `${config.name}-${name}`,
     role,
     vmId: config.proxmox.vmIdBase + index,
     proxmoxNode: pveNodes[index % pveNodes.length]!,
     lanIp: formatIp(ip),
+    lanMac: labMac(config.name, index, lanNic),
     ...size,
   });
-  const router = host(0, 'router', 'router', cidrHost(lan, config.network.routerHost), config.sizes.router);
+  const router = { ...host(0, 'router', 'router', cidrHost(lan, config.network.routerHost), config.sizes.router, 1), wanMac: labMac(config.name, 0, 0) };
   const nodes = Array.from({ length: nodeCount(config) }, (_, i) => {
     const cp = i < config.kubernetes.controlPlanes;
     const label = cp ? `cp${i + 1}` : `w${i + 1 - config.kubernetes.controlPlanes}`;
-    return host(i + 1, label, cp ? 'control-plane' : 'worker', cidrHost(lan, config.network.firstNodeHost + i), config.sizes.node);
+    return host(i + 1, label, cp ? 'control-plane' : 'worker', cidrHost(lan, config.network.firstNodeHost + i), config.sizes.node, 0);
   });
   const lease = config.l2.lease;
   return {

@@ -3,20 +3,21 @@ import type { LabPlan } from '../lab/plan.ts';
 import { main } from './cli.ts';
 import { loadLab } from './config.ts';
 
-export function planRows(plan: LabPlan): { host: string; role: string; vmId: number; proxmoxNode: string; lan: string; size: string }[] {
+export function planRows(plan: LabPlan): { host: string; role: string; vmId: number; proxmoxNode: string; lan: string; lanMac: string; size: string }[] {
   return [plan.router, ...plan.nodes].map((h) => ({
     host: h.name,
     role: h.role,
     vmId: h.vmId,
     proxmoxNode: h.proxmoxNode,
     lan: `${h.lanIp}/${plan.lan.prefix}`,
+    lanMac: h.lanMac,
     size: `${h.cores} vCPU, ${h.memoryMiB} MiB, ${h.diskGiB} GiB`,
   }));
 }
 
 export function formatPlan(plan: LabPlan): string {
   const rows = planRows(plan);
-  const head = { host: 'HOST', role: 'ROLE', vmId: 'VM ID', proxmoxNode: 'PVE NODE', lan: 'LAN', size: 'SIZE' };
+  const head = { host: 'HOST', role: 'ROLE', vmId: 'VM ID', proxmoxNode: 'PVE NODE', lan: 'LAN', lanMac: 'LAN MAC', size: 'SIZE' };
   const cols = Object.keys(head) as (keyof typeof head)[];
   const width = (c: keyof typeof head) => Math.max(...[head, ...rows].map((r) => String(r[c]).length));
   const line = (r: Record<keyof typeof head, string | number>) => cols.map((c) => String(r[c]).padEnd(width(c))).join('  ').trimEnd();

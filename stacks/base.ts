@@ -6,6 +6,14 @@ import type { LabPlan } from '../lab/plan.ts';
 import { VirtualEnvironmentDownloadFile, VirtualEnvironmentNetworkLinuxBridge } from './proxmox.ts';
 import { usedProxmoxNodes, useProxmox } from './provider.ts';
 
+/**
+ * Seconds the provider gives the image download (bpg/proxmox 0.111.1 download_file `upload_timeout`,
+ * default 600: docs/resources/virtual_environment_download_file.md, fwprovider/nodes/
+ * resource_download_file.go, where it bounds the whole Create). A Debian cloud image is ~400 MB: 600 s
+ * fails below ~5 Mbit/s; an hour still passes at ~1 Mbit/s.
+ */
+export const IMAGE_DOWNLOAD_TIMEOUT_S = 3600;
+
 export interface BaseStackConfig {
   readonly plan: LabPlan;
 }
@@ -49,6 +57,7 @@ export class BaseStack extends TerraformStack {
           url: image.url,
           fileName: imageFileName(plan),
           overwrite: false,
+          uploadTimeout: IMAGE_DOWNLOAD_TIMEOUT_S,
           ...(image.checksum ? { checksum: image.checksum.value, checksumAlgorithm: image.checksum.algorithm } : {}),
         }),
     );

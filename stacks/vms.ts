@@ -7,6 +7,15 @@ import { imageVolumeId } from './base.ts';
 import { VirtualEnvironmentFile, VirtualEnvironmentVm } from './proxmox.ts';
 import { useProxmox } from './provider.ts';
 
+/**
+ * How long the provider waits for a VM's guest agent to report an IPv4 address, after create and on
+ * every refresh (bpg/proxmox 0.111.1 `agent.timeout`, default 15m: proxmoxtf/resource/vm/vm.go
+ * dvAgentTimeout; docs/resources/virtual_environment_vm.md). The agent answers once cloud-init has
+ * installed it, a minute or two after boot; past this the provider only warns
+ * (network.go ReadNetworkValues) and the run's own wait for the agent takes over.
+ */
+export const AGENT_TIMEOUT = '5m';
+
 export interface VmsStackConfig {
   readonly plan: LabPlan;
 }
@@ -20,15 +29,16 @@ export class VmsStack extends TerraformStack {
     useProxmox(this, plan, id);
     const wan = plan.config.router.wan;
     this.router = this.vm(plan, plan.router, routerUserData(plan), [
-      { bridge: plan.config.proxmox.uplinkBridge, ipv4: wan.mode === 'dhcp' ? { address: 'dhcp' } : { address: wan.address, gateway: wan.gateway } },
-      { bridge: plan.lan.bridge, ipv4: { address: `${plan.router.lanIp}/${plan.lan.prefix}` } },
+      { bridge: plan.config.proxmox.uplinkBridge, mac: plan.router.wanMac, ipv4: wan.mode === 'dhcp' ? { address: 'dhcp' } : { address: wan.address, gateway: wan.gateway } },
+      { bridge: plan.lan.bridge, mac: plan.router.lanMac, ipv4: { address: `${plan.router.lanIp}/${plan.lan.prefix}` } },
     ]);
+    // The nodes install their packages through the router's NAT: they boot once the router is up.
     this.nodes = plan.nodes.map((host) =>
-      this.vm(plan, host, nodeUserData(plan, host), [{ bridge: plan.lan.bridge, ipv4: { address: `${host.lanIp}/${plan.lan.prefix}`, gateway: plan.lan.gateway } }]),
+      this.vm(plan, host, nodeUserData(plan, host), [{ bridge: plan.lan.bridge, mac: host.lanMac, ipv4: { address: `${host.lanIp}/${plan.lan.prefix}`, gateway: plan.lan.gateway } }], [this.router]),
     );
     const all = [this.router, ...this.nodes];
     new TerraformOutput(this, 'hosts', {
-      description: 'Every lab host: name, role, VM ID, planned LAN address and the addresses the guest agent reports.',
+      description: 'Every lab host: name, role, VM ID, planned LAN address and the interfaces the guest agent reports (lo first, in its order).',
       value: [plan.router, ...plan.nodes].map((host, i) => ({
         name: host.name,
         role: host.role,
@@ -37,11 +47,12 @@ export class VmsStack extends TerraformStack {
         lan_ip: host.lanIp,
         ipv4_addresses: all[i]!.ipv4Addresses,
         mac_addresses: all[i]!.macAddresses,
+        network_interface_names: all[i]!.networkInterfaceNames,
       })),
     });
   }
 
-  private vm(plan: LabPlan, host: Host, userData: string, nics: { bridge: string; ipv4: { address: string; gateway?: string } }[]): VirtualEnvironmentVm {
+  private vm(plan: LabPlan, host: Host, userData: string, nics: { bridge: string; mac: string; ipv4: { address: string; gateway?: string } }[], dependsOn?: VirtualEnvironmentVm[]): VirtualEnvironmentVm {
     const { datastores } = plan.config.proxmox;
     const snippet = new VirtualEnvironmentFile(this, `${host.name}-user-data`, {
       nodeName: host.proxmoxNode,
@@ -57,7 +68,7 @@ export class VmsStack extends TerraformStack {
       tags: [...plan.tags, host.role],
       stopOnDestroy: true,
       onBoot: true,
-      agent: { enabled: true },
+      agent: { enabled: true, timeout: AGENT_TIMEOUT, waitForIp: { ipv4: true } },
       cpu: { cores: host.cores, type: 'x86-64-v2-AES' },
       memory: { dedicated: host.memoryMiB },
       operatingSystem: { type: 'l26' },
@@ -74,13 +85,15 @@ export class VmsStack extends TerraformStack {
           iothread: true,
         },
       ],
-      networkDevice: nics.map((n) => ({ bridge: n.bridge, model: 'virtio' })),
+      // The planned MACs: the verification knows each node's MAC without asking its agent.
+      networkDevice: nics.map((n) => ({ bridge: n.bridge, macAddress: n.mac, model: 'virtio' })),
       initialization: {
         datastoreId: datastores.disks,
         ipConfig: nics.map((n) => ({ ipv4: n.ipv4 })),
         dns: { servers: plan.config.network.dns, domain: `${plan.name}.lab` },
         userDataFileId: snippet.id,
       },
+      dependsOn,
     });
   }
 }

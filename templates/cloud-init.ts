@@ -12,6 +12,19 @@ export interface CloudFile {
   readonly owner?: string;
 }
 
+/**
+ * Waits, bounded, until apt reaches every source: $1 attempts, $2 s apart. It runs as bootcmd (the
+ * init stage, before the final stage installs `packages`, which cloud-init never retries). A plain
+ * `apt-get update` exits 0 when nothing answers (the failures are only warnings) and the install then
+ * fails; `--error-on=any` (apt 2.1.16+, Debian 12 has 2.6) makes it fail until the mirror answers:
+ * for a node, once the router's NAT is up.
+ */
+export const WAIT_FOR_APT = 'for i in $(seq "$1"); do apt-get -q update --error-on=any && exit 0; sleep "$2"; done; echo "lab: apt sources unreachable after $1 attempts" >&2; exit 1';
+export const WAIT_FOR_APT_ARGS = { attempts: 60, delaySeconds: 10 } as const;
+
+/** A download that fails midway is tried again (apt.conf(5), Acquire::Retries). */
+const APT_RETRIES: CloudFile = { path: '/etc/apt/apt.conf.d/80lab-retries', content: 'Acquire::Retries "5";\n' };
+
 function userData(plan: LabPlan, host: Host, packages: string[], files: CloudFile[], runcmd: string[]): string {
   const { user, authorizedKeys } = plan.config.ssh;
   // cloud-init's schema refuses empty lists, so absent ones are left out.
@@ -30,11 +43,10 @@ function userData(plan: LabPlan, host: Host, packages: string[], files: CloudFil
       },
     ],
     ssh_pwauth: false,
+    bootcmd: [['sh', '-c', WAIT_FOR_APT, 'lab-wait-apt', String(WAIT_FOR_APT_ARGS.attempts), String(WAIT_FOR_APT_ARGS.delaySeconds)]],
     package_update: true,
     packages: ['qemu-guest-agent', ...packages],
-    ...(files.length > 0
-      ? { write_files: files.map((f) => ({ path: f.path, content: f.content, permissions: f.permissions ?? '0644', ...(f.owner ? { owner: f.owner, defer: true } : {}) })) }
-      : {}),
+    write_files: [APT_RETRIES, ...files].map((f) => ({ path: f.path, content: f.content, permissions: f.permissions ?? '0644', ...(f.owner ? { owner: f.owner, defer: true } : {}) })),
     runcmd: ['systemctl enable --now qemu-guest-agent', ...runcmd],
   };
   return `#cloud-config\n${stringify(doc, { lineWidth: 0 })}`;

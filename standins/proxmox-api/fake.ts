@@ -3,11 +3,13 @@
 // against the description's return schema, so its shapes cannot drift from the real API's.
 import { createServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import { PRIVILEGES_ONLY_IN, pve8 } from './pve8.ts';
 import { conformance, type PveApiSchema } from './schema.ts';
 
 export interface PveScenario {
   /** The one valid token, `user@realm!id=secret`. */
   token: string;
+  /** pve-manager's version, e.g. 9.1.3 or 8.4.1: below 9 the fake answers as 8.4 (pve8.ts), from 9 as 9.1.3. */
   version: string;
   nodes: { node: string; status: 'online' | 'offline' | 'unknown'; mem: number; maxmem: number }[];
   storage: Record<string, { storage: string; type: string; content: string; enabled: number; active: number }[]>;
@@ -87,7 +89,16 @@ function power(s: PveScenario, v: Record<string, string>, status: 'running' | 's
   return upid(v.node!, type, v.vmid!);
 }
 
-export async function startFakeProxmox(schema: PveApiSchema, scenario: PveScenario, tls: { key: string; cert: string }): Promise<FakeProxmox> {
+const before9 = (s: PveScenario) => Number(s.version.split('.')[0]) < 9;
+
+/** Privileges the scenario grants that its release does not have: a real host could never answer so. */
+function foreignPrivileges(s: PveScenario): string[] {
+  const other = PRIVILEGES_ONLY_IN[before9(s) ? 9 : 8];
+  return [...new Set(Object.values(s.permissions).flatMap((privs) => Object.keys(privs).filter((p) => other.includes(p))))];
+}
+
+export async function startFakeProxmox(description: PveApiSchema, scenario: PveScenario, tls: { key: string; cert: string }): Promise<FakeProxmox> {
+  const schema = before9(scenario) ? pve8(description) : description;
   const requests: FakeRequest[] = [];
   const server = createServer(tls, (req, res) => {
     let body = '';
@@ -121,6 +132,8 @@ export async function startFakeProxmox(schema: PveApiSchema, scenario: PveScenar
         throw err;
       }
       if (data === undefined) return reply(404, null, 'not found');
+      const foreign = hit.template === '/access/permissions' ? foreignPrivileges(scenario) : [];
+      if (foreign.length) return reply(500, null, `fake answer departs from Proxmox VE ${scenario.version}: it has no ${foreign.join(', ')}`);
       const drift = conformance(data, info.returns);
       if (drift.length) return reply(500, null, `fake answer departs from the API description: ${drift.join('; ')}`);
       reply(200, data);

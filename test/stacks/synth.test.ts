@@ -5,8 +5,8 @@ import { Testing } from 'cdktf';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { LabPlan } from '../../lab/plan.ts';
 import { buildApp } from '../../stacks/app.ts';
-import { BaseStack } from '../../stacks/base.ts';
-import { VmsStack } from '../../stacks/vms.ts';
+import { BaseStack, IMAGE_DOWNLOAD_TIMEOUT_S } from '../../stacks/base.ts';
+import { AGENT_TIMEOUT, VmsStack } from '../../stacks/vms.ts';
 import { labPlan } from '../helpers/labs.ts';
 import { checkTerraformJson, loadProviderSchema } from '../helpers/provider-schema.ts';
 import { sharedFile } from '../helpers/shared.ts';
@@ -46,10 +46,30 @@ describe.each(LABS)('stacks for the %s lab', (_, plan) => {
     expect(vm[plan.router.name].network_device.map((n: any) => n.bridge)).toEqual(['vmbr0', 'vmbr42']);
     expect(vm[plan.router.name].initialization.ip_config).toEqual([{ ipv4: { address: 'dhcp' } }, { ipv4: { address: '10.42.0.1/24' } }]);
     for (const n of plan.nodes) {
-      expect(vm[n.name].network_device).toEqual([{ bridge: 'vmbr42', model: 'virtio' }]);
+      expect(vm[n.name].network_device).toEqual([{ bridge: 'vmbr42', mac_address: n.lanMac, model: 'virtio' }]);
       expect(vm[n.name].initialization.ip_config).toEqual([{ ipv4: { address: `${n.lanIp}/24`, gateway: '10.42.0.1' } }]);
       expect(vm[n.name].initialization.user_data_file_id).toBe(`\${proxmox_virtual_environment_file.${n.name}-user-data.id}`);
     }
+  });
+
+  it('should give every NIC its planned MAC (the verification knows the nodes without their agent)', () => {
+    const macs = hosts.flatMap((h) => vm[h.name].network_device.map((n: any) => n.mac_address));
+    expect(macs).toEqual([plan.router.wanMac, plan.router.lanMac, ...plan.nodes.map((n) => n.lanMac)]);
+    for (const mac of macs) expect(mac).toMatch(/^02(:[0-9A-F]{2}){5}$/);
+    expect(new Set(macs).size).toBe(macs.length);
+  });
+
+  it('should boot the nodes after the router, whose NAT their package installs need, and bound the agent wait', () => {
+    expect(vm[plan.router.name].depends_on).toBeUndefined();
+    for (const n of plan.nodes) expect(vm[n.name].depends_on).toEqual([`proxmox_virtual_environment_vm.${plan.router.name}`]);
+    // bpg/proxmox 0.111.1 waits 15m by default (proxmoxtf/resource/vm/vm.go dvAgentTimeout).
+    for (const h of hosts) expect(vm[h.name].agent).toEqual({ enabled: true, timeout: AGENT_TIMEOUT, wait_for_ip: { ipv4: true } });
+  });
+
+  it('should give the image download more than the provider default of 600 s', () => {
+    // bpg/proxmox 0.111.1 docs/resources/virtual_environment_download_file.md: "upload_timeout … Default is 600 (10min)".
+    for (const f of Object.values(base.resource.proxmox_virtual_environment_download_file) as any[]) expect(f.upload_timeout).toBe(IMAGE_DOWNLOAD_TIMEOUT_S);
+    expect(IMAGE_DOWNLOAD_TIMEOUT_S).toBeGreaterThan(600);
   });
 
   it('should create the bridge and image once per Proxmox node used', () => {

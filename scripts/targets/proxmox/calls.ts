@@ -31,25 +31,42 @@ export const PROVIDER_CALLS = [
   { method: 'DELETE', path: '/nodes/{node}/qemu/{vmid}' },
 ] as const;
 
-/** Privileges by ACL path; at least one of each group (`a|b`). Placeholders are filled from the plan. */
-export const PRIVILEGES: Readonly<Record<string, readonly string[]>> = {
-  '/vms/{vmid}': [
-    'VM.Allocate',
-    'VM.Audit',
-    'VM.PowerMgmt',
-    'VM.Config.Disk',
-    'VM.Config.CPU',
-    'VM.Config.Memory',
-    'VM.Config.Network',
-    'VM.Config.Options',
-    'VM.Config.Cloudinit',
-    'VM.GuestAgent.Audit|VM.GuestAgent.Unrestricted',
-    'VM.GuestAgent.FileRead|VM.GuestAgent.Unrestricted',
-  ],
-  '/storage/{storage}': ['Datastore.AllocateSpace', 'Datastore.AllocateTemplate', 'Datastore.Audit|Datastore.AllocateSpace'],
-  '/nodes/{node}': ['Sys.Audit', 'Sys.Modify'],
-  // The image download (download-url) wants these on / (or the newer Sys.AccessNetwork on the node).
-  '/': ['Sys.Audit', 'Sys.Modify'],
-  // Since PVE 8 a bridge is an SDN object: using it in a VM needs SDN.Use on it.
-  '/sdn/zones/localnetwork/{bridge}': ['SDN.Use'],
+/** The Proxmox VE majors whose privileges the lab knows; a later major is checked as the newest. */
+export const PVE_MAJORS = [8, 9] as const;
+export type PveMajor = (typeof PVE_MAJORS)[number];
+
+/**
+ * The guest-agent calls (the provider's network-get-interfaces, our file-read) changed privileges in
+ * PVE 9. 8.4 guards every agent call with VM.Monitor (qemu-server stable-bookworm 8.4.10,
+ * src/PVE/API2/Qemu/Agent.pm: register_command's default perm l.147, file-read l.408); 9 split it
+ * into VM.GuestAgent.* and dropped VM.Monitor (pve-access-control 922f710 "add VM.GuestAgent
+ * privileges", 0706945 "privileges: drop VM.Monitor", libpve-access-control 9.0.2).
+ */
+export const AGENT_PRIVILEGES: Readonly<Record<PveMajor, readonly string[]>> = {
+  8: ['VM.Monitor'],
+  9: ['VM.GuestAgent.Audit|VM.GuestAgent.Unrestricted', 'VM.GuestAgent.FileRead|VM.GuestAgent.Unrestricted'],
 };
+
+/** Privileges by ACL path on a PVE major; at least one of each group (`a|b`). Placeholders are filled from the plan. */
+export function privileges(major: PveMajor): Readonly<Record<string, readonly string[]>> {
+  return {
+    '/vms/{vmid}': [
+      'VM.Allocate',
+      'VM.Audit',
+      'VM.PowerMgmt',
+      'VM.Config.Disk',
+      'VM.Config.CPU',
+      'VM.Config.Memory',
+      'VM.Config.Network',
+      'VM.Config.Options',
+      'VM.Config.Cloudinit',
+      ...AGENT_PRIVILEGES[major],
+    ],
+    '/storage/{storage}': ['Datastore.AllocateSpace', 'Datastore.AllocateTemplate', 'Datastore.Audit|Datastore.AllocateSpace'],
+    '/nodes/{node}': ['Sys.Audit', 'Sys.Modify'],
+    // The image download (download-url) wants these on / (or the newer Sys.AccessNetwork on the node).
+    '/': ['Sys.Audit', 'Sys.Modify'],
+    // Since PVE 8 a bridge is an SDN object: using it in a VM needs SDN.Use on it.
+    '/sdn/zones/localnetwork/{bridge}': ['SDN.Use'],
+  };
+}

@@ -3,13 +3,37 @@
 import { LabError } from '../../../lab/errors.ts';
 import type { LabPlan } from '../../../lab/plan.ts';
 import type { ProxmoxApi } from './api.ts';
-import { PRIVILEGES } from './calls.ts';
+import { AGENT_PRIVILEGES, PVE_MAJORS, type PveMajor, privileges } from './calls.ts';
 
 export interface Finding {
   readonly check: string;
   readonly ok: boolean;
   readonly message: string;
   readonly fix?: string;
+  /** The release the version check found. */
+  readonly pveVersion?: string;
+}
+
+/** GET /version (pve-manager PVE/API2.pm, same shape in stable-8 8.4.x and 9.x): the package version and the `x.y` release. */
+export interface PveVersionAnswer {
+  version: string;
+  release: string;
+}
+
+/**
+ * The oldest release the lab runs on. The image is downloaded as content type `import` with a .qcow2
+ * name, which download-url refuses ("wrong file extension") before PVE 8.4 (bpg/proxmox 0.111.1
+ * docs/resources/virtual_environment_download_file.md, file_name; pve-storage 76f695f "import: allow
+ * upload of guest images files into import storage", libpve-storage-perl 8.3.6, shipped with 8.4).
+ */
+export const MIN_PVE = '8.4';
+
+/** The release's major and minor, and which privilege set applies (the newest known for a later major). */
+export function pveRelease(answer: PveVersionAnswer): { major: number; minor: number; privileges: PveMajor; supported: boolean } {
+  const [major = 0, minor = 0] = (answer.release || answer.version).split('.').map(Number);
+  const [minMajor, minMinor] = MIN_PVE.split('.').map(Number) as [number, number];
+  const known = [...PVE_MAJORS].reverse().find((m) => m <= major) ?? PVE_MAJORS[0];
+  return { major, minor, privileges: known, supported: major > minMajor || (major === minMajor && minor >= minMinor) };
 }
 
 interface PveNode { node: string; status: string; mem?: number; maxmem?: number }
@@ -30,7 +54,7 @@ export function granted(perms: Record<string, Record<string, number | boolean>>,
   });
 }
 
-function requiredPrivileges(plan: LabPlan): { path: string; privs: string }[] {
+function requiredPrivileges(plan: LabPlan, major: PveMajor): { path: string; privs: string }[] {
   const { datastores, uplinkBridge } = plan.config.proxmox;
   const fill: Record<string, string[]> = {
     '{vmid}': [plan.router, ...plan.nodes].map((h) => String(h.vmId)),
@@ -38,7 +62,7 @@ function requiredPrivileges(plan: LabPlan): { path: string; privs: string }[] {
     '{node}': [...new Set([plan.router, ...plan.nodes].map((h) => h.proxmoxNode))],
     '{bridge}': [uplinkBridge, plan.lan.bridge],
   };
-  return Object.entries(PRIVILEGES).flatMap(([template, privs]) => {
+  return Object.entries(privileges(major)).flatMap(([template, privs]) => {
     const key = Object.keys(fill).find((k) => template.includes(k));
     const paths = key ? fill[key]!.map((v) => template.replace(key, v)) : [template];
     return paths.flatMap((path) => privs.map((p) => ({ path, privs: p })));
@@ -60,16 +84,31 @@ export async function preflight(api: ProxmoxApi, plan: LabPlan, env: NodeJS.Proc
 
   // Reachability, TLS and the token: nothing else can be asked without them.
   let perms: Record<string, Record<string, number>>;
+  let version: PveVersionAnswer;
   try {
-    const version = await api.call<{ version: string; release: string }>('version');
-    pass('endpoint', `${proxmox.endpoint}: Proxmox VE ${version.version}${proxmox.insecure ? ' (certificate not checked: proxmox.insecure)' : ''}`);
+    version = await api.call<PveVersionAnswer>('version');
+    pass('endpoint', `${proxmox.endpoint}${proxmox.insecure ? ' (certificate not checked: proxmox.insecure)' : ''}`);
     perms = await api.call<Record<string, Record<string, number>>>('permissions');
   } catch (err) {
     if (!(err instanceof LabError)) throw err;
     fail('endpoint', err.message, err.hint ?? 'check proxmox.endpoint');
     return out;
   }
-  const missing = requiredPrivileges(plan).filter((r) => !r.privs.split('|').some((p) => granted(perms, r.path, p)));
+  // The version decides the privilege names (the agent's changed in 9); below 8.4 the image cannot be stored.
+  const release = pveRelease(version);
+  const agent = AGENT_PRIVILEGES[release.privileges].map((p) => p.split('|')[0]).join(' and ');
+  out.push(
+    release.supported
+      ? { check: 'version', ok: true, message: `Proxmox VE ${version.version} (the guest agent calls need ${agent})`, pveVersion: version.version }
+      : {
+          check: 'version',
+          ok: false,
+          message: `Proxmox VE ${version.version} is older than ${MIN_PVE}: it refuses the cloud image as content type "import" with a .qcow2 name`,
+          fix: `upgrade the host to Proxmox VE ${MIN_PVE} or later (on 8.x: apt update && apt full-upgrade)`,
+          pveVersion: version.version,
+        },
+  );
+  const missing = requiredPrivileges(plan, release.privileges).filter((r) => !r.privs.split('|').some((p) => granted(perms, r.path, p)));
   if (missing.length === 0) pass('privileges', 'the token holds every privilege the lab needs');
   for (const m of missing) fail('privileges', `the token lacks ${m.privs.replace('|', ' or ')} on ${m.path}`, `grant it (e.g. role Administrator on / for the token's user, with privilege separation off, or the same ACL on the token)`);
 
@@ -127,8 +166,11 @@ export async function preflight(api: ProxmoxApi, plan: LabPlan, env: NodeJS.Proc
 /** Throws with every failed check, one line each; returns the findings otherwise. */
 export function assertPreflight(findings: Finding[]): Finding[] {
   const failed = findings.filter((f) => !f.ok);
+  // The version found heads the verdict, so a report of problems always says which release it saw.
+  const version = findings.find((f) => f.pveVersion)?.pveVersion;
   if (failed.length > 0) {
-    throw new LabError('E_PREFLIGHT', `Proxmox preflight: ${failed.length} problem${failed.length === 1 ? '' : 's'}\n${failed.map((f) => `  ${f.message} — ${f.fix}`).join('\n')}`);
+    const head = `Proxmox preflight: ${failed.length} problem${failed.length === 1 ? '' : 's'}${version ? ` on Proxmox VE ${version}` : ''}`;
+    throw new LabError('E_PREFLIGHT', `${head}\n${failed.map((f) => `  ${f.message} — ${f.fix}`).join('\n')}`);
   }
   return findings;
 }

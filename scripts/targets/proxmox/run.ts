@@ -5,7 +5,6 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join, relative } from 'node:path';
 import { LabError } from '../../../lab/errors.ts';
-import { contains, isIpv4, parseCidr, parseIp } from '../../../lab/ipv4.ts';
 import type { LabPlan, Mode } from '../../../lab/plan.ts';
 import { localHost } from '../../hosts/local.ts';
 import { connectSshWhenUp, type SshHost } from '../../hosts/ssh.ts';
@@ -17,32 +16,12 @@ import type { LabReport, VerifyTarget } from '../../verify/verify.ts';
 import { createApi, type ProxmoxApi, tokenFromEnv } from './api.ts';
 import type { StepContext } from './context.ts';
 import { executeSteps } from './execute.ts';
+import { type HostOutput, nodeMacs, routerAddress } from './guest-network.ts';
 import { proxmoxSteps } from './steps.ts';
-
-interface HostOutput {
-  name: string;
-  role: string;
-  vm_id: number;
-  proxmox_node: string;
-  lan_ip: string;
-  ipv4_addresses: string[][];
-  mac_addresses: string[];
-}
 
 export interface ProxmoxRunOptions {
   readonly failover: boolean;
   readonly requests: number;
-}
-
-/** The router's address as seen from here: the static WAN address, else what the guest agent reports outside the LAN. */
-export function routerAddress(plan: LabPlan, hosts: HostOutput[]): string {
-  const wan = plan.config.router.wan;
-  if (wan.mode === 'static') return wan.address.split('/')[0]!;
-  const lan = parseCidr(plan.lan.cidr);
-  const router = hosts.find((h) => h.name === plan.router.name);
-  const ip = router?.ipv4_addresses.flat().find((a) => isIpv4(a) && !a.startsWith('127.') && !contains(lan, parseIp(a)));
-  if (!ip) throw new LabError('E_OUTPUTS', `the router reports no WAN address yet (${JSON.stringify(router?.ipv4_addresses ?? [])})`, 'check that the uplink bridge has DHCP, or set router.wan to static');
-  return ip;
 }
 
 function readOutputs(plan: LabPlan): HostOutput[] {
@@ -105,7 +84,7 @@ function proxmoxContext(plan: LabPlan, mode: Mode, configFile: string, o: Proxmo
       (target ??= {
         kind: 'proxmox',
         router: { host: await connect(plan.router.name), vtysh: 'sudo vtysh', lanIface: 'eth1' },
-        nodeMacs: Object.fromEntries(hosts().filter((h) => h.role !== 'router').map((h) => [h.mac_addresses[0]!.toLowerCase(), h.name])),
+        nodeMacs: nodeMacs(plan, hosts()),
       }),
     note: (message) => log.note(message),
     results: { failover: null },

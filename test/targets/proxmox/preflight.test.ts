@@ -9,7 +9,7 @@ import { assertPreflight, granted, preflight } from '../../../scripts/targets/pr
 import { type FakeProxmox, type PveScenario, startFakeProxmox } from '../../../standins/proxmox-api/fake.ts';
 import { loadPveSchema } from '../../../standins/proxmox-api/schema.ts';
 import { labPlan } from '../../helpers/labs.ts';
-import { goodScenario, selfSignedCert, TOKEN } from '../../helpers/pve.ts';
+import { goodScenario, PVE_VERSIONS, selfSignedCert, TOKEN } from '../../helpers/pve.ts';
 import { sharedFile } from '../../helpers/shared.ts';
 
 const schemaFile = sharedFile('schemas/proxmox/pve-api-9.1.3.json');
@@ -21,9 +21,9 @@ afterEach(async () => {
   fake = undefined;
 });
 
-async function run(tweak: (s: PveScenario, plan: LabPlan) => void = () => {}, opts: { insecure?: boolean; token?: string; plan?: LabPlan; env?: NodeJS.ProcessEnv } = {}): Promise<string> {
+async function run(tweak: (s: PveScenario, plan: LabPlan) => void = () => {}, opts: { insecure?: boolean; token?: string; plan?: LabPlan; env?: NodeJS.ProcessEnv; version?: string } = {}): Promise<string> {
   const plan = opts.plan ?? labPlan();
-  const scenario = goodScenario(plan);
+  const scenario = goodScenario(plan, opts.version);
   tweak(scenario, plan);
   fake = await startFakeProxmox(loadPveSchema(schemaFile!), scenario, tls);
   const api = createApi({ endpoint: fake.url, insecure: opts.insecure ?? true, token: opts.token ?? TOKEN });
@@ -46,13 +46,50 @@ describe('granted', () => {
 });
 
 describe.skipIf(!schemaFile)('preflight against the fake Proxmox API', () => {
-  it('should pass on a host with everything the lab needs', async () => {
-    const out = await run();
-    expect(out).toContain('Proxmox VE 9.1.3 (certificate not checked: proxmox.insecure)');
+  it.each(PVE_VERSIONS)('should pass on a Proxmox VE %s host with everything the lab needs, and print the version', async (version) => {
+    const out = await run(() => {}, { version });
+    expect(out).toContain(':8006/ (certificate not checked: proxmox.insecure)');
+    expect(out).toContain(`✓ Proxmox VE ${version} (the guest agent calls need ${version.startsWith('8.') ? 'VM.Monitor)' : 'VM.GuestAgent.Audit and VM.GuestAgent.FileRead)'}`);
     expect(out).toContain('✓ snippet upload over SSH as root (PROXMOX_VE_SSH_PRIVATE_KEY)');
     expect(out).toContain('✓ the token holds every privilege the lab needs');
     expect(out).toContain('✓ pve: 13.0 GiB needed, 56.0 GiB free');
     expect(out).not.toContain('✗');
+  });
+
+  // The agent's privileges by release: qemu-server stable-bookworm (8.4.10) and master (9.x),
+  // src/PVE/API2/Qemu/Agent.pm; the fake answers 8.4 through standins/proxmox-api/pve8.ts.
+  it.each<[string, (s: PveScenario) => void, string]>([
+    ['8.4.1', (s) => delete s.permissions['/']!['VM.Monitor'], '✗ Proxmox preflight: 4 problems on Proxmox VE 8.4.1\n  the token lacks VM.Monitor on /vms/4200 — grant it'],
+    ['9.1.3', (s) => {
+      delete s.permissions['/']!['VM.GuestAgent.FileRead'];
+      delete s.permissions['/']!['VM.GuestAgent.Unrestricted'];
+    }, '✗ Proxmox preflight: 4 problems on Proxmox VE 9.1.3\n  the token lacks VM.GuestAgent.FileRead or VM.GuestAgent.Unrestricted on /vms/4200 — grant it'],
+  ])('should ask a Proxmox VE %s token for the guest agent privilege of that release', async (version, tweak, message) => {
+    expect(await run(tweak, { version })).toContain(message);
+  });
+
+  it.each(['8.3.5', '7.4.19'])('should refuse Proxmox VE %s, which cannot store the image, with the reason', async (version) => {
+    const out = await run(() => {}, { version });
+    expect(out).toContain(`Proxmox VE ${version} is older than 8.4: it refuses the cloud image as content type "import" with a .qcow2 name — upgrade the host to Proxmox VE 8.4 or later`);
+    expect(out.split('\n')[0]).toBe(`✗ Proxmox preflight: 1 problem on Proxmox VE ${version}`);
+  });
+
+  it.each(PVE_VERSIONS)('should read a host key through the agent as Proxmox VE %s accepts it (only `file`: 8.4 has no count/offset/decode)', async (version) => {
+    const plan = labPlan();
+    const scenario = goodScenario(plan, version);
+    scenario.guestFiles[4201] = { '/etc/ssh/ssh_host_ed25519_key.pub': 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHostKeyOfCp1 root@cilab-cp1\n' };
+    fake = await startFakeProxmox(loadPveSchema(schemaFile!), scenario, tls);
+    const api = createApi({ endpoint: fake.url, insecure: true, token: TOKEN });
+    const at = { node: 'pve', vmid: 4201 };
+    expect(await api.call<{ content: string }>('agentFileRead', at, { file: '/etc/ssh/ssh_host_ed25519_key.pub' })).toEqual({ content: scenario.guestFiles[4201]!['/etc/ssh/ssh_host_ed25519_key.pub'] });
+    const withCount = api.call('agentFileRead', at, { file: '/etc/ssh/ssh_host_ed25519_key.pub', count: 100 });
+    if (version.startsWith('8.')) await expect(withCount).rejects.toThrow('400');
+    else await expect(withCount).resolves.toBeDefined();
+  });
+
+  it('should not let the fake answer with a privilege its release lacks', async () => {
+    const out = await run((s) => (s.permissions['/']!['VM.GuestAgent.Audit'] = 1), { version: '8.4.1' });
+    expect(out).toContain('fake answer departs from Proxmox VE 8.4.1: it has no VM.GuestAgent.Audit');
   });
 
   it('should only make calls that the API description has, with their parameters', async () => {
@@ -111,7 +148,7 @@ describe.skipIf(!schemaFile)('preflight against the fake Proxmox API', () => {
       s.nodes[0]!.mem = 63 * 1024 ** 3;
       s.network.pve = [];
     });
-    expect(out.split('\n')[0]).toBe('✗ Proxmox preflight: 2 problems');
+    expect(out.split('\n')[0]).toBe('✗ Proxmox preflight: 2 problems on Proxmox VE 9.1.3');
   });
 
   it('should stop the Proxmox run before any change when the preflight fails', async () => {

@@ -3,7 +3,6 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { MODES } from '../../../lab/plan.ts';
-import { routerAddress } from '../../../scripts/targets/proxmox/run.ts';
 import { crdName, formatSteps, proxmoxSteps, staleDeletes, staleResources } from '../../../scripts/targets/proxmox/steps.ts';
 import { ciliumResources } from '../../../templates/cilium.ts';
 import { parse } from 'yaml';
@@ -70,16 +69,5 @@ describe('proxmoxSteps', () => {
     const r = spawnSync(resolve(ROOT, 'node_modules/.bin/tsx'), ['scripts/lab.ts', '--mode', 'l2', '--target', 'netns', '--dry-run'], { cwd: ROOT, encoding: 'utf8' });
     expect(r.status).toBe(1);
     expect(r.stderr).toContain('--dry-run shows the Proxmox run');
-  });
-});
-
-describe('routerAddress', () => {
-  const outputs = (addrs: string[][]) => [{ name: 'cilab-router', role: 'router', vm_id: 4200, proxmox_node: 'pve', lan_ip: '10.42.0.1', ipv4_addresses: addrs, mac_addresses: [] }];
-  it('should take the DHCP address the guest agent reports outside the LAN', () => {
-    expect(routerAddress(labPlan(), outputs([['127.0.0.1'], ['192.168.1.57'], ['10.42.0.1']]))).toBe('192.168.1.57');
-  });
-  it('should use the static WAN address, and explain a missing one', () => {
-    expect(routerAddress(labPlan({ router: { wan: { mode: 'static', address: '192.168.1.42/24', gateway: '192.168.1.1' } } }), [])).toBe('192.168.1.42');
-    expect(() => routerAddress(labPlan(), outputs([['127.0.0.1'], [], ['10.42.0.1']]))).toThrow(/no WAN address yet/);
   });
 });
