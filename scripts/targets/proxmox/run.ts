@@ -7,13 +7,12 @@ import { join } from 'node:path';
 import { LabError } from '../../../lab/errors.ts';
 import { contains, isIpv4, parseCidr, parseIp } from '../../../lab/ipv4.ts';
 import type { LabPlan, Mode } from '../../../lab/plan.ts';
-import { DEMO } from '../../../templates/demo.ts';
 import { run, type Host } from '../../hosts/host.ts';
 import { connectSshWhenUp, type SshHost } from '../../hosts/ssh.ts';
 import type { Logger } from '../../log.ts';
 import { labStateDir } from '../../paths.ts';
 import { renderDir, routerSecrets, writeRender } from '../../render-files.ts';
-import { type Failover, failoverProblems, failoverVictim, runFailover } from '../../verify/failover.ts';
+import { entryNode, type Failover, failoverProbe, failoverProblems, failoverVictim, runFailover } from '../../verify/failover.ts';
 import { type LabReport, leaseProblems, verify, type VerifyTarget } from '../../verify/verify.ts';
 import { waitFor } from '../../wait.ts';
 import { createApi, type ProxmoxApi, tokenFromEnv } from './api.ts';
@@ -43,6 +42,8 @@ export async function runShellStep(host: Host, step: Step, secrets: Secrets): Pr
 
 export interface ProxmoxRunOptions {
   readonly failover: boolean;
+  /** --failover-node: the node to stop instead of the default. */
+  readonly failoverNode?: string;
   readonly requests: number;
 }
 
@@ -74,7 +75,7 @@ function k3sToken(plan: LabPlan): string {
 export async function runProxmox(plan: LabPlan, mode: Mode, configFile: string, o: ProxmoxRunOptions, log: Logger): Promise<LabReport> {
   const state = labStateDir(plan.name);
   const render = renderDir(plan, mode);
-  const steps = proxmoxSteps(plan, mode, { failover: o.failover, renderDir: render, stateDir: state });
+  const steps = proxmoxSteps(plan, mode, { failover: o.failover, failoverNode: o.failoverNode, renderDir: render, stateDir: state });
   const api: ProxmoxApi = createApi({ endpoint: plan.config.proxmox.endpoint, insecure: plan.config.proxmox.insecure, token: tokenFromEnv() });
 
   const hostKeys = new Map<string, string>();
@@ -149,12 +150,12 @@ export async function runProxmox(plan: LabPlan, mode: Mode, configFile: string, 
     },
     failover: async () => {
       const t = await verifyTarget();
-      const victim = vmOf(await failoverVictim(t, plan, mode, report!.service.ip));
-      const maxMs = (mode === 'l2' ? plan.l2.leaseMs.duration : plan.config.bgp.timers.hold * 1000) + 30_000;
+      const ip = report!.service.ip;
+      const victim = vmOf(await failoverVictim(t, plan, mode, ip, o.failoverNode));
       const at = { node: victim.proxmox_node, vmid: victim.vm_id };
-      failover = await runFailover(t.router.host, { ip: report!.service.ip, port: DEMO.port, intervalMs: 100, maxMs, settle: 20 }, victim.name, 2000, async () => {
+      failover = await runFailover(t.router.host, failoverProbe(plan, mode, 'proxmox', ip), victim.name, 2000, async () => {
         await api.call('vmStop', at);
-      });
+      }, mode === 'l2' ? () => entryNode(t, ip) : undefined);
       await api.call('vmStart', at);
     },
   };

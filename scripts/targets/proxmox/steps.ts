@@ -27,6 +27,8 @@ export interface Step {
 
 export interface StepOptions {
   readonly failover: boolean;
+  /** --failover-node, already resolved to a node name. */
+  readonly failoverNode?: string;
   /** Where rendered files are, relative to the project (.lab/<name>/render/<mode>). */
   readonly renderDir: string;
   readonly stateDir: string;
@@ -177,11 +179,12 @@ export function proxmoxSteps(plan: LabPlan, mode: Mode, o: StepOptions): Step[] 
     },
   ];
   if (o.failover) {
+    const victim = plan.nodes.find((n) => n.name === o.failoverNode) ?? (mode === 'bgp' ? plan.nodes.at(-1) : undefined);
     steps.push({
       id: 'failover',
-      title: `failover: stop ${mode === 'l2' ? 'the L2 holder' : plan.nodes.at(-1)!.name} through the Proxmox API, probe every 100 ms from the router, start it again`,
+      title: `failover: stop ${victim?.name ?? 'the L2 holder'} through the Proxmox API, probe every 100 ms from the router, start it again`,
       where: 'proxmox-api',
-      commands: [api('vmStop', mode === 'l2' ? '  (the holder)' : `  (${plan.nodes.at(-1)!.vmId})`), { run: `curl every 100 ms on ${router}` }, api('vmStart')],
+      commands: [api('vmStop', victim ? `  (${victim.vmId})` : '  (the holder)'), { run: `curl every 100 ms on ${router}` }, api('vmStart')],
     });
   }
   return steps;

@@ -62,7 +62,9 @@ describe.skipIf(!ready)('the emulated lab (root, real FRR, GoBGP, ARP)', () => {
     l2 = lab('l2', L2, '--failover', '--requests', '100');
     expect(l2).toMatchObject({ lab: 'e2el2', mode: 'l2', target: 'netns', verified: true, problems: [], service: { ip: '10.42.0.193', port: 80 } });
     const holder = l2.router.arp!.node!;
-    expect(l2.traffic).toEqual({ requests: 200, failed: 0, byNode: { [holder]: 200 } });
+    // The stand-in echo answers where the request arrived: byNode counts entries, all through the holder.
+    expect(l2.traffic).toEqual({ requests: 200, failed: 0, byNode: { [holder]: 200 }, counts: 'entry' });
+    expect(l2.entryNode).toBe(holder);
     expect(l2.router.bgp).toBeNull();
     expect(l2.failover!.from).toBe(holder);
     expect(l2.failover!.to).not.toBe(holder);
@@ -71,17 +73,18 @@ describe.skipIf(!ready)('the emulated lab (root, real FRR, GoBGP, ARP)', () => {
     expect(Object.keys(l2.timings)).toEqual(expect.arrayContaining(['network', 'router', 'nodes', 'converge', 'verify', 'failover']));
   });
 
-  it('should verify BGP mode beside it: every peer Established, one nexthop per node, every node a share', () => {
-    bgp = lab('bgp', BGP, '--failover', '--requests', '150');
+  it('should verify BGP mode beside it: every peer Established, one nexthop per node, every node a share; fail over the node asked for', () => {
+    bgp = lab('bgp', BGP, '--failover-node', 'cp1', '--requests', '150');
     expect(bgp).toMatchObject({ lab: 'e2ebgp', mode: 'bgp', verified: true, service: { ip: '172.31.42.1', port: 80 }, router: { arp: null } });
     expect(bgp.router.bgp!.peers).toEqual(['10.42.0.11', '10.42.0.12', '10.42.0.13'].map((address) => ({ address, state: 'Established' })));
     expect(bgp.router.bgp!.nexthops).toEqual(['10.42.0.11', '10.42.0.12', '10.42.0.13']);
     expect(bgp.traffic.failed).toBe(0);
     expect(Object.keys(bgp.traffic.byNode).sort()).toEqual(['e2ebgp-cp1', 'e2ebgp-cp2', 'e2ebgp-cp3']);
     for (const n of Object.values(bgp.traffic.byNode)) expect(n).toBeGreaterThan(30);
-    expect(bgp.failover).toMatchObject({ from: 'e2ebgp-cp3' });
+    expect(bgp.traffic.counts).toBe('entry');
+    expect(bgp.failover).toMatchObject({ from: 'e2ebgp-cp1' });
     expect(bgp.failover!.outageMs).toBeGreaterThan(0);
-    expect(bgp.failover!.to).not.toBe('e2ebgp-cp3');
+    expect(bgp.failover!.to).not.toBe('e2ebgp-cp1');
   });
 
   it('should keep the L2 lab running while the BGP lab beside it is torn down', () => {
