@@ -4,6 +4,7 @@ import { relative } from 'node:path';
 import { LabError } from '../lab/errors.ts';
 import { main } from './cli.ts';
 import { loadLab } from './config.ts';
+import { recordVerification } from './last-verification.ts';
 import { createLogger } from './log.ts';
 import { labStateDir, ROOT } from './paths.ts';
 import { parseMode, renderDir } from './render-files.ts';
@@ -67,6 +68,7 @@ await main(
       target === 'proxmox'
         ? await runProxmox(plan, mode, file, { requests, failover, failoverNode }, log)
         : await runNetns(plan, mode, { requests, failover, failoverNode, installDeps: opts['install-deps'] === true }, log);
+    recordVerification(plan, report);
     if (json) console.log(JSON.stringify(report, null, 2));
     else console.log(`\n${formatReport(report, target === 'netns' ? STAND_INS : undefined)}`);
     return report.verified;
