@@ -19,7 +19,8 @@ export const BGP_SECRET_NAMESPACE = 'kube-system';
  *    (pkg/cli/cmds/agent.go LBServerPortFlag; pkg/agent/loadbalancer/loadbalancer.go listens on
  *    127.0.0.1), which knows every server from the kubernetes Endpoints and fails over between them
  *    (docs.k3s.io/architecture, "How Agent Node Registration Works").
- * So no agent depends on one node, as it did with k8sServiceHost = the first control plane: stopping
+ * Cilium's agent and operator run in the node's network namespace (operator.hostNetwork), so that
+ * address is the node's own. No agent depends on one node, as with k8sServiceHost = the first control plane: stopping
  * that node left the others without an API server, and no one could take the L2 lease.
  */
 export const K3S_LOCAL_API = { host: '127.0.0.1', port: 6444 } as const;
@@ -60,7 +61,9 @@ export function ciliumValues(plan: LabPlan, mode: Mode): Record<string, unknown>
     ipam: { mode: 'kubernetes' },
     routingMode: 'tunnel',
     tunnelProtocol: 'vxlan',
-    operator: { replicas: Math.min(plan.nodes.length, 2) },
+    // 127.0.0.1 must be the node's own loopback: the agent DaemonSet always runs in the host network,
+    // the operator does when told so.
+    operator: { replicas: Math.min(plan.nodes.length, 2), hostNetwork: true },
     l2announcements: l2 ? { enabled: true, leaseDuration: lease.duration, leaseRenewDeadline: lease.renewDeadline, leaseRetryPeriod: lease.retryPeriod } : { enabled: false },
     externalIPs: { enabled: l2 },
     k8sClientRateLimit: l2 ? clientRateLimit(plan) : { qps: 10, burst: 20 },
