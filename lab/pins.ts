@@ -3,16 +3,24 @@
 export const PINS = {
   /** https://github.com/k3s-io/k3s/releases */
   k3s: 'v1.33.5+k3s1',
-  /** https://github.com/cilium/cilium/releases (the chart at https://helm.cilium.io) */
-  cilium: '1.18.3',
+  /**
+   * https://github.com/cilium/cilium/releases/tag/v1.20.0 (the chart at https://helm.cilium.io): the newest
+   * release the checks cover — the CRDs and values schema in ../shared/schemas/cilium are upstream's
+   * cilium.io/v2 era (1.18 and later; SOURCE.md), and the renders of 1.18, 1.19 and 1.20 are identical.
+   */
+  cilium: '1.20.0',
   /** https://cloud.debian.org/images/cloud/ — Debian 12 "genericcloud": cloud-init, qemu-guest-agent installable */
   image: 'https://cloud.debian.org/images/cloud/bookworm/latest/debian-12-genericcloud-amd64.qcow2',
   /** https://github.com/helm/helm/releases — installs the Cilium chart on the first control plane */
   helm: 'v3.19.0',
-  /** https://github.com/cilium/cilium-cli/releases — `cilium status --wait`, `cilium bgp peers` */
-  ciliumCli: 'v0.18.7',
+  /** https://github.com/cilium/cilium-cli/releases — `cilium status --wait`, `cilium bgp peers`; README: v0.19.7 is for "Cilium 1.17 and newer" */
+  ciliumCli: 'v0.19.7',
   /** https://helm.cilium.io */
   ciliumChartRepo: 'https://helm.cilium.io',
-  /** The oldest Cilium with BGP v2 resources (CiliumBGPClusterConfig) and stable L2 announcements. */
-  ciliumMinimum: '1.16.0',
+  /**
+   * The Cilium minors upstream maintains ("the last three", cilium/cilium README.rst, Stable Releases):
+   * 1.20 was released 2026-07-29 (cilium/cilium-cli#3281), which ended 1.17. All serve the pool and BGP
+   * resources as cilium.io/v2 and the L2 policy as cilium.io/v2alpha1.
+   */
+  ciliumMinors: ['1.18', '1.19', '1.20'],
 } as const;

@@ -23,7 +23,7 @@ const asn = z
   .refine((n) => n !== 23456, rule('ASN 23456 is reserved (AS_TRANS)', 'pick a private ASN such as 65001'));
 const bridge = z.string().regex(/^vmbr\d{1,4}$/, rule('not a Proxmox bridge name', 'use vmbrN with N from 0 to 9999, e.g. vmbr42'));
 const storage = z.string().regex(/^[a-z][a-z0-9\-_.]*$/i, rule('not a Proxmox storage ID', 'use the ID shown under Datacenter › Storage, e.g. local-lvm'));
-const semver = z.string().regex(/^\d+\.\d+\.\d+$/, rule('not a version', 'write MAJOR.MINOR.PATCH, e.g. 1.18.3'));
+const semver = z.string().regex(/^\d+\.\d+\.\d+$/, rule('not a version', 'write MAJOR.MINOR.PATCH, e.g. 1.20.0'));
 
 const size = (cores: number, memoryMiB: number, diskGiB: number) =>
   z

@@ -9,14 +9,9 @@ export function nodeCount(config: LabConfig): number {
   return config.kubernetes.controlPlanes + config.kubernetes.workers;
 }
 
-export function compareVersions(a: string, b: string): number {
-  const pa = a.split('.').map(Number);
-  const pb = b.split('.').map(Number);
-  for (let i = 0; i < 3; i++) {
-    const d = (pa[i] ?? 0) - (pb[i] ?? 0);
-    if (d !== 0) return d;
-  }
-  return 0;
+/** "1.20.0" → "1.20"; "v1.33.5+k3s1" → "1.33". */
+export function minorOf(version: string): string {
+  return version.replace(/^v/, '').split('.').slice(0, 2).join('.');
 }
 
 const OVERLAP_FIX: Record<string, string> = {
@@ -108,8 +103,9 @@ export function crossFieldIssues(config: LabConfig): FieldIssue[] {
   if (!(d > r)) add('l2.lease.renewDeadline', lease.renewDeadline, `renewDeadline is not shorter than duration (${lease.duration})`, 'keep duration > renewDeadline > retryPeriod, e.g. 3s > 1s > 200ms');
   if (!(r > p)) add('l2.lease.retryPeriod', lease.retryPeriod, `retryPeriod is not shorter than renewDeadline (${lease.renewDeadline})`, 'keep duration > renewDeadline > retryPeriod, e.g. 3s > 1s > 200ms');
 
-  if (compareVersions(config.cilium.version, PINS.ciliumMinimum) < 0) {
-    add('cilium.version', config.cilium.version, `Cilium below ${PINS.ciliumMinimum} has no BGP v2 resources`, `use ${PINS.ciliumMinimum} or later, e.g. ${PINS.cilium}`);
+  const minor = minorOf(config.cilium.version);
+  if (!(PINS.ciliumMinors as readonly string[]).includes(minor)) {
+    add('cilium.version', config.cilium.version, `Cilium ${minor} is not a maintained release (supported: ${PINS.ciliumMinors.join(', ')})`, `use a release of ${PINS.ciliumMinors.join(', ')}, e.g. ${PINS.cilium}`);
   }
   return issues;
 }

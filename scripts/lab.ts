@@ -4,6 +4,7 @@ import { relative } from 'node:path';
 import { LabError } from '../lab/errors.ts';
 import { main } from './cli.ts';
 import { loadLab } from './config.ts';
+import { recordVerification } from './last-verification.ts';
 import { createLogger } from './log.ts';
 import { labStateDir, ROOT } from './paths.ts';
 import { parseMode, renderDir } from './render-files.ts';
@@ -11,6 +12,7 @@ import { chooseTarget } from './targets/choose.ts';
 import { runNetns, STAND_INS } from './targets/netns/run.ts';
 import { runProxmox } from './targets/proxmox/run.ts';
 import { formatSteps, proxmoxSteps } from './targets/proxmox/steps.ts';
+import { resolveNode } from './verify/failover.ts';
 import { formatReport } from './verify/report.ts';
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
@@ -29,6 +31,7 @@ await main(
       target: { type: 'string' },
       config: { type: 'string' },
       failover: { type: 'boolean' },
+      'failover-node': { type: 'string' },
       requests: { type: 'string' },
       'install-deps': { type: 'boolean' },
       'dry-run': { type: 'boolean' },
@@ -38,6 +41,7 @@ await main(
       target: 'netns (emulated, this machine) or proxmox; default: proxmox when lab.yaml exists',
       config: 'lab definition (default: lab.yaml, else lab.example.yaml)',
       failover: 'take the serving node away and report the outage',
+      'failover-node': 'the node --failover takes away, e.g. cp2 (implies --failover; default: L2 the holder, BGP the last node)',
       requests: 'HTTP requests per source (default 300)',
       'install-deps': 'apt-get install missing system packages (Debian/Ubuntu, root)',
       'dry-run': 'print every step and command with the host it runs on; touch nothing (Proxmox)',
@@ -51,18 +55,20 @@ await main(
     const { plan, file } = loadLab(opts.config as string | undefined);
     const requests = Number(opts.requests ?? 300);
     if (!Number.isInteger(requests) || requests < 1) throw new LabError('E_USAGE', `--requests must be a whole number above 0, not ${opts.requests}`);
-    const failover = opts.failover === true;
+    const failoverNode = opts['failover-node'] === undefined ? undefined : resolveNode(plan, opts['failover-node'] as string);
+    const failover = opts.failover === true || failoverNode !== undefined;
     if (opts['dry-run']) {
       if (target !== 'proxmox') throw new LabError('E_USAGE', '--dry-run shows the Proxmox run', 'add --target proxmox');
-      const steps = proxmoxSteps(plan, mode, { failover, renderDir: relative(ROOT, renderDir(plan, mode)), stateDir: relative(ROOT, labStateDir(plan.name)), requests });
+      const steps = proxmoxSteps(plan, mode, { failover, failoverNode, renderDir: relative(ROOT, renderDir(plan, mode)), stateDir: relative(ROOT, labStateDir(plan.name)), requests });
       if (json) console.log(JSON.stringify({ lab: plan.name, mode, target, steps }, null, 2));
       else console.log(`Dry run: lab ${plan.name}, ${mode} mode, on Proxmox (${plan.config.proxmox.endpoint}). Nothing is touched.\n\n${formatSteps(steps)}`);
       return true;
     }
     const report =
       target === 'proxmox'
-        ? await runProxmox(plan, mode, file, { requests, failover }, log)
-        : await runNetns(plan, mode, { requests, failover, installDeps: opts['install-deps'] === true }, log);
+        ? await runProxmox(plan, mode, file, { requests, failover, failoverNode }, log)
+        : await runNetns(plan, mode, { requests, failover, failoverNode, installDeps: opts['install-deps'] === true }, log);
+    recordVerification(plan, report);
     if (json) console.log(JSON.stringify(report, null, 2));
     else console.log(`\n${formatReport(report, target === 'netns' ? STAND_INS : undefined)}`);
     return report.verified;

@@ -1,8 +1,5 @@
 // What Cilium is told: Helm values and the resources of each mode, for the pinned Cilium version.
-import { LabError } from '../lab/errors.ts';
 import type { LabPlan, Mode } from '../lab/plan.ts';
-import { PINS } from '../lab/pins.ts';
-import { compareVersions } from '../lab/validate.ts';
 
 export type Manifest = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> }; [key: string]: unknown };
 
@@ -12,17 +9,33 @@ export const POOL_LABEL = 'lab.cilium.io/pool';
 export const BGP_NODE_LABEL = 'bgp';
 export const BGP_SECRET_NAMESPACE = 'kube-system';
 
+/**
+ * The API server address that answers on every k3s node, as k3s itself sets it up (k3s-io/k3s, release-1.33):
+ *  - a server runs kube-apiserver with --bind-address 127.0.0.1 (cfg.Loopback) and --secure-port
+ *    HTTPSPort+1 = 6444 (pkg/daemons/control/server.go, apiServer() and defaults()); its serving
+ *    certificate carries 127.0.0.1 (pkg/cli/server/server.go adds "127.0.0.1" to the SANs); the
+ *    server's own agent runs no load balancer (DisableLoadBalancer = !DisableAPIServer, same file);
+ *  - an agent runs its client load balancer on 127.0.0.1:--lb-server-port, default 6444
+ *    (pkg/cli/cmds/agent.go LBServerPortFlag; pkg/agent/loadbalancer/loadbalancer.go listens on
+ *    127.0.0.1), which knows every server from the kubernetes Endpoints and fails over between them
+ *    (docs.k3s.io/architecture, "How Agent Node Registration Works").
+ * Cilium's agent and operator run in the node's network namespace (operator.hostNetwork), so that
+ * address is the node's own. No agent depends on one node, as with k8sServiceHost = the first control plane: stopping
+ * that node left the others without an API server, and no one could take the L2 lease.
+ */
+export const K3S_LOCAL_API = { host: '127.0.0.1', port: 6444 } as const;
+
 export function poolName(plan: LabPlan, mode: Mode): string {
   return `${plan.name}-${mode}`;
 }
 
-/** BGP and pool resources moved to cilium.io/v2 in 1.18; 1.16–1.17 serve v2alpha1. L2 policies are v2alpha1 throughout. */
-export function ciliumApiVersion(version: string): 'cilium.io/v2' | 'cilium.io/v2alpha1' {
-  if (compareVersions(version, PINS.ciliumMinimum) < 0) {
-    throw new LabError('E_CILIUM_VERSION', `Cilium ${version} is not supported: BGP v2 resources (CiliumBGPClusterConfig) need ${PINS.ciliumMinimum} or later`, `set cilium.version to ${PINS.cilium}`);
-  }
-  return compareVersions(version, '1.18.0') >= 0 ? 'cilium.io/v2' : 'cilium.io/v2alpha1';
-}
+/**
+ * Every supported Cilium (1.18–1.20, PINS.ciliumMinors; validation refuses others) serves the pool and
+ * the BGP resources as cilium.io/v2 (their storage version: pkg/k8s/apis/cilium.io/client/crds/v2/) and
+ * the L2 policy only as cilium.io/v2alpha1 (crds/v2alpha1/ciliuml2announcementpolicies.yaml).
+ */
+export const CILIUM_API = 'cilium.io/v2';
+export const CILIUM_L2_API = 'cilium.io/v2alpha1';
 
 /**
  * L2 leases are renewed through the API server: each announced service costs about one request per
@@ -38,16 +51,19 @@ export function ciliumValues(plan: LabPlan, mode: Mode): Record<string, unknown>
   const l2 = mode === 'l2';
   const { lease } = plan.config.l2;
   return {
-    // k3s runs without kube-proxy: Cilium takes over services and must find the API server itself.
+    // k3s runs without kube-proxy: Cilium takes over services and must find the API server itself,
+    // on every node, whichever node is down: see K3S_LOCAL_API.
     kubeProxyReplacement: true,
-    k8sServiceHost: plan.apiServer,
-    k8sServicePort: 6443,
+    k8sServiceHost: K3S_LOCAL_API.host,
+    k8sServicePort: K3S_LOCAL_API.port,
     devices: [plan.config.l2.interface],
     // k3s already hands each node a podCIDR from --cluster-cidr; Cilium uses those.
     ipam: { mode: 'kubernetes' },
     routingMode: 'tunnel',
     tunnelProtocol: 'vxlan',
-    operator: { replicas: Math.min(plan.nodes.length, 2) },
+    // 127.0.0.1 must be the node's own loopback: the agent DaemonSet always runs in the host network,
+    // the operator does when told so.
+    operator: { replicas: Math.min(plan.nodes.length, 2), hostNetwork: true },
     l2announcements: l2 ? { enabled: true, leaseDuration: lease.duration, leaseRenewDeadline: lease.renewDeadline, leaseRetryPeriod: lease.retryPeriod } : { enabled: false },
     externalIPs: { enabled: l2 },
     k8sClientRateLimit: l2 ? clientRateLimit(plan) : { qps: 10, burst: 20 },
@@ -58,7 +74,7 @@ export function ciliumValues(plan: LabPlan, mode: Mode): Record<string, unknown>
 function ipPool(plan: LabPlan, mode: Mode): Manifest {
   const name = poolName(plan, mode);
   return {
-    apiVersion: ciliumApiVersion(plan.config.cilium.version),
+    apiVersion: CILIUM_API,
     kind: 'CiliumLoadBalancerIPPool',
     metadata: { name },
     spec: { blocks: [{ cidr: mode === 'l2' ? plan.l2.cidr : plan.bgp.cidr }], serviceSelector: { matchLabels: { [POOL_LABEL]: name } } },
@@ -67,7 +83,7 @@ function ipPool(plan: LabPlan, mode: Mode): Manifest {
 
 function l2Policy(plan: LabPlan): Manifest {
   return {
-    apiVersion: 'cilium.io/v2alpha1',
+    apiVersion: CILIUM_L2_API,
     kind: 'CiliumL2AnnouncementPolicy',
     metadata: { name: poolName(plan, 'l2') },
     spec: {
@@ -89,7 +105,7 @@ export function bgpSecretName(plan: LabPlan): string {
 }
 
 function bgpResources(plan: LabPlan): Manifest[] {
-  const apiVersion = ciliumApiVersion(plan.config.cilium.version);
+  const apiVersion = CILIUM_API;
   const { routerAsn, nodeAsn, timers, passwordEnv } = plan.config.bgp;
   const peerConfig = `${plan.name}-router`;
   const advertisement = `${plan.name}-lb`;

@@ -17,6 +17,20 @@ export function echoText(node: string, pod: string): string {
   return `node=${node} pod=${pod}`;
 }
 
+/** A node a request is attributed to: the one it entered the cluster through, or the one whose pod answered. */
+export type NodeCount = 'entry' | 'backend';
+
+/**
+ * What the echo's node= names, seen from outside the cluster. externalTrafficPolicy Local: only pods on
+ * the node the packet entered answer, so the reply names the entry node; Cluster: the entry node
+ * balances to any ready pod, so it names the backend pod's node (Kubernetes docs, "Virtual IPs and
+ * Service Proxies", Traffic policies › External traffic policy).
+ */
+export function replyNames(plan: LabPlan, mode: Mode): NodeCount {
+  const service = demoManifests(plan, mode).find((m) => m.kind === 'Service')!;
+  return (service.spec as { externalTrafficPolicy: string }).externalTrafficPolicy === 'Local' ? 'entry' : 'backend';
+}
+
 export function serviceIp(plan: LabPlan, mode: Mode): string {
   return mode === 'l2' ? plan.l2.serviceIp : plan.bgp.serviceIp;
 }

@@ -1,8 +1,9 @@
 // Failover: probe the service every 100 ms over TCP while one node goes away; the outage is read off
 // the probe's own timeline, so the clocks of the probing host and of this machine never mix.
+import { nodeMonitor } from '../../lab/kubernetes.ts';
 import type { LabPlan, Mode } from '../../lab/plan.ts';
 import { LabError } from '../../lab/errors.ts';
-import { parseEcho } from '../../templates/demo.ts';
+import { DEMO, parseEcho } from '../../templates/demo.ts';
 import type { Host } from '../hosts/host.ts';
 import { arpEntry } from './router.ts';
 import type { VerifyTarget } from './verify.ts';
@@ -10,9 +11,13 @@ import type { VerifyTarget } from './verify.ts';
 export interface Failover {
   /** From the first failed probe to the first success after the last failure. */
   outageMs: number;
-  /** The node that served before (L2: the holder; BGP: the node taken down). */
+  /** The node taken away (by default L2: the holder; BGP: the last node). */
   from: string;
-  /** The node that answered the last probe. */
+  /**
+   * The node the router sends to afterwards, null when the service no longer answers. L2: the node whose
+   * MAC the router's entry holds (the echo names the backend pod's node, not the entry); BGP: the node
+   * that answered the last probe (externalTrafficPolicy Local: the entry).
+   */
   to: string | null;
   probes: number;
   failedProbes: number;
@@ -63,12 +68,45 @@ export function measureOutage(samples: ProbeSample[], from: string): Failover {
   return { outageMs, from, to: samples.findLast((s) => s.ok)?.node ?? null, probes: samples.length, failedProbes: samples.filter((s) => !s.ok).length };
 }
 
-/** Starts the probe on `host`, runs `fault` after `warmupMs`, and measures. */
-export async function runFailover(host: Host, probe: ProbeOptions, from: string, warmupMs: number, fault: () => Promise<void>): Promise<Failover> {
+/**
+ * Starts the probe on `host`, runs `fault` after `warmupMs`, and measures. `entry`, where given, names
+ * the node the router sends to once the probe ends (L2: from its ARP entry).
+ */
+export async function runFailover(host: Host, probe: ProbeOptions, from: string, warmupMs: number, fault: () => Promise<void>, entry?: () => Promise<string | null>): Promise<Failover> {
   const probing = host.exec(timedProbeLoop(probe));
   await new Promise((r) => setTimeout(r, warmupMs));
   await fault();
-  return measureOutage(parseProbe((await probing).stdout), from);
+  const measured = measureOutage(parseProbe((await probing).stdout), from);
+  return entry && measured.to !== null ? { ...measured, to: await entry() } : measured;
+}
+
+/**
+ * How long a failover probe may run, and how many successes in a row end it, from the lab's settings.
+ * L2: the lease must expire before another node announces. On real Kubernetes (Proxmox) a hard stop
+ * also leaves the dead node's endpoints in place until the node lifecycle controller marks it NotReady
+ * (grace period + one monitor period, lab/kubernetes.ts); meanwhile the requests that Cilium balances
+ * to a pod on it fail (externalTrafficPolicy Cluster), so the probe outlasts that and only a long run
+ * of successes ends it. BGP (externalTrafficPolicy Local): the router's hold timer withdraws the path.
+ */
+export function failoverProbe(plan: LabPlan, mode: Mode, target: VerifyTarget['kind'], ip: string): ProbeOptions {
+  const margin = target === 'proxmox' ? 30_000 : 10_000;
+  const monitor = nodeMonitor(plan.config.kubernetes.k3sVersion);
+  const endpointsGone = target === 'proxmox' && mode === 'l2' ? monitor.gracePeriodMs + monitor.periodMs : 0;
+  const converge = mode === 'l2' ? plan.l2.leaseMs.duration : plan.config.bgp.timers.hold * 1000;
+  return { ip, port: DEMO.port, intervalMs: 100, maxMs: converge + endpointsGone + margin, settle: endpointsGone ? 50 : 20 };
+}
+
+/** The node the router sends the L2 service to: the one whose MAC its neighbour entry holds. */
+export async function entryNode(target: VerifyTarget, serviceIp: string): Promise<string | null> {
+  const entry = await arpEntry(target.router, serviceIp);
+  return (entry && target.nodeMacs[entry.mac]) ?? null;
+}
+
+/** --failover-node: a node of the lab by its full name or its short one (cp2, w1). */
+export function resolveNode(plan: LabPlan, name: string): string {
+  const node = plan.nodes.find((n) => n.name === name || n.name === `${plan.name}-${name}`);
+  if (!node) throw new LabError('E_USAGE', `--failover-node ${name}: lab ${plan.name} has no such node`, `pick one of ${plan.nodes.map((n) => n.name.slice(plan.name.length + 1)).join(', ')}`);
+  return node.name;
 }
 
 /** A failover that left the service unanswered, or on the node that went away, is not one. */
@@ -77,11 +115,18 @@ export function failoverProblems(f: Failover): string[] {
   return f.to === f.from ? [`after the failover the service is still served by ${f.from}`] : [];
 }
 
-/** The node a failover takes away: L2, the holder (whose MAC the router has for the service); BGP, the last node. */
-export async function failoverVictim(target: VerifyTarget, plan: LabPlan, mode: Mode, serviceIp: string): Promise<string> {
-  if (mode === 'bgp') return plan.nodes.at(-1)!.name;
-  const entry = await arpEntry(target.router, serviceIp);
-  const holder = entry && target.nodeMacs[entry.mac];
-  if (!holder) throw new LabError('E_FAILOVER', 'no L2 holder to take away: the router has no entry for the service');
-  return holder;
+/**
+ * The node a failover takes away: the one asked for (--failover-node), else L2 the holder (whose MAC the
+ * router has for the service), BGP the last node. On Proxmox, L2 refuses the lab's only control plane:
+ * with it down no agent reaches an API server (lab/kubernetes.ts, templates/cilium.ts K3S_LOCAL_API), so
+ * no node can take the lease and the service stays dark.
+ */
+export async function failoverVictim(target: VerifyTarget, plan: LabPlan, mode: Mode, serviceIp: string, requested?: string): Promise<string> {
+  const victim = requested ? resolveNode(plan, requested) : mode === 'bgp' ? plan.nodes.at(-1)!.name : await entryNode(target, serviceIp);
+  if (!victim) throw new LabError('E_FAILOVER', 'no L2 holder to take away: the router has no entry for the service');
+  const servers = plan.nodes.filter((n) => n.role === 'control-plane');
+  if (target.kind === 'proxmox' && mode === 'l2' && servers.length === 1 && servers[0]!.name === victim) {
+    throw new LabError('E_FAILOVER', `${victim} is the lab's only control plane: with it down no node reaches an API server, so none can take the L2 lease`, 'run 3 control planes (kubernetes.controlPlanes: 3), or fail over a worker with --failover-node');
+  }
+  return victim;
 }

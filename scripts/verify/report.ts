@@ -2,6 +2,13 @@
 import type { LabReport } from './verify.ts';
 import { formatMs } from '../log.ts';
 
+/** Says which node a row counts: the entry (where the router sent the request) or the backend pod's node. */
+function requestsHeading(r: LabReport): string {
+  if (r.traffic.counts === 'entry') return 'requests by entry node, the node the router sent each to (a new connection each):';
+  const entry = r.entryNode ? `; all entered through ${r.entryNode}, the node whose MAC the router holds` : '';
+  return `requests by backend node, the node of the pod that answered (externalTrafficPolicy Cluster${entry}):`;
+}
+
 export function formatReport(r: LabReport, standIns: string | undefined): string {
   const lines = [`lab ${r.lab} · ${r.mode} mode · target ${r.target} · service ${r.service.ip}:${r.service.port}`, ''];
   if (r.router.arp) lines.push(`router ARP   ${r.router.arp.ip} → ${r.router.arp.mac} (${r.router.arp.node ?? 'unknown'}): one node answers for the service`);
@@ -10,7 +17,7 @@ export function formatReport(r: LabReport, standIns: string | undefined): string
     lines.push(`BGP peers    ${r.router.bgp.peers.map((p) => `${p.address} ${p.state}`).join(', ')}`);
     lines.push(`route        ${r.service.ip} via ${r.router.bgp.nexthops.join(', ')} (${r.router.bgp.nexthops.length} equal-cost paths)`);
   }
-  lines.push('', 'requests by node (a new connection each):');
+  lines.push('', requestsHeading(r));
   const sources = Object.keys(r.trafficBySource);
   const nodes = [...new Set(sources.flatMap((s) => Object.keys(r.trafficBySource[s]!.byNode)))].sort();
   const head = ['node', ...sources.map((s) => `from ${s}`)];

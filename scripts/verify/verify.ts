@@ -2,7 +2,7 @@
 // the service; then what the router shows. L2: one MAC, the holder's. BGP: every peer Established and
 // one nexthop per node.
 import type { LabPlan, Mode } from '../../lab/plan.ts';
-import { DEMO, serviceIp } from '../../templates/demo.ts';
+import { DEMO, replyNames, serviceIp } from '../../templates/demo.ts';
 import type { Host } from '../hosts/host.ts';
 import { waitFor } from '../wait.ts';
 import type { Failover } from './failover.ts';
@@ -16,6 +16,8 @@ export interface VerifyTarget {
   readonly client?: Host;
   /** Node names by the MAC of their LAN interface, lower case. */
   readonly nodeMacs: Readonly<Record<string, string>>;
+  /** The emulated lab's stand-in echo answers on the node the request reached, whatever the service's policy. */
+  readonly echoOnEntry?: boolean;
 }
 
 export interface LabReport {
@@ -27,6 +29,8 @@ export interface LabReport {
   problems: string[];
   service: { ip: string; port: number };
   router: { arp: (ArpEntry & { node: string | null }) | null; bgp: { peers: BgpPeer[]; nexthops: string[] } | null };
+  /** L2: the node every request enters through, the one whose MAC the router holds (checked against the lease holder); BGP: null, ECMP spreads the entries. */
+  entryNode: string | null;
   traffic: Traffic;
   trafficBySource: Record<string, Traffic>;
   failover: Failover | null;
@@ -69,8 +73,9 @@ export function announcementCommands(plan: LabPlan, mode: Mode, vtysh: string): 
 export async function verify(target: VerifyTarget, plan: LabPlan, mode: Mode, requests: number): Promise<Verification> {
   const ip = serviceIp(plan, mode);
   const sources: [string, Host][] = [['router', target.router.host], ...(target.client ? [['client', target.client] as [string, Host]] : [])];
+  const counts = target.echoOnEntry ? 'entry' : replyNames(plan, mode);
   const trafficBySource: Record<string, Traffic> = {};
-  for (const [name, host] of sources) trafficBySource[name] = await probeService(host, ip, DEMO.port, requests);
+  for (const [name, host] of sources) trafficBySource[name] = await probeService(host, ip, DEMO.port, requests, counts);
   const traffic = Object.values(trafficBySource).reduce(addTraffic);
   const problems: string[] = [];
   if (traffic.failed > 0) problems.push(`${traffic.failed} of ${traffic.requests} requests failed`);
@@ -90,7 +95,7 @@ export async function verify(target: VerifyTarget, plan: LabPlan, mode: Mode, re
     const idle = plan.nodes.filter((n) => !traffic.byNode[n.name]);
     if (idle.length > 0) problems.push(`no request reached ${idle.map((n) => n.name).join(', ')}: flows are not spread`);
   }
-  return { lab: plan.name, mode, target: target.kind, verified: problems.length === 0, problems, service: { ip, port: DEMO.port }, router: { arp, bgp }, traffic, trafficBySource };
+  return { lab: plan.name, mode, target: target.kind, verified: problems.length === 0, problems, service: { ip, port: DEMO.port }, router: { arp, bgp }, entryNode: arp?.node ?? null, traffic, trafficBySource };
 }
 
 /** L2: the node that holds the announcement lease must be the one whose MAC the router learned. */

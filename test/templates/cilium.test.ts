@@ -3,7 +3,9 @@ import { join } from 'node:path';
 import { Ajv } from 'ajv';
 import { describe, expect, it } from 'vitest';
 import type { Mode } from '../../lab/plan.ts';
-import { ciliumApiVersion, ciliumResources, ciliumValues, clientRateLimit, type Manifest } from '../../templates/cilium.ts';
+import type { Host, LabPlan } from '../../lab/plan.ts';
+import { PINS } from '../../lab/pins.ts';
+import { ciliumResources, ciliumValues, clientRateLimit, type Manifest } from '../../templates/cilium.ts';
 import { demoManifests, parseEcho } from '../../templates/demo.ts';
 import { type CrdValidator, loadCrd } from '../helpers/crd-schema.ts';
 import { labPlan } from '../helpers/labs.ts';
@@ -23,17 +25,54 @@ function crdProblems(manifests: Manifest[]): string[] {
 }
 
 const plan = labPlan();
-const modern = labPlan({ cilium: { version: '1.18.3' }, bgp: { passwordEnv: 'LAB_BGP_PASSWORD' } });
-const older = labPlan({ cilium: { version: '1.17.6' } });
+const modern = labPlan({ bgp: { passwordEnv: 'LAB_BGP_PASSWORD' } });
+/** One plan per maintained minor (x.y.0: the first release of each). */
+const byMinor = PINS.ciliumMinors.map((minor) => [minor, labPlan({ cilium: { version: `${minor}.0` }, bgp: { passwordEnv: 'LAB_BGP_PASSWORD' } })] as const);
 
-describe('ciliumApiVersion', () => {
-  it('should pick cilium.io/v2 from 1.18 and v2alpha1 for 1.16-1.17', () => {
-    expect(ciliumApiVersion('1.18.0')).toBe('cilium.io/v2');
-    expect(ciliumApiVersion('1.17.6')).toBe('cilium.io/v2alpha1');
-    expect(ciliumApiVersion('1.16.0')).toBe('cilium.io/v2alpha1');
+describe('supported Cilium versions', () => {
+  it('should render the same resources and values for every maintained minor', () => {
+    for (const [, p] of byMinor) {
+      for (const mode of ['l2', 'bgp'] as const) {
+        expect(ciliumResources(p, mode)).toEqual(ciliumResources(modern, mode));
+        expect(ciliumValues(p, mode)).toEqual(ciliumValues(modern, mode));
+      }
+    }
   });
-  it('should refuse Cilium below 1.16 with the fix', () => {
-    expect(() => ciliumApiVersion('1.15.9')).toThrow(/Cilium 1\.15\.9 is not supported: BGP v2 resources \(CiliumBGPClusterConfig\) need 1\.16\.0/);
+  it('should refuse a minor upstream no longer maintains, or one not yet covered, naming the field and the fix', () => {
+    expect(() => labPlan({ cilium: { version: '1.17.6' } })).toThrow(/cilium\.version.*Cilium 1\.17 is not a maintained release \(supported: 1\.18, 1\.19, 1\.20\).*use a release of 1\.18, 1\.19, 1\.20, e\.g\. 1\.20\.0/s);
+    expect(() => labPlan({ cilium: { version: '1.21.0' } })).toThrow(/Cilium 1\.21 is not a maintained release/);
+  });
+});
+
+// What listens on a k3s node, by role, as k3s sets it up (k3s-io/k3s, release-1.33; the sources are
+// named beside K3S_LOCAL_API in templates/cilium.ts). A server: its supervisor on <node IP>:6443 and
+// kube-apiserver on 127.0.0.1:6444. An agent: the client load balancer on 127.0.0.1:6444, which
+// reaches any server that is up. Returns the nodes whose API server a client on `from` reaches.
+function apiServersReached(p: LabPlan, from: Host, host: string, port: number, down: string): Host[] {
+  const up = (h: Host) => h.name !== down;
+  const servers = p.nodes.filter((h) => h.role === 'control-plane' && up(h));
+  if (host === '127.0.0.1' && port === 6444) return from.role === 'control-plane' ? [from].filter(up) : servers;
+  if (port === 6443) return servers.filter((h) => h.lanIp === host);
+  return [];
+}
+
+describe('the API server Cilium is given (defect 8)', () => {
+  it.each([
+    ['3 control planes', labPlan()],
+    ['3 control planes and 2 workers', labPlan({ kubernetes: { workers: 2 } })],
+    ['5 control planes', labPlan({ kubernetes: { controlPlanes: 5 } })],
+  ])('should leave every agent an API server whichever node is down: %s', (_, p) => {
+    const v = ciliumValues(p, 'l2') as { k8sServiceHost: string; k8sServicePort: number };
+    // Loopback means the node's own only for pods in the host network: the agent always, the operator as rendered.
+    expect(v).toMatchObject({ k8sServiceHost: '127.0.0.1', k8sServicePort: 6444, operator: { hostNetwork: true } });
+    for (const down of p.nodes) {
+      const orphans = p.nodes.filter((n) => n.name !== down.name && apiServersReached(p, n, v.k8sServiceHost, v.k8sServicePort, down.name).length === 0);
+      expect(orphans.map((n) => n.name), `${down.name} down`).toEqual([]);
+    }
+  });
+  it('should not point at one node (the first control plane), whose loss left the others without an API server', () => {
+    const v = ciliumValues(plan, 'l2') as { k8sServiceHost: string };
+    expect(plan.nodes.map((n) => n.lanIp)).not.toContain(v.k8sServiceHost);
   });
 });
 
@@ -43,7 +82,7 @@ describe('ciliumValues', () => {
     expect(v.l2announcements).toEqual({ enabled: true, leaseDuration: '3s', leaseRenewDeadline: '1s', leaseRetryPeriod: '200ms' });
     expect(v.k8sClientRateLimit).toEqual({ qps: 15, burst: 30 });
     expect(v.bgpControlPlane.enabled).toBe(false);
-    expect(v).toMatchObject({ kubeProxyReplacement: true, k8sServiceHost: '10.42.0.11', k8sServicePort: 6443, devices: ['eth0'] });
+    expect(v).toMatchObject({ kubeProxyReplacement: true, k8sServiceHost: '127.0.0.1', k8sServicePort: 6444, devices: ['eth0'] });
   });
   it('should enable the BGP control plane and not L2 in BGP mode', () => {
     const v = ciliumValues(plan, 'bgp') as any;
@@ -73,14 +112,9 @@ describe('demoManifests', () => {
 });
 
 describe.skipIf(!crdDir)('Cilium resources against the upstream CRD schemas', () => {
-  it.each<[string, typeof plan, Mode, string]>([
-    ['1.18, L2', modern, 'l2', 'cilium.io/v2'],
-    ['1.18, BGP with password', modern, 'bgp', 'cilium.io/v2'],
-    ['1.17, L2', older, 'l2', 'cilium.io/v2alpha1'],
-    ['1.17, BGP', older, 'bgp', 'cilium.io/v2alpha1'],
-  ])('should validate %s', (_, p, mode, apiVersion) => {
+  it.each(byMinor.flatMap(([minor, p]) => (['l2', 'bgp'] as Mode[]).map((mode) => [`${minor}, ${mode}`, p, mode] as const)))('should validate %s', (_, p, mode) => {
     const manifests = ciliumResources(p, mode);
-    expect(manifests[0]!.apiVersion).toBe(apiVersion);
+    expect(manifests[0]!.apiVersion).toBe('cilium.io/v2');
     expect(manifests.map((m) => m.kind)).toEqual(mode === 'l2' ? ['CiliumLoadBalancerIPPool', 'CiliumL2AnnouncementPolicy'] : ['CiliumLoadBalancerIPPool', 'CiliumBGPClusterConfig', 'CiliumBGPPeerConfig', 'CiliumBGPAdvertisement']);
     expect(crdProblems(manifests)).toEqual([]);
   });
@@ -101,8 +135,8 @@ describe.skipIf(!crdDir)('Cilium resources against the upstream CRD schemas', ()
 describe.skipIf(!valuesSchemaFile)('Helm values against the chart values schema', () => {
   const validate = new Ajv({ strict: false, allErrors: true }).compile(valuesSchemaFile ? JSON.parse(readFileSync(valuesSchemaFile, 'utf8')) : {});
 
-  it.each(['l2', 'bgp'] as const)('should validate the %s values', (mode) => {
-    expect(validate(ciliumValues(plan, mode)), JSON.stringify(validate.errors)).toBe(true);
+  it.each(byMinor.flatMap(([minor, p]) => (['l2', 'bgp'] as const).map((mode) => [`${minor}, ${mode}`, p, mode] as const)))('should validate the %s values', (_, p, mode) => {
+    expect(validate(ciliumValues(p, mode)), JSON.stringify(validate.errors)).toBe(true);
   });
 
   it('should catch a wrong type (the schema checks types, not spelling)', () => {

@@ -72,6 +72,6 @@ describe('npm run lab:render', () => {
     expect(render(['--mode', 'ospf']).stderr).toContain('--mode must be l2 or bgp, not "ospf"');
     const r = render(['--mode', 'l2', '--config', 'test/fixtures/bad-labs/31-cilium-too-old.yaml']);
     expect(r.status).toBe(1);
-    expect(r.stderr).toContain('cilium.version (line 7): Cilium below 1.16.0 has no BGP v2 resources');
+    expect(r.stderr).toContain('cilium.version (line 7): Cilium 1.17 is not a maintained release (supported: 1.18, 1.19, 1.20)');
   });
 });

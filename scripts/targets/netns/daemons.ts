@@ -12,9 +12,15 @@ export function recordPid(runDir: string, pid: number, what: string): void {
   appendFileSync(join(runDir, 'pids'), `${pid} ${what}\n`);
 }
 
-export function recordedPids(runDir: string): number[] {
+/** Every process started for the lab, with what it is ("<namespace> <program>"), in start order. */
+export function recordedProcesses(runDir: string): { pid: number; what: string }[] {
   const file = join(runDir, 'pids');
-  return existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => Number(l.split(' ')[0])) : [];
+  if (!existsSync(file)) return [];
+  return readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => ({ pid: Number(l.split(' ')[0]), what: l.split(' ').slice(1).join(' ') }));
+}
+
+export function recordedPids(runDir: string): number[] {
+  return recordedProcesses(runDir).map((p) => p.pid);
 }
 
 /** Starts argv inside the namespace in the background, output to <runDir>/<log>.log; returns its PID. */

@@ -132,7 +132,7 @@ export async function provisionNetns(plan: LabPlan, mode: Mode, log: Logger): Pr
   return {
     topology: t,
     router,
-    target: { kind: 'netns', router: { host: router, vtysh: vtyshCommand(frr), lanIface: t.lanIface }, client, nodeMacs },
+    target: { kind: 'netns', router: { host: router, vtysh: vtyshCommand(frr), lanIface: t.lanIface }, client, nodeMacs, echoOnEntry: true },
     fail: setPort('down'),
     restore: setPort('up'),
   };

@@ -2,7 +2,7 @@
 import type { LabPlan, Mode } from '../../../lab/plan.ts';
 import { ensurePackages, LAB_TOOLS, requireRoot } from '../../deps.ts';
 import type { Logger } from '../../log.ts';
-import { failoverProblems, failoverVictim, runFailover } from '../../verify/failover.ts';
+import { entryNode, failoverProbe, failoverProblems, failoverVictim, runFailover } from '../../verify/failover.ts';
 import { type LabReport, leaseProblems, verify, waitForAnnouncement } from '../../verify/verify.ts';
 import { l2LeaseName } from '../../../templates/cilium.ts';
 import { DEMO } from '../../../templates/demo.ts';
@@ -17,6 +17,8 @@ export const STAND_INS =
 export interface RunOptions {
   readonly requests: number;
   readonly failover: boolean;
+  /** --failover-node: the node to take away instead of the default. */
+  readonly failoverNode?: string;
   readonly installDeps: boolean;
 }
 
@@ -38,10 +40,10 @@ export async function runNetns(plan: LabPlan, mode: Mode, opts: RunOptions, log:
     }
     let failover = null;
     if (opts.failover) {
-      const victim = await failoverVictim(target, plan, mode, result.service.ip);
-      const maxMs = (mode === 'l2' ? plan.l2.leaseMs.duration : plan.config.bgp.timers.hold * 1000) + 10_000;
+      const victim = await failoverVictim(target, plan, mode, result.service.ip, opts.failoverNode);
+      const entry = mode === 'l2' ? () => entryNode(target, result.service.ip) : undefined;
       failover = await log.step('failover', `failover: ${victim} loses its link, probing every 100 ms from the client`, async () => {
-        const measured = await runFailover(target.client!, { ip: result.service.ip, port: result.service.port, intervalMs: 100, maxMs, settle: 20 }, victim, 1000, () => lab.fail(victim));
+        const measured = await runFailover(target.client!, failoverProbe(plan, mode, 'netns', result.service.ip), victim, 1000, () => lab.fail(victim), entry);
         await lab.restore(victim);
         return measured;
       });

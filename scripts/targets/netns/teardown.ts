@@ -3,11 +3,12 @@
 import { existsSync, readdirSync, rmdirSync, rmSync } from 'node:fs';
 import { $ } from 'zx';
 import type { LabPlan } from '../../../lab/plan.ts';
+import { LAST_VERIFICATION, lastVerification } from '../../last-verification.ts';
 import { labStateDir } from '../../paths.ts';
 import { namespacePids, recordedPids, stopPids } from './daemons.ts';
 import { namespaces, RUN_ROOT, type Topology, topology } from './topology.ts';
 
-async function existingNamespaces(): Promise<Set<string>> {
+export async function existingNamespaces(): Promise<Set<string>> {
   const out = (await $({ nothrow: true, quiet: true })`ip netns list`).stdout;
   return new Set(out.split('\n').map((l) => l.split(' ')[0]!).filter(Boolean));
 }
@@ -37,6 +38,8 @@ export async function teardownNetns(plan: LabPlan): Promise<TeardownResult> {
   await $({ nothrow: true, quiet: true })`ip link del ${t.mgmt.iface}`;
   rmSync(t.runDir, { recursive: true, force: true });
   rmSync(labStateDir(plan.name, 'netns'), { recursive: true, force: true });
+  // The record of a Proxmox lab of the same name stays with that lab.
+  if (lastVerification(plan)?.target === 'netns') rmSync(labStateDir(plan.name, LAST_VERIFICATION), { force: true });
   for (const dir of [RUN_ROOT, labStateDir(plan.name)]) removeIfEmpty(dir);
   return { namespaces: ours, processes: pids.length };
 }

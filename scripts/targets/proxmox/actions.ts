@@ -2,9 +2,9 @@
 // step list (steps.ts) prints what they run from the same command builders they use, and a test runs
 // them against recording hosts and API to prove it.
 import { LabError } from '../../../lab/errors.ts';
-import type { LabPlan, Mode } from '../../../lab/plan.ts';
-import { DEMO, serviceIp } from '../../../templates/demo.ts';
-import { failoverVictim, type ProbeOptions, runFailover } from '../../verify/failover.ts';
+import type { Mode } from '../../../lab/plan.ts';
+import { serviceIp } from '../../../templates/demo.ts';
+import { entryNode, failoverProbe, failoverVictim, runFailover } from '../../verify/failover.ts';
 import { leaseProblems, verify, waitForAnnouncement } from '../../verify/verify.ts';
 import type { StepContext } from './context.ts';
 import { assertPreflight, preflight } from './preflight.ts';
@@ -27,19 +27,21 @@ export async function runVerify(ctx: StepContext): Promise<void> {
   ctx.results.verification = await verify(await ctx.verifyTarget(), ctx.plan, ctx.mode, ctx.requests);
 }
 
-/** The probe during a failover: long enough for the lease to expire or the hold timer to run out. */
-export function failoverProbe(plan: LabPlan, mode: Mode): ProbeOptions {
-  const maxMs = (mode === 'l2' ? plan.l2.leaseMs.duration : plan.config.bgp.timers.hold * 1000) + 30_000;
-  return { ip: serviceIp(plan, mode), port: DEMO.port, intervalMs: 100, maxMs, settle: 20 };
-}
-
-export async function runFailoverStep(ctx: StepContext): Promise<void> {
+export async function runFailoverStep(ctx: StepContext, requested?: string): Promise<void> {
   const target = await ctx.verifyTarget();
-  const victim = await failoverVictim(target, ctx.plan, ctx.mode, serviceIp(ctx.plan, ctx.mode));
+  const ip = serviceIp(ctx.plan, ctx.mode);
+  const victim = await failoverVictim(target, ctx.plan, ctx.mode, ip, requested);
   const at = ctx.vm(victim);
-  ctx.results.failover = await runFailover(target.router.host, failoverProbe(ctx.plan, ctx.mode), victim, 2000, async () => {
-    await ctx.api.call('vmStop', at);
-  });
+  ctx.results.failover = await runFailover(
+    target.router.host,
+    failoverProbe(ctx.plan, ctx.mode, 'proxmox', ip),
+    victim,
+    2000,
+    async () => {
+      await ctx.api.call('vmStop', at);
+    },
+    ctx.mode === 'l2' ? () => entryNode(target, ip) : undefined,
+  );
   await ctx.api.call('vmStart', at);
 }
 

@@ -21,6 +21,8 @@ import { proxmoxSteps } from './steps.ts';
 
 export interface ProxmoxRunOptions {
   readonly failover: boolean;
+  /** --failover-node: the node to stop instead of the default. */
+  readonly failoverNode?: string;
   readonly requests: number;
 }
 
@@ -96,7 +98,7 @@ function proxmoxContext(plan: LabPlan, mode: Mode, configFile: string, o: Proxmo
 
 export async function runProxmox(plan: LabPlan, mode: Mode, configFile: string, o: ProxmoxRunOptions, log: Logger): Promise<LabReport> {
   const state = labStateDir(plan.name);
-  const steps = proxmoxSteps(plan, mode, { failover: o.failover, renderDir: renderDir(plan, mode), stateDir: state, requests: o.requests });
+  const steps = proxmoxSteps(plan, mode, { failover: o.failover, failoverNode: o.failoverNode, renderDir: renderDir(plan, mode), stateDir: state, requests: o.requests });
   const ctx = proxmoxContext(plan, mode, configFile, o, log);
   const secrets = () => [existsSync(join(state, 'k3s-token')) ? k3sToken(plan) : '', process.env[plan.config.bgp.passwordEnv ?? ''] ?? ''];
   try {

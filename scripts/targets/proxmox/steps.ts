@@ -9,11 +9,11 @@ import { BGP_SECRET_NAMESPACE, bgpSecretName, ciliumResources, l2LeaseName, type
 import { DEMO, serviceIp } from '../../../templates/demo.ts';
 import { frrApplyCommands } from '../../../templates/frr.ts';
 import { k3sInstallPlan } from '../../../templates/k3s.ts';
-import { timedProbeLoop } from '../../verify/failover.ts';
+import { failoverProbe, timedProbeLoop } from '../../verify/failover.ts';
 import { arpCommand, bgpSummaryCommand, routeCommand } from '../../verify/router.ts';
 import { probeLoop } from '../../verify/traffic.ts';
 import { announcementCommands } from '../../verify/verify.ts';
-import { AGENT_WAIT_MS, CONVERGE_MS, converge, failoverProbe, HOST_KEY_FILE, outputs, runFailoverStep, runPreflight, runVerify } from './actions.ts';
+import { AGENT_WAIT_MS, CONVERGE_MS, converge, HOST_KEY_FILE, outputs, runFailoverStep, runPreflight, runVerify } from './actions.ts';
 import { type CallName, CALLS } from './calls.ts';
 import type { SecretName, StepContext } from './context.ts';
 
@@ -62,6 +62,8 @@ export interface Step {
 
 export interface StepOptions {
   readonly failover: boolean;
+  /** --failover-node, already resolved to a node name. */
+  readonly failoverNode?: string;
   /** Where rendered files are, relative to the project (.lab/<name>/render/<mode>). */
   readonly renderDir: string;
   readonly stateDir: string;
@@ -284,17 +286,20 @@ export function proxmoxSteps(plan: LabPlan, mode: Mode, o: StepOptions): Step[] 
     },
   ];
   if (o.failover) {
-    const victim = mode === 'l2' ? 'the holder' : plan.nodes.at(-1)!.name;
+    const victim = plan.nodes.find((n) => n.name === o.failoverNode) ?? (mode === 'bgp' ? plan.nodes.at(-1) : undefined);
     steps.push({
       id: 'failover',
-      title: `failover: stop ${mode === 'l2' ? 'the L2 holder' : victim} through the Proxmox API, probe every 100 ms from the router, start it again`,
+      title: `failover: stop ${victim?.name ?? 'the L2 holder'} through the Proxmox API, probe every 100 ms from the router, start it again`,
       where: `${router}, proxmox-api`,
-      exec: action('failover', runFailoverStep),
+      exec: action('failover', (ctx) => runFailoverStep(ctx, o.failoverNode)),
       commands: [
+        // L2 without --failover-node: the holder is known only then, from the router's ARP entry.
+        ...(victim ? [] : [{ run: arpCommand(ip, LAN_IFACE), on: router }]),
+        { run: timedProbeLoop(failoverProbe(plan, mode, 'proxmox', ip)), on: router },
+        victim ? api('vmStop', { vm: victim.name }, String(victim.vmId)) : api('vmStop', {}, 'the holder'),
+        // L2: the node the router sends to afterwards, from its ARP entry (the echo names the backend).
         ...(mode === 'l2' ? [{ run: arpCommand(ip, LAN_IFACE), on: router }] : []),
-        { run: timedProbeLoop(failoverProbe(plan, mode)), on: router },
-        // L2: the holder is known only then; BGP: the last node.
-        ...(mode === 'l2' ? [api('vmStop', {}, 'the holder'), api('vmStart')] : [api('vmStop', { vm: victim }, String(plan.nodes.at(-1)!.vmId)), api('vmStart', { vm: victim })]),
+        victim ? api('vmStart', { vm: victim.name }) : api('vmStart'),
       ],
     });
   }

@@ -1,6 +1,6 @@
 // End to end, as root: both modes of the emulated lab up side by side, verified, failed over, torn down.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -12,6 +12,11 @@ import { waitFor } from '../../../scripts/wait.ts';
 import type { LabReport } from '../../../scripts/verify/verify.ts';
 import { alive, recordedPids } from '../../../scripts/targets/netns/daemons.ts';
 import { RUN_ROOT } from '../../../scripts/targets/netns/topology.ts';
+import { parseLab } from '../../../lab/parse.ts';
+import { planLab } from '../../../lab/plan.ts';
+import type { LastVerification } from '../../../scripts/last-verification.ts';
+import { formatNetnsStatus } from '../../../scripts/status-report.ts';
+import { type NetnsStatus, netnsStatus } from '../../../scripts/targets/netns/status.ts';
 import { labText } from '../../helpers/labs.ts';
 import { ROOT } from '../../helpers/shared.ts';
 import { hasTool, isRoot } from '../../helpers/tools.ts';
@@ -62,7 +67,9 @@ describe.skipIf(!ready)('the emulated lab (root, real FRR, GoBGP, ARP)', () => {
     l2 = lab('l2', L2, '--failover', '--requests', '100');
     expect(l2).toMatchObject({ lab: 'e2el2', mode: 'l2', target: 'netns', verified: true, problems: [], service: { ip: '10.42.0.193', port: 80 } });
     const holder = l2.router.arp!.node!;
-    expect(l2.traffic).toEqual({ requests: 200, failed: 0, byNode: { [holder]: 200 } });
+    // The stand-in echo answers where the request arrived: byNode counts entries, all through the holder.
+    expect(l2.traffic).toEqual({ requests: 200, failed: 0, byNode: { [holder]: 200 }, counts: 'entry' });
+    expect(l2.entryNode).toBe(holder);
     expect(l2.router.bgp).toBeNull();
     expect(l2.failover!.from).toBe(holder);
     expect(l2.failover!.to).not.toBe(holder);
@@ -71,17 +78,29 @@ describe.skipIf(!ready)('the emulated lab (root, real FRR, GoBGP, ARP)', () => {
     expect(Object.keys(l2.timings)).toEqual(expect.arrayContaining(['network', 'router', 'nodes', 'converge', 'verify', 'failover']));
   });
 
-  it('should verify BGP mode beside it: every peer Established, one nexthop per node, every node a share', () => {
-    bgp = lab('bgp', BGP, '--failover', '--requests', '150');
+  it('should verify BGP mode beside it: every peer Established, one nexthop per node, every node a share; fail over the node asked for', () => {
+    bgp = lab('bgp', BGP, '--failover-node', 'cp1', '--requests', '150');
     expect(bgp).toMatchObject({ lab: 'e2ebgp', mode: 'bgp', verified: true, service: { ip: '172.31.42.1', port: 80 }, router: { arp: null } });
     expect(bgp.router.bgp!.peers).toEqual(['10.42.0.11', '10.42.0.12', '10.42.0.13'].map((address) => ({ address, state: 'Established' })));
     expect(bgp.router.bgp!.nexthops).toEqual(['10.42.0.11', '10.42.0.12', '10.42.0.13']);
     expect(bgp.traffic.failed).toBe(0);
     expect(Object.keys(bgp.traffic.byNode).sort()).toEqual(['e2ebgp-cp1', 'e2ebgp-cp2', 'e2ebgp-cp3']);
     for (const n of Object.values(bgp.traffic.byNode)) expect(n).toBeGreaterThan(30);
-    expect(bgp.failover).toMatchObject({ from: 'e2ebgp-cp3' });
+    expect(bgp.traffic.counts).toBe('entry');
+    expect(bgp.failover).toMatchObject({ from: 'e2ebgp-cp1' });
     expect(bgp.failover!.outageMs).toBeGreaterThan(0);
-    expect(bgp.failover!.to).not.toBe('e2ebgp-cp3');
+    expect(bgp.failover!.to).not.toBe('e2ebgp-cp1');
+  });
+
+  it('should say where the running L2 lab stands (lab:status): namespaces, daemons alive, the last verification', () => {
+    const r = cli('status', ['--target', 'netns', '--config', L2, '--json']);
+    expect(r.status, r.stderr).toBe(0);
+    const s = JSON.parse(r.stdout) as { netns: NetnsStatus; lastVerification: LastVerification };
+    expect(s.netns.namespaces.filter((n) => n.present)).toHaveLength(6);
+    // FRR (zebra), sshd, the lease API and one announcer per node, all running.
+    expect(s.netns.daemons.length).toBeGreaterThanOrEqual(6);
+    expect(s.netns.daemons.filter((d) => !d.alive)).toEqual([]);
+    expect(s.lastVerification).toMatchObject({ mode: 'l2', target: 'netns', verified: true, problems: [], failover: { from: l2.failover!.from, to: l2.failover!.to } });
   });
 
   it('should keep the L2 lab running while the BGP lab beside it is torn down', () => {
@@ -91,7 +110,7 @@ describe.skipIf(!ready)('the emulated lab (root, real FRR, GoBGP, ARP)', () => {
     expect(leftovers('e2el2')).not.toEqual([]);
   });
 
-  it('should leave nothing after teardown, and a second teardown is fine', () => {
+  it('should leave nothing after teardown, and a second teardown is fine', async () => {
     pidsBefore = recordedPids(join(RUN_ROOT, 'e2el2'));
     expect(pidsBefore.length).toBeGreaterThan(0);
     const first = cli('teardown', ['--target', 'netns', '--config', L2, '--json']);
@@ -100,6 +119,8 @@ describe.skipIf(!ready)('the emulated lab (root, real FRR, GoBGP, ARP)', () => {
     expect(leftovers('e2el2')).toEqual([]);
     expect(leftovers('e2ebgp')).toEqual([]);
     expect(pidsBefore.filter(alive)).toEqual([]);
+    const after = await netnsStatus(planLab(parseLab(readFileSync(L2, 'utf8'), L2)));
+    expect(formatNetnsStatus(after)).toBe('namespaces     0 of 6 present\ndaemons        0 of 0 alive');
     const again = cli('teardown', ['--target', 'netns', '--config', L2, '--json']);
     expect(again.status).toBe(0);
     expect(JSON.parse(again.stdout).namespaces).toEqual([]);

@@ -34,12 +34,12 @@ const digest = (s: string) => `${Buffer.byteLength(s)} bytes ${createHash('sha25
 const tls = selfSignedCert();
 
 /** What a lab host answers: shapes of iproute2 (`ip -j`), FRR 8 (`show bgp … summary json`), the echo pod. */
-function answer(name: string, command: string, o: { bgpDownFor: number; polls: { n: number } }): ExecResult {
+function answer(name: string, command: string, o: { bgpDownFor: number; polls: { n: number }; holder: { i: number } }): ExecResult {
   const ok = (stdout: string): ExecResult => ({ stdout, stderr: '', code: 0 });
   const echo = (i: number) => `node=${nodes[i % nodes.length]} pod=echo-${i}`;
   if (command.startsWith('i=0; while')) return ok(Array.from({ length: Number(/-lt (\d+)/.exec(command)![1]) }, (_, i) => `ok ${echo(command.includes(plan.l2.serviceIp) ? 0 : i)}`).join('\n'));
   if (command.startsWith('end=$((')) return ok([`1000 ok ${echo(0)}`, '1100 fail', '1200 fail', ...Array.from({ length: 20 }, (_, i) => `${1300 + 100 * i} ok ${echo(1)}`)].join('\n'));
-  if (command.startsWith('ip -j neigh show')) return ok(JSON.stringify([{ dst: plan.l2.serviceIp, dev: 'eth1', lladdr: macOf(nodes[0]!), state: ['REACHABLE'] }]));
+  if (command.startsWith('ip -j neigh show')) return ok(JSON.stringify([{ dst: plan.l2.serviceIp, dev: 'eth1', lladdr: macOf(nodes[o.holder.i]!), state: ['REACHABLE'] }]));
   if (command.includes('show bgp ipv4 unicast summary json')) {
     const state = o.polls.n++ < o.bgpDownFor ? 'Active' : 'Established';
     return ok(JSON.stringify({ routerId: plan.router.lanIp, as: plan.config.bgp.routerAsn, peers: Object.fromEntries(plan.nodes.map((n) => [n.lanIp, { remoteAs: plan.config.bgp.nodeAsn, state }])) }));
@@ -59,18 +59,21 @@ interface Recording {
 
 function recordingContext(mode: Mode, rec: Recording, o: { bgpDownFor?: number; failOn?: RegExp } = {}): StepContext {
   const polls = { n: 0 };
+  // The L2 holder: once it is stopped, the next node takes the lease and its gratuitous ARP moves the router's entry.
+  const holder = { i: 0 };
   const host = (name: string): Host => ({
     name,
     async exec(command, options) {
       rec.events.push(`${name}: ${command}${options?.input !== undefined ? ` < ${digest(options.input)}` : ''}`);
       if (o.failOn?.test(command)) return { stdout: 'Get "https://10.42.0.11:6443/": dial tcp 10.42.0.11:6443: connect: connection refused\n', stderr: 'error: the server could not find the requested resource\nThe connection to the server 10.42.0.11:6443 was refused - did you specify the right host or port?', code: 1 };
-      return answer(name, command, { bgpDownFor: o.bgpDownFor ?? 0, polls });
+      return answer(name, command, { bgpDownFor: o.bgpDownFor ?? 0, polls, holder });
     },
   });
   const real = createApi({ endpoint: rec.fake.url, insecure: true, token: TOKEN });
   const api: ProxmoxApi = {
     call(name, path, params) {
       rec.events.push(`api: ${CALLS[name].method} ${CALLS[name].path}${query(params)}${path?.vmid ? ` @${path.vmid}` : ''}`);
+      if (name === 'vmStop') holder.i = 1;
       return real.call(name, path, params);
     },
   };

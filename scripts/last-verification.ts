@@ -1,0 +1,37 @@
+// The one record of a lab's last verification, .lab/<name>/last-verification.json: written by the lab
+// command once a target returns its report, read by lab:status. Teardown removes it with the lab.
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import type { LabPlan, Mode } from '../lab/plan.ts';
+import { labStateDir } from './paths.ts';
+import type { LabReport } from './verify/verify.ts';
+
+export const LAST_VERIFICATION = 'last-verification.json';
+
+export interface LastVerification {
+  /** ISO time the report came back. */
+  readonly at: string;
+  readonly mode: Mode;
+  readonly target: LabReport['target'];
+  readonly verified: boolean;
+  readonly problems: readonly string[];
+  readonly failover: { readonly outageMs: number; readonly from: string; readonly to: string | null } | null;
+}
+
+export function recordVerification(plan: LabPlan, r: LabReport, at = new Date()): LastVerification {
+  const record: LastVerification = {
+    at: at.toISOString(),
+    mode: r.mode,
+    target: r.target,
+    verified: r.verified,
+    problems: r.problems,
+    failover: r.failover && { outageMs: r.failover.outageMs, from: r.failover.from, to: r.failover.to },
+  };
+  mkdirSync(labStateDir(plan.name), { recursive: true });
+  writeFileSync(labStateDir(plan.name, LAST_VERIFICATION), `${JSON.stringify(record, null, 2)}\n`);
+  return record;
+}
+
+export function lastVerification(plan: LabPlan): LastVerification | null {
+  const file = labStateDir(plan.name, LAST_VERIFICATION);
+  return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as LastVerification) : null;
+}
