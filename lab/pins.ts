@@ -16,3 +16,14 @@ export const PINS = {
   /** The oldest Cilium with BGP v2 resources (CiliumBGPClusterConfig) and stable L2 announcements. */
   ciliumMinimum: '1.16.0',
 } as const;
+
+/**
+ * The most equal-cost paths the router's FRR installs for one prefix. Debian 12's frr 8.4.4 (the
+ * router VM's and the emulated lab's) is built with MULTIPATH_NUM 256: its zebra refuses `-e 257`
+ * ("Multipath Number specified must be less than 256 and greater than 0" — it means at most), and
+ * bgpd's `maximum-paths` takes 1-256. The Linux kernel takes more: a 200-nexthop route installs here.
+ */
+export const FRR_MULTIPATH_MAX = 256;
+
+/** The emulated lab's ceiling, measured by `npm run bench:scale`; a Proxmox host sets its own by its memory. */
+export const MAX_NODES = 100;
