@@ -27,7 +27,8 @@ export async function runNetns(plan: LabPlan, mode: Mode, opts: RunOptions, log:
   try {
     const { target } = lab;
     await log.step('converge', mode === 'bgp' ? 'BGP sessions Established, ECMP route installed' : 'a node holds the lease and answers ARP', () =>
-      mode === 'bgp' ? waitForBgp(target, plan, 30_000) : waitForService(target, plan, mode, 15_000),
+      // GoBGP dials every 5 s; on 2 cores a hundred sessions and their paths take a while more.
+      mode === 'bgp' ? waitForBgp(target, plan, 30_000 + 300 * plan.nodes.length) : waitForService(target, plan, mode, 15_000),
     );
     const result = await log.step('verify', `${opts.requests} requests from the router and from the client`, () => verify(target, plan, mode, opts.requests));
     if (mode === 'l2') {
