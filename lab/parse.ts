@@ -70,8 +70,9 @@ function secretIssues(config: LabConfig, env: NodeJS.ProcessEnv): FieldIssue[] {
   const name = config.bgp.passwordEnv;
   if (!name) return [];
   treatAsSecret(name);
+  // Unset (or empty) is the run's concern: lab:render and lab:bgp stop on it before any change.
   const password = env[name];
-  const problem = password === undefined ? undefined : bgpPasswordProblem(password);
+  const problem = password ? bgpPasswordProblem(password) : undefined;
   if (!problem) return [];
   return [{ path: 'bgp.passwordEnv', value: undefined, problem: `the password in ${name} ${problem}`, fix: `set ${name} to 1-80 printable ASCII characters without blanks (openssl rand -hex 24 makes one)` }];
 }
