@@ -127,6 +127,15 @@ describe('planLab', () => {
     expect(plan.bgp.serviceIp).toBe('172.31.42.1');
   });
 
+  it('should plan 100 nodes, every name a Linux interface can carry, one ECMP path each up to bgp.maximumPaths', () => {
+    const plan = labPlan({ name: 'labname8', kubernetes: { controlPlanes: 3, workers: 97 } });
+    expect(plan.nodes).toHaveLength(100);
+    expect(plan.nodes.at(-1)).toMatchObject({ name: 'labname8-w97', lanIp: '10.42.0.110', vmId: 4300 });
+    expect(Math.max(...plan.nodes.map((n) => n.name.length))).toBeLessThanOrEqual(15);
+    expect(plan.bgp.maximumPaths).toBe(100);
+    expect(labPlan({ kubernetes: { workers: 97 }, bgp: { maximumPaths: 64 } }).bgp.maximumPaths).toBe(64);
+  });
+
   it('should name workers after control planes and spread hosts over Proxmox nodes in turn', () => {
     const plan = labPlan({ proxmox: { nodes: ['pve1', 'pve2'] }, network: { ports: ['eno1.42'] }, kubernetes: { controlPlanes: 1, workers: 2 } });
     expect([plan.router, ...plan.nodes].map((h) => `${h.name}@${h.proxmoxNode}`)).toEqual(['cilab-router@pve1', 'cilab-cp1@pve2', 'cilab-w1@pve1', 'cilab-w2@pve2']);
