@@ -2,7 +2,8 @@
 // Every name that becomes an interface, a file, a Proxmox ID or a word in a generated config is held
 // to what that thing accepts, so no value reaches a program as anything but what it is.
 import { z } from 'zod';
-import { isCidr, isIpv4, parseCidr, specialPurpose } from './ipv4.ts';
+import { durationMs } from './duration.ts';
+import { formatCidr, isCidr, isIpv4, parseCidr, specialPurpose } from './ipv4.ts';
 import { FRR_MULTIPATH_MAX, MAX_NODES, PINS } from './pins.ts';
 
 /** Messages read "problem — fix[, e.g. VALUE]"; parse.ts splits them. VALUE is YAML for the field and passes validation. */
@@ -20,7 +21,7 @@ const cidr = (example: string) =>
     if (!isCidr(s, false)) return fail(ctx, 'not an IPv4 CIDR', 'write address/prefix', example);
     const net = parseCidr(s, false);
     const written = `${s.split('/')[0]}/${net.prefix}`;
-    if (!isCidr(written, true)) return fail(ctx, 'host bits are set', 'use the network address', `${[24, 16, 8, 0].map((b) => Math.floor(net.network / 2 ** b) % 256).join('.')}/${net.prefix}`);
+    if (!isCidr(written, true)) return fail(ctx, 'host bits are set', 'use the network address', formatCidr(net));
     const special = specialPurpose(net);
     if (special) fail(ctx, `reaches into ${special}`, 'use a private block (10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16)', example);
   });
@@ -36,7 +37,7 @@ const duration = (example: string) =>
     .regex(/^(\d{1,6}(\.\d{1,3})?(ms|s|m))+$/, rule('not a duration', 'use Go duration syntax (ms, s, m)', example))
     .superRefine((s, ctx) => {
       if (!/^(\d{1,6}(\.\d{1,3})?(ms|s|m))+$/.test(s)) return;
-      const ms = [...s.matchAll(/(\d+(?:\.\d+)?)(ms|s|m)/g)].reduce((sum, [, n, u]) => sum + Number(n) * ({ ms: 1, s: 1000, m: 60_000 }[u!] ?? NaN), 0);
+      const ms = durationMs(s);
       if (ms < 100) fail(ctx, 'shorter than 100ms', 'leader election renews every retryPeriod and Kubernetes is asked each time: use 100ms or more', example);
       else if (ms > 600_000) fail(ctx, 'longer than 10m', 'a failover waits for the lease: use at most 10m', example);
     });
