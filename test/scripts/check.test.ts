@@ -57,6 +57,15 @@ describe('every lab command, given a bad lab file', () => {
     ['a 10 MB file', huge, [], {}],
   ];
 
+  it('should cut the value of a secret variable out of whatever it prints', () => {
+    const file = join(dir, 'token-as-name.yaml');
+    writeFileSync(file, 'name: plainvalue4711\nproxmox: { endpoint: "https://pve:8006/", nodes: [pve] }\n');
+    const r = spawnSync(resolve(ROOT, 'node_modules/.bin/tsx'), ['scripts/check.ts', '--config', file], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, PROXMOX_VE_API_TOKEN: 'root@pam!lab=plainvalue4711' } });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain('name (line 1): not a lab name (got "‹secret›")');
+    expect(r.stderr).not.toContain('plainvalue4711');
+  });
+
   it.each(CASES)('should refuse %s alike, naming field, line and fix, before any change, never printing the secret', async (_, file, secrets, env) => {
     const runs = await Promise.all(
       COMMANDS.map(
