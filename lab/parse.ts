@@ -9,7 +9,7 @@ import { bgpPasswordProblem, treatAsSecret } from './secrets.ts';
 import { crossFieldIssues } from './validate.ts';
 
 /** A lab file is a few KiB; anything above this is refused before it is parsed. */
-export const MAX_FILE_BYTES = 256 * 1024;
+export const MAX_FILE_BYTES = 64 * 1024;
 /** Aliases a lab file may expand: plenty for sharing a block, far from a "billion laughs" bomb. */
 const MAX_ALIASES = 50;
 const DEEP = { problem: 'YAML nested too deeply to read', fix: 'a lab file nests a few levels: start again from lab.example.yaml' };

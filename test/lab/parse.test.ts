@@ -80,7 +80,7 @@ describe('parseLab', () => {
 
   it(`should refuse a 10 MB file by its size, above ${MAX_FILE_BYTES / 1024} KiB`, () => {
     const text = `name: cilab\n${'# padding\n'.repeat(1_000_000)}`;
-    expect(problems(text)).toEqual([`(file): the file is 9766 KiB, above the 256 KiB limit for a lab file — a lab definition is a few KiB: start again from lab.example.yaml`]);
+    expect(problems(text)).toEqual([`(file): the file is 9766 KiB, above the 64 KiB limit for a lab file — a lab definition is a few KiB: start again from lab.example.yaml`]);
   });
 
   it('should list at most 25 problems and say how many more there are', () => {
