@@ -92,8 +92,8 @@ const count = (max: number, what: string, example: number) => z.number().int().m
 /** Linux accounts the image already has: the lab user must be a new one (Debian base-passwd, plus the router's frr). */
 const SYSTEM_USERS = new Set(['root', 'daemon', 'bin', 'sys', 'sync', 'games', 'man', 'lp', 'mail', 'news', 'uucp', 'proxy', 'www-data', 'backup', 'list', 'irc', 'nobody', '_apt', 'sshd', 'frr', 'messagebus', 'systemd-network', 'systemd-resolve', 'systemd-timesync', 'polkitd']);
 
-/** A URL that must carry no credentials (never shown) and whose host and port are explicit. */
-function urlChecks(s: string, ctx: z.RefinementCtx, example: string): void {
+/** A URL that must carry no credentials, query or fragment (the value is then never shown). */
+function urlChecks(s: string, ctx: z.RefinementCtx, fix: string, example: string): void {
   let url: URL;
   try {
     url = new URL(s);
@@ -101,7 +101,7 @@ function urlChecks(s: string, ctx: z.RefinementCtx, example: string): void {
     return;
   }
   if (url.username || url.password || url.search || url.hash) {
-    fail(ctx, 'carries credentials, a query or a fragment', 'the token comes from PROXMOX_VE_API_TOKEN: write only scheme, host, port and path', example);
+    fail(ctx, 'carries credentials, a query or a fragment', fix, example);
   }
 }
 
@@ -147,7 +147,7 @@ export const LabSchema = z.strictObject({
         })();
         const example = `https://${host}:8006/`;
         if (!s.startsWith('https://')) return;
-        urlChecks(s, ctx, example);
+        urlChecks(s, ctx, 'the token comes from PROXMOX_VE_API_TOKEN: write only scheme, host and port', example);
         if (!/^https:\/\/([^@/?#]*@)?[^/?#]+:\d{1,5}([/?#]|$)/.test(s)) fail(ctx, 'no port', 'the Proxmox API listens on 8006: write it', example);
         if (!/^\/?$/.test(new URL(s).pathname)) fail(ctx, 'has a path', 'the provider adds /api2/json itself: end at the port', example);
       })
@@ -227,7 +227,7 @@ export const LabSchema = z.strictObject({
       url: z
         .url({ protocol: /^https?$/, error: rule('not a URL', 'give the qcow2 cloud image URL', PINS.image).error })
         .superRefine((s, ctx) => {
-          urlChecks(s, ctx, PINS.image);
+          urlChecks(s, ctx, 'Proxmox downloads the image itself: give a public URL with no credentials', PINS.image);
           // The last path segment names the file on the Proxmox storage (download-url `filename`).
           const file = (() => {
             try {
