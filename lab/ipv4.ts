@@ -78,3 +78,22 @@ export function formatCidr(cidr: Cidr): string {
 export function netmask(prefix: number): string {
   return formatIp(2 ** 32 - 2 ** (32 - prefix));
 }
+
+/**
+ * Blocks no lab network, pool or server can live in (IANA IPv4 Special-Purpose Address Registry,
+ * RFC 6890). Documentation (RFC 5737), benchmarking (198.18.0.0/15, used by the emulated client) and
+ * shared (100.64.0.0/10) space route like any private block inside a lab, so they are allowed.
+ */
+const SPECIAL: readonly [cidr: string, what: string][] = [
+  ['0.0.0.0/8', '"this network" (0.0.0.0/8, RFC 1122)'],
+  ['127.0.0.0/8', 'loopback (127.0.0.0/8)'],
+  ['169.254.0.0/16', 'link-local (169.254.0.0/16)'],
+  ['192.0.0.0/24', 'IETF protocol assignments (192.0.0.0/24)'],
+  ['224.0.0.0/4', 'multicast (224.0.0.0/4)'],
+  ['240.0.0.0/4', 'reserved and broadcast (240.0.0.0/4, 255.255.255.255)'],
+];
+
+/** The special-purpose block `cidr` reaches into, if any. */
+export function specialPurpose(cidr: Cidr): string | undefined {
+  return SPECIAL.find(([block]) => overlaps(cidr, parseCidr(block)))?.[1];
+}

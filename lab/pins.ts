@@ -24,3 +24,14 @@ export const PINS = {
    */
   ciliumMinors: ['1.18', '1.19', '1.20'],
 } as const;
+
+/**
+ * The most equal-cost paths the router's FRR installs for one prefix. Debian 12's frr 8.4.4 (the
+ * router VM's and the emulated lab's) is built with MULTIPATH_NUM 256: its zebra refuses `-e 257`
+ * ("Multipath Number specified must be less than 256 and greater than 0" — it means at most), and
+ * bgpd's `maximum-paths` takes 1-256. The Linux kernel takes more: a 200-nexthop route installs here.
+ */
+export const FRR_MULTIPATH_MAX = 256;
+
+/** The emulated lab's ceiling, measured by `npm run bench:scale`; a Proxmox host sets its own by its memory. */
+export const MAX_NODES = 100;

@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { durationMs } from './duration.ts';
 import { cidrHost, formatIp, parseCidr } from './ipv4.ts';
 import type { LabConfig } from './schema.ts';
-import { nodeCount } from './validate.ts';
+import { ecmpPaths, nodeCount } from './validate.ts';
 
 export type Role = 'router' | 'control-plane' | 'worker';
 
@@ -45,7 +45,8 @@ export interface LabPlan {
   /** The API server that nodes join and Cilium's kube-proxy replacement talks to: the first control plane. */
   readonly apiServer: string;
   readonly l2: ServicePool & { readonly leaseMs: { readonly duration: number; readonly renewDeadline: number; readonly retryPeriod: number } };
-  readonly bgp: ServicePool;
+  /** `maximumPaths`: equal-cost paths the router installs; nodes beyond them peer but get no traffic. */
+  readonly bgp: ServicePool & { readonly maximumPaths: number };
 }
 
 export function poolServiceIp(pool: string): string {
@@ -98,6 +99,6 @@ export function planLab(config: LabConfig): LabPlan {
       serviceIp: poolServiceIp(config.l2.pool),
       leaseMs: { duration: durationMs(lease.duration), renewDeadline: durationMs(lease.renewDeadline), retryPeriod: durationMs(lease.retryPeriod) },
     },
-    bgp: { cidr: config.bgp.pool, serviceIp: poolServiceIp(config.bgp.pool) },
+    bgp: { cidr: config.bgp.pool, serviceIp: poolServiceIp(config.bgp.pool), maximumPaths: ecmpPaths(config) },
   };
 }

@@ -1,6 +1,7 @@
 // The one place that parses flags, prints help and turns errors into an exit code.
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { ConfigError, LabError } from '../lab/errors.ts';
+import { redact } from '../lab/secrets.ts';
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 
@@ -46,7 +47,11 @@ export async function main<O extends Options>(cmd: Command<O>, verb: (values: Re
   }
 }
 
+/** Every message of a failure, ours or one passed on from FRR, cdktf or kubectl, loses the secrets it holds. */
 function report(err: unknown, json: boolean, cmd: Command<Options>): void {
+  const print = (write: (text: string) => void) => (text: string) => write(redact(text));
+  const out = print((t) => console.log(t));
+  const errOut = print((t) => console.error(t));
   if (json) {
     const body =
       err instanceof ConfigError
@@ -54,14 +59,14 @@ function report(err: unknown, json: boolean, cmd: Command<Options>): void {
         : err instanceof LabError
           ? { error: { code: err.code, message: err.message, hint: err.hint } }
           : { error: { code: 'E_INTERNAL', message: String(err) } };
-    console.log(JSON.stringify(body, null, 2));
+    out(JSON.stringify(body, null, 2));
     return;
   }
   if (err instanceof LabError) {
-    console.error(`✗ ${err.message}${err.hint ? `\n  ${err.hint}` : ''}`);
+    errOut(`✗ ${err.message}${err.hint ? `\n  ${err.hint}` : ''}`);
   } else if (err instanceof Error && 'code' in err && String(err.code).startsWith('ERR_PARSE_ARGS')) {
-    console.error(`✗ ${err.message}\n\n${usage(cmd)}`);
+    errOut(`✗ ${err.message}\n\n${usage(cmd)}`);
   } else {
-    console.error(err);
+    errOut(err instanceof Error ? (err.stack ?? String(err)) : String(err));
   }
 }

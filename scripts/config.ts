@@ -1,8 +1,8 @@
 // Finds and reads the lab definition: --config, else ./lab.yaml, else the shipped example.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { LabError } from '../lab/errors.ts';
-import { parseLab } from '../lab/parse.ts';
+import { MAX_FILE_BYTES, parseLab, tooLarge } from '../lab/parse.ts';
 import { planLab, type LabPlan } from '../lab/plan.ts';
 
 export const DEFAULT_CONFIG = 'lab.yaml';
@@ -26,5 +26,9 @@ export function loadLab(explicit?: string, cwd = process.cwd()): LoadedLab {
   if (!existsSync(file)) {
     throw new LabError('E_NO_CONFIG', `no lab definition at ${file}`, `copy ${EXAMPLE_CONFIG} to ${DEFAULT_CONFIG} and edit it, or pass --config FILE`);
   }
-  return { file, isExample, plan: planLab(parseLab(readFileSync(file, 'utf8'), file)) };
+  // Refused before it is read: a lab file is a few KiB.
+  const stat = statSync(file);
+  if (!stat.isFile()) throw new LabError('E_NO_CONFIG', `${file} is not a regular file`, 'pass the lab definition file with --config FILE');
+  if (stat.size > MAX_FILE_BYTES) throw tooLarge(file, stat.size);
+  return { file, isExample, plan: planLab(parseLab(readFileSync(file, 'utf8'), file, process.env)) };
 }

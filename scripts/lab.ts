@@ -7,7 +7,7 @@ import { loadLab } from './config.ts';
 import { recordVerification } from './last-verification.ts';
 import { createLogger } from './log.ts';
 import { labStateDir, ROOT } from './paths.ts';
-import { parseMode, renderDir } from './render-files.ts';
+import { parseMode, renderDir, routerSecrets } from './render-files.ts';
 import { chooseTarget } from './targets/choose.ts';
 import { runNetns, STAND_INS } from './targets/netns/run.ts';
 import { runProxmox } from './targets/proxmox/run.ts';
@@ -53,6 +53,8 @@ await main(
     const { target, why } = chooseTarget(opts.target as string | undefined, opts.config as string | undefined);
     log.note(why);
     const { plan, file } = loadLab(opts.config as string | undefined);
+    // A missing BGP password stops the run here, before anything is changed.
+    if (mode === 'bgp') routerSecrets(plan);
     const requests = Number(opts.requests ?? 300);
     if (!Number.isInteger(requests) || requests < 1) throw new LabError('E_USAGE', `--requests must be a whole number above 0, not ${opts.requests}`);
     const failoverNode = opts['failover-node'] === undefined ? undefined : resolveNode(plan, opts['failover-node'] as string);

@@ -4,7 +4,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import type { LabPlan } from '../lab/plan.ts';
 import { loadLab } from '../scripts/config.ts';
 import { labStateDir } from '../scripts/paths.ts';
-import { buildApp } from './app.ts';
+import { buildApp, synthPrivately } from './app.ts';
 
 function withLabKey(plan: LabPlan): LabPlan {
   const file = labStateDir(plan.name, 'ssh', 'id_ed25519.pub');
@@ -15,4 +15,4 @@ function withLabKey(plan: LabPlan): LabPlan {
 
 const { file, isExample, plan } = loadLab(process.env.LAB_CONFIG);
 if (isExample) console.error(`no lab.yaml: synthesizing ${file}`);
-buildApp(withLabKey(plan)).synth();
+synthPrivately(buildApp(withLabKey(plan)));

@@ -32,7 +32,8 @@ export function frrConf(plan: LabPlan, mode: Mode, secrets: RouterSecrets = {}):
     ...plan.nodes.map((n) => ` neighbor ${n.lanIp} peer-group ${PEER_GROUP}`),
     ' !',
     ' address-family ipv4 unicast',
-    `  maximum-paths ${Math.max(plan.nodes.length, 2)}`,
+    // One path per node (at least 2, as FRR's default is 1), up to bgp.maximumPaths and FRR's ceiling.
+    `  maximum-paths ${Math.max(plan.bgp.maximumPaths, 2)}`,
     `  neighbor ${PEER_GROUP} prefix-list ${PEER_GROUP}-LB in`,
     ' exit-address-family',
     'exit',

@@ -48,12 +48,13 @@ export async function waitForService(target: VerifyTarget, plan: LabPlan, mode: 
   await waitFor(`the service ${ip}:${DEMO.port} to answer from the router`, timeoutMs, async () => (await target.router.host.exec(serviceCheckCommand(ip))).code === 0, 200);
 }
 
-/** Waits (bounded) until every node's session is Established and the route has one nexthop per node. */
+/** Waits (bounded) until every node's session is Established and the route has one nexthop per node, up to the router's ECMP ceiling. */
 export async function waitForBgp(target: VerifyTarget, plan: LabPlan, timeoutMs: number): Promise<void> {
-  await waitFor(`BGP: ${plan.nodes.length} sessions Established and ${plan.nodes.length} nexthops for ${plan.bgp.serviceIp}`, timeoutMs, async () => {
+  const paths = plan.bgp.maximumPaths;
+  await waitFor(`BGP: ${plan.nodes.length} sessions Established and ${paths} nexthops for ${plan.bgp.serviceIp}`, timeoutMs, async () => {
     const peers = await bgpPeers(target.router);
     const hops = await routeNexthops(target.router, plan.bgp.serviceIp);
-    return peers.filter((p) => p.state === 'Established').length === plan.nodes.length && hops.length === plan.nodes.length;
+    return peers.filter((p) => p.state === 'Established').length === plan.nodes.length && hops.length === paths;
   }, 250);
 }
 
@@ -91,8 +92,9 @@ export async function verify(target: VerifyTarget, plan: LabPlan, mode: Mode, re
     bgp = { peers: await bgpPeers(target.router), nexthops: await routeNexthops(target.router, ip) };
     const down = bgp.peers.filter((p) => p.state !== 'Established');
     if (bgp.peers.length !== plan.nodes.length || down.length > 0) problems.push(`BGP peers not all Established: ${bgp.peers.map((p) => `${p.address} ${p.state}`).join(', ') || 'none'}`);
-    if (bgp.nexthops.length !== plan.nodes.length) problems.push(`route to ${ip} has ${bgp.nexthops.length} nexthops, expected ${plan.nodes.length}`);
-    const idle = plan.nodes.filter((n) => !traffic.byNode[n.name]);
+    // Past the ECMP ceiling (bgp.maximumPaths) the router installs only that many paths: only their nodes serve.
+    if (bgp.nexthops.length !== plan.bgp.maximumPaths) problems.push(`route to ${ip} has ${bgp.nexthops.length} nexthops, expected ${plan.bgp.maximumPaths}`);
+    const idle = plan.nodes.filter((n) => bgp!.nexthops.includes(n.lanIp) && !traffic.byNode[n.name]);
     if (idle.length > 0) problems.push(`no request reached ${idle.map((n) => n.name).join(', ')}: flows are not spread`);
   }
   return { lab: plan.name, mode, target: target.kind, verified: problems.length === 0, problems, service: { ip, port: DEMO.port }, router: { arp, bgp }, entryNode: arp?.node ?? null, traffic, trafficBySource };

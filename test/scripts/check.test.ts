@@ -1,6 +1,8 @@
-import { spawnSync } from 'node:child_process';
-import { resolve } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { execFile, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
 import { ROOT } from '../helpers/shared.ts';
 
 function labCheck(...args: string[]) {
@@ -32,5 +34,57 @@ describe('npm run lab:check', () => {
     const r = labCheck('--frobnicate');
     expect(r.status).toBe(2);
     expect(r.stderr).toContain("Unknown option '--frobnicate'");
+  });
+});
+
+describe('every lab command, given a bad lab file', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'lab-bad-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const huge = join(dir, 'huge.yaml');
+  writeFileSync(huge, `name: cilab\n${'# padding\n'.repeat(1_000_000)}`);
+  const out = join(dir, 'render');
+  const COMMANDS: [string, string[]][] = [
+    ['lab:check', ['scripts/check.ts']],
+    ['lab:render', ['scripts/render.ts', '--mode', 'bgp', '--out', out]],
+    ['lab:bgp', ['scripts/lab.ts', '--mode', 'bgp', '--target', 'netns']],
+    ['lab:teardown', ['scripts/teardown.ts', '--target', 'netns']],
+  ];
+  const BAD_DIR = resolve(ROOT, 'test/fixtures/bad-labs');
+  const CASES: [string, string, string[], NodeJS.ProcessEnv][] = [
+    ['credentials in the endpoint', join(BAD_DIR, '76-endpoint-credentials.yaml'), ['hunter2'], {}],
+    ['a YAML alias bomb', join(BAD_DIR, '84-alias-bomb.yaml'), [], {}],
+    ['a BGP password with a blank', join(BAD_DIR, '88-bgp-password-blank.yaml'), ['two words'], { LAB_BGP_PASSWORD: 'two words' }],
+    ['a 10 MB file', huge, [], {}],
+  ];
+
+  it('should cut the value of a secret variable out of whatever it prints', () => {
+    const file = join(dir, 'token-as-name.yaml');
+    writeFileSync(file, 'name: plainvalue4711\nproxmox: { endpoint: "https://pve:8006/", nodes: [pve] }\n');
+    const r = spawnSync(resolve(ROOT, 'node_modules/.bin/tsx'), ['scripts/check.ts', '--config', file], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, PROXMOX_VE_API_TOKEN: 'root@pam!lab=plainvalue4711' } });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain('name (line 1): not a lab name (got "‹secret›")');
+    expect(r.stderr).not.toContain('plainvalue4711');
+  });
+
+  it.each(CASES)('should refuse %s alike, naming field, line and fix, before any change, never printing the secret', async (_, file, secrets, env) => {
+    const runs = await Promise.all(
+      COMMANDS.map(
+        ([name, args]) =>
+          new Promise<{ name: string; status: number | null; stdout: string; stderr: string }>((done) =>
+            execFile(resolve(ROOT, 'node_modules/.bin/tsx'), [...args, '--config', file], { cwd: ROOT, env: { ...process.env, ...env } }, (err, stdout, stderr) =>
+              done({ name, status: err ? (err.code as number) : 0, stdout, stderr }),
+            ),
+          ),
+      ),
+    );
+    // From the refusal on; a lab command says which target it chose before it.
+    const problem = (stderr: string) => stderr.slice(stderr.indexOf('✗')).trimEnd().split('\n');
+    for (const r of runs) {
+      expect(r.status, r.name).toBe(1);
+      expect(problem(r.stderr), r.name).toEqual(problem(runs[0]!.stderr));
+      for (const s of secrets) expect(r.stdout + r.stderr, r.name).not.toContain(s);
+    }
+    expect(problem(runs[0]!.stderr)[1]).toMatch(/^ {2}(\S+ \(line \d+\)|\(file\)): .+ — .+/);
+    expect(existsSync(out)).toBe(false);
   });
 });

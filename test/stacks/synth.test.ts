@@ -1,10 +1,10 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Testing } from 'cdktf';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { LabPlan } from '../../lab/plan.ts';
-import { buildApp } from '../../stacks/app.ts';
+import { buildApp, synthPrivately } from '../../stacks/app.ts';
 import { BaseStack, IMAGE_DOWNLOAD_TIMEOUT_S } from '../../stacks/base.ts';
 import { AGENT_TIMEOUT, VmsStack } from '../../stacks/vms.ts';
 import { labPlan } from '../helpers/labs.ts';
@@ -126,13 +126,18 @@ describe('the synthesized app', () => {
     Object.assign(process.env, { PROXMOX_VE_API_TOKEN: marker, PROXMOX_VE_SSH_PASSWORD: marker, LAB_BGP_PASSWORD: marker });
     try {
       const plan = labPlan({ bgp: { passwordEnv: 'LAB_BGP_PASSWORD' } });
-      buildApp(plan, outdir).synth();
+      synthPrivately(buildApp(plan, outdir));
       const names = plan.stacks;
       const stacks = readdirSync(join(outdir, 'stacks')).sort();
       expect(stacks).toEqual([names.base, names.vms]);
       const manifest = JSON.parse(readFileSync(join(outdir, 'manifest.json'), 'utf8'));
       expect(manifest.stacks[names.vms].dependencies).toEqual([names.base]);
       for (const s of stacks) expect(readFileSync(join(outdir, 'stacks', s, 'cdk.tf.json'), 'utf8')).not.toContain('SECRET-MARKER');
+      // Nothing in the output is readable by others (it was written 0644 before).
+      const modes = readdirSync(outdir, { recursive: true, encoding: 'utf8' }).map((p) => [p, statSync(join(outdir, p)).mode & 0o777]);
+      expect(modes.length).toBeGreaterThan(3);
+      expect(modes.filter(([, mode]) => (mode as number) & 0o077)).toEqual([]);
+      expect(statSync(outdir).mode & 0o777).toBe(0o700);
     } finally {
       for (const [k, v] of [['PROXMOX_VE_API_TOKEN', saved.token], ['PROXMOX_VE_SSH_PASSWORD', saved.ssh], ['LAB_BGP_PASSWORD', saved.bgp]] as const) {
         if (v === undefined) delete process.env[k];

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { netnsHost } from '../../scripts/hosts/netns.ts';
 import { run } from '../../scripts/hosts/host.ts';
 import { type FrrInstance, loadFrrConfig, startFrr, vtyshCommand } from '../../scripts/targets/netns/frr.ts';
+import { FRR_MULTIPATH_MAX } from '../../lab/pins.ts';
 import { frrConf } from '../../templates/frr.ts';
 import { labPlan } from '../helpers/labs.ts';
 import { scratchNamespace, type Scratch } from '../helpers/netns.ts';
@@ -75,5 +76,19 @@ describe.skipIf(!isRoot || !hasTool('vtysh'))('bgpd loads the rendered configura
 
   it('should refuse the broken one', async () => {
     await expect(loadFrrConfig(frr, paths.broken)).rejects.toThrow(/FRR refused/);
+  });
+
+  // Debian 12's frr 8.4.4 is built with MULTIPATH_NUM 256 (FRR_MULTIPATH_MAX): a 100-node lab fits under it.
+  it(`should take one path per node of a 100-node lab, and no more than ${FRR_MULTIPATH_MAX}`, async () => {
+    const big = labPlan({ kubernetes: { controlPlanes: 3, workers: 97 } });
+    const file = join(dir, 'big.conf');
+    writeFileSync(file, frrConf(big, 'bgp'));
+    await loadFrrConfig(frr, file);
+    const host = netnsHost('router', ns.namespace);
+    expect(await run(host, vtyshCommand(frr, 'show running-config'))).toContain('maximum-paths 100');
+    const at = (paths: number) => host.exec(vtyshCommand(frr, 'configure terminal', 'router bgp 65000', 'address-family ipv4 unicast', `maximum-paths ${paths}`));
+    expect((await at(FRR_MULTIPATH_MAX)).code).toBe(0);
+    const over = await at(FRR_MULTIPATH_MAX + 1);
+    expect(over.stdout + over.stderr).toMatch(/Unknown command|out of range|Invalid/i);
   });
 });

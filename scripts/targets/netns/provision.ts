@@ -107,7 +107,8 @@ export async function provisionNetns(plan: LabPlan, mode: Mode, log: Logger): Pr
           writeFileSync(conf, gobgpToml(settings), { mode: 0o600 });
           for (const ip of settings.advertise) await run(h, `ip addr add ${ip}/32 dev lo`);
           startIn(n.namespace, ['gobgpd', '-f', conf, '-t', 'toml', '--api-hosts', '127.0.0.1:50051', '--pprof-disable', '-p'], t.runDir, `gobgpd-${n.name}`);
-          await waitFor(`gobgpd on ${n.name}`, 10_000, async () => (await h.exec('gobgp -u 127.0.0.1 global')).code === 0);
+          // A hundred gobgpd start at once on two cores: allow each more time in a larger lab.
+          await waitFor(`gobgpd on ${n.name}`, 10_000 + 200 * t.nodes.length, async () => (await h.exec('gobgp -u 127.0.0.1 global')).code === 0);
           for (const ip of settings.advertise) await run(h, `gobgp -u 127.0.0.1 global rib add -a ipv4 ${ip}/32`);
         }
       }),

@@ -29,7 +29,8 @@ export async function runNetns(plan: LabPlan, mode: Mode, opts: RunOptions, log:
   try {
     const { target } = lab;
     await log.step('converge', mode === 'bgp' ? 'BGP sessions Established, ECMP route installed' : 'a node holds the lease and answers ARP', () =>
-      waitForAnnouncement(target, plan, mode, mode === 'bgp' ? 30_000 : 15_000),
+      // GoBGP dials every 5 s; on 2 cores a hundred sessions and their paths take a while more.
+      waitForAnnouncement(target, plan, mode, mode === 'bgp' ? 30_000 + 300 * plan.nodes.length : 15_000),
     );
     const result = await log.step('verify', `${opts.requests} requests from the router and from the client`, () => verify(target, plan, mode, opts.requests));
     if (mode === 'l2') {
