@@ -1,6 +1,7 @@
 // What the router knows: the neighbour entry of the service IP (L2), BGP sessions and the service
 // route's nexthops (BGP). Read over the router's Host, whichever target it lives on.
 import { type Host, run } from '../hosts/host.ts';
+import { raw, sh } from '../hosts/shell.ts';
 
 export interface RouterAccess {
   readonly host: Host;
@@ -16,7 +17,7 @@ export interface ArpEntry {
 }
 
 export async function arpEntry(router: RouterAccess, ip: string): Promise<ArpEntry | null> {
-  const entries = JSON.parse((await run(router.host, `ip -j neigh show to ${ip} dev ${router.lanIface}`)) || '[]') as { dst: string; lladdr?: string; state?: string[] }[];
+  const entries = JSON.parse((await run(router.host, sh`ip -j neigh show to ${ip} dev ${router.lanIface}`)) || '[]') as { dst: string; lladdr?: string; state?: string[] }[];
   const e = entries.find((x) => x.lladdr);
   return e ? { ip, mac: e.lladdr!.toLowerCase(), state: (e.state ?? []).join(',') } : null;
 }
@@ -27,13 +28,13 @@ export interface BgpPeer {
 }
 
 export async function bgpPeers(router: RouterAccess): Promise<BgpPeer[]> {
-  const out = await run(router.host, `${router.vtysh} -c 'show bgp ipv4 unicast summary json'`);
+  const out = await run(router.host, sh`${raw(router.vtysh)} -c ${'show bgp ipv4 unicast summary json'}`);
   const peers = (JSON.parse(out || '{}').peers ?? {}) as Record<string, { state: string }>;
   return Object.entries(peers).map(([address, p]) => ({ address, state: p.state }));
 }
 
 /** Gateways of the kernel route to `ip`: one per node that advertises it, when ECMP works. */
 export async function routeNexthops(router: RouterAccess, ip: string): Promise<string[]> {
-  const routes = JSON.parse((await run(router.host, `ip -j route show ${ip}`)) || '[]') as { gateway?: string; nexthops?: { gateway: string }[] }[];
+  const routes = JSON.parse((await run(router.host, sh`ip -j route show ${ip}`)) || '[]') as { gateway?: string; nexthops?: { gateway: string }[] }[];
   return routes.flatMap((r) => (r.nexthops ? r.nexthops.map((n) => n.gateway) : r.gateway ? [r.gateway] : [])).sort();
 }

@@ -6,7 +6,8 @@ import { failoverProblems, failoverVictim, runFailover } from '../../verify/fail
 import { type LabReport, leaseProblems, verify, waitForBgp, waitForService } from '../../verify/verify.ts';
 import { l2LeaseName } from '../../../templates/cilium.ts';
 import { DEMO } from '../../../templates/demo.ts';
-import { run } from '../../hosts/host.ts';
+import { sh } from '../../hosts/shell.ts';
+import { convergeMs, recoveryMs, REQUEST_TIMEOUT_S } from '../../verify/bounds.ts';
 import { provisionNetns } from './provision.ts';
 
 export const STAND_INS =
@@ -27,19 +28,20 @@ export async function runNetns(plan: LabPlan, mode: Mode, opts: RunOptions, log:
   try {
     const { target } = lab;
     await log.step('converge', mode === 'bgp' ? 'BGP sessions Established, ECMP route installed' : 'a node holds the lease and answers ARP', () =>
-      mode === 'bgp' ? waitForBgp(target, plan, 30_000) : waitForService(target, plan, mode, 15_000),
+      mode === 'bgp' ? waitForBgp(target, plan, convergeMs(plan, mode)) : waitForService(target, plan, mode, convergeMs(plan, mode)),
     );
     const result = await log.step('verify', `${opts.requests} requests from the router and from the client`, () => verify(target, plan, mode, opts.requests));
     if (mode === 'l2') {
       // As the Proxmox run asks Kubernetes for the lease, ask the stand-in lease API: its holder must be the node whose MAC the router holds.
       const url = `http://${lab.topology.router.lanIp}:${lab.topology.leasePort}/leases/${l2LeaseName(DEMO.namespace, DEMO.name)}`;
-      const holder = (JSON.parse(await run(target.router.host, `curl -s ${url}`)) as { holder?: string }).holder;
-      result.problems.push(...leaseProblems(holder, result.router.arp));
+      const lease = await target.router.host.exec(sh`curl -sS --max-time ${REQUEST_TIMEOUT_S} ${url}`);
+      const holder = lease.code === 0 ? (JSON.parse(lease.stdout) as { holder?: string }).holder : undefined;
+      result.problems.push(...(lease.code === 0 ? leaseProblems(holder, result.router.arp) : [`the lease API does not answer: ${lease.stderr.trim()}`]));
     }
     let failover = null;
     if (opts.failover) {
       const victim = await failoverVictim(target, plan, mode, result.service.ip);
-      const maxMs = (mode === 'l2' ? plan.l2.leaseMs.duration : plan.config.bgp.timers.hold * 1000) + 10_000;
+      const maxMs = recoveryMs(plan, mode) + 10_000;
       failover = await log.step('failover', `failover: ${victim} loses its link, probing every 100 ms from the client`, async () => {
         const measured = await runFailover(target.client!, { ip: result.service.ip, port: result.service.port, intervalMs: 100, maxMs, settle: 20 }, victim, 1000, () => lab.fail(victim));
         await lab.restore(victim);

@@ -7,6 +7,7 @@ import { BGP_SECRET_NAMESPACE, bgpSecretName, ciliumResources, l2LeaseName, type
 import { DEMO, serviceIp } from '../../../templates/demo.ts';
 import { frrApplyCommands } from '../../../templates/frr.ts';
 import { k3sInstallPlan } from '../../../templates/k3s.ts';
+import { quote, sh } from '../../hosts/shell.ts';
 import { CALLS } from './calls.ts';
 
 /** Local files a command reads from its standard input; secrets are named, never shown. */
@@ -50,7 +51,7 @@ export function proxmoxSteps(plan: LabPlan, mode: Mode, o: StepOptions): Step[] 
   const ip = serviceIp(plan, mode);
   const stacks = [plan.stacks.base, plan.stacks.vms];
   const file = (rel: string) => ({ file: `${o.renderDir}/${rel}` });
-  const push = (rel: string, name = rel.split('/').pop()!) => ({ run: `mkdir -p ${REMOTE} && cat > ${REMOTE}/${name}`, input: file(rel) });
+  const push = (rel: string, name = rel.split('/').pop()!) => ({ run: `mkdir -p ${REMOTE} && cat > ${REMOTE}/${quote(name)}`, input: file(rel) });
   const steps: Step[] = [
     {
       id: 'preflight',
@@ -58,18 +59,18 @@ export function proxmoxSteps(plan: LabPlan, mode: Mode, o: StepOptions): Step[] 
       where: 'proxmox-api',
       commands: [api('version'), api('permissions'), api('nodes'), api('resources', '?type=vm'), api('storage'), api('network')],
     },
-    { id: 'render', title: `render the ${mode} files`, where: 'local', commands: [{ run: `npm run lab:render -- --mode ${mode} --out ${o.renderDir}` }] },
+    { id: 'render', title: `render the ${mode} files`, where: 'local', commands: [{ run: sh`npm run lab:render -- --mode ${mode} --out ${o.renderDir}` }] },
     {
       id: 'keys',
       title: "the lab's SSH key (injected into every VM by cloud-init)",
       where: 'local',
-      commands: [{ run: `test -f ${o.stateDir}/ssh/id_ed25519 || ssh-keygen -q -t ed25519 -N '' -f ${o.stateDir}/ssh/id_ed25519` }],
+      commands: [{ run: sh`test -f ${`${o.stateDir}/ssh/id_ed25519`} || ssh-keygen -q -t ed25519 -N '' -f ${`${o.stateDir}/ssh/id_ed25519`}` }],
     },
     {
       id: 'deploy',
       title: 'deploy the stacks: lab bridge and cloud image, then router and node VMs',
       where: 'local',
-      commands: [{ run: `npm run -s gen -- --if-missing && npx cdktf deploy --auto-approve --outputs-file ${o.stateDir}/outputs.json --outputs-file-include-sensitive-outputs=false ${stacks.join(' ')}` }],
+      commands: [{ run: `npm run -s gen -- --if-missing && npx cdktf deploy --auto-approve --outputs-file ${quote(`${o.stateDir}/outputs.json`)} --outputs-file-include-sensitive-outputs=false ${stacks.map(quote).join(' ')}` }],
     },
     {
       id: 'hostkeys',
@@ -117,8 +118,8 @@ export function proxmoxSteps(plan: LabPlan, mode: Mode, o: StepOptions): Step[] 
       title: `Cilium ${plan.config.cilium.version} (${mode} mode): helm upgrade --install, then wait for agents and operator`,
       where: cp1,
       commands: [
-        { run: `sudo helm --kubeconfig /etc/rancher/k3s/k3s.yaml repo add cilium ${PINS.ciliumChartRepo} --force-update` },
-        { run: `sudo helm --kubeconfig /etc/rancher/k3s/k3s.yaml upgrade --install cilium cilium/cilium --version ${plan.config.cilium.version} --namespace kube-system --values ${REMOTE}/values.yaml --wait --timeout 10m` },
+        { run: sh`sudo helm --kubeconfig /etc/rancher/k3s/k3s.yaml repo add cilium ${PINS.ciliumChartRepo} --force-update` },
+        { run: `sudo helm --kubeconfig /etc/rancher/k3s/k3s.yaml upgrade --install cilium cilium/cilium --version ${quote(plan.config.cilium.version)} --namespace kube-system --values ${REMOTE}/values.yaml --wait --timeout 10m` },
         { run: 'sudo cilium --kubeconfig /etc/rancher/k3s/k3s.yaml status --wait --wait-duration 10m' },
         { run: `${kubectl} wait --for=condition=Ready node --all --timeout=5m` },
       ],
@@ -129,7 +130,7 @@ export function proxmoxSteps(plan: LabPlan, mode: Mode, o: StepOptions): Step[] 
             id: 'bgp-secret',
             title: `BGP password Secret ${bgpSecretName(plan)} from $${plan.config.bgp.passwordEnv} (standard input, never a command line)`,
             where: cp1,
-            commands: [{ run: `${kubectl} -n ${BGP_SECRET_NAMESPACE} create secret generic ${bgpSecretName(plan)} --from-file=password=/dev/stdin --dry-run=client -o yaml | ${kubectl} apply -f -`, input: { secret: 'bgp-password' } as Input }],
+            commands: [{ run: `${kubectl} -n ${BGP_SECRET_NAMESPACE} create secret generic ${quote(bgpSecretName(plan))} --from-file=password=/dev/stdin --dry-run=client -o yaml | ${kubectl} apply -f -`, input: { secret: 'bgp-password' } as Input }],
           },
         ]
       : []),
@@ -137,7 +138,7 @@ export function proxmoxSteps(plan: LabPlan, mode: Mode, o: StepOptions): Step[] 
       id: 'resources',
       title: `${mode === 'l2' ? 'LB pool and L2 announcement policy' : 'LB pool and BGP peering'}; the ${other} ones removed (mode switch)`,
       where: cp1,
-      commands: [{ run: `${kubectl} delete ${staleResources(plan, mode).join(' ')} --ignore-not-found` }, { run: `${kubectl} apply -f ${REMOTE}/resources.yaml` }],
+      commands: [{ run: `${kubectl} delete ${staleResources(plan, mode).map(quote).join(' ')} --ignore-not-found` }, { run: `${kubectl} apply -f ${REMOTE}/resources.yaml` }],
     },
     {
       id: 'router',
@@ -150,9 +151,9 @@ export function proxmoxSteps(plan: LabPlan, mode: Mode, o: StepOptions): Step[] 
       title: `demo echo service at ${ip}:${DEMO.port}`,
       where: cp1,
       commands: [
-        { run: `${kubectl} -n ${DEMO.namespace} delete ${mode === 'bgp' ? 'deployment' : 'daemonset'}/${DEMO.name} --ignore-not-found` },
+        { run: `${kubectl} -n ${quote(DEMO.namespace)} delete ${quote(`${mode === 'bgp' ? 'deployment' : 'daemonset'}/${DEMO.name}`)} --ignore-not-found` },
         { run: `${kubectl} apply -f ${REMOTE}/echo.yaml` },
-        { run: `${kubectl} -n ${DEMO.namespace} rollout status ${mode === 'bgp' ? 'daemonset' : 'deployment'}/${DEMO.name} --timeout=5m` },
+        { run: `${kubectl} -n ${quote(DEMO.namespace)} rollout status ${quote(`${mode === 'bgp' ? 'daemonset' : 'deployment'}/${DEMO.name}`)} --timeout=5m` },
       ],
     },
     {
@@ -160,9 +161,9 @@ export function proxmoxSteps(plan: LabPlan, mode: Mode, o: StepOptions): Step[] 
       title: `verify from the router: 300 requests to ${ip}; ${mode === 'l2' ? 'neighbour entry = the holder' : 'every peer Established, one nexthop per node'}`,
       where: router,
       commands: [
-        { run: `curl -s --max-time 2 http://${ip}:${DEMO.port}/   (× 300, a new connection each)` },
-        mode === 'l2' ? { run: `ip -j neigh show to ${ip} dev eth1` } : { run: "sudo vtysh -c 'show bgp ipv4 unicast summary json'" },
-        ...(mode === 'bgp' ? [{ run: `ip -j route show ${ip}` }] : []),
+        { run: `curl -s --max-time 2 ${quote(`http://${ip}:${DEMO.port}/`)}   (× 300, a new connection each)` },
+        mode === 'l2' ? { run: sh`ip -j neigh show to ${ip} dev eth1` } : { run: "sudo vtysh -c 'show bgp ipv4 unicast summary json'" },
+        ...(mode === 'bgp' ? [{ run: sh`ip -j route show ${ip}` }] : []),
       ],
     },
     {
@@ -171,7 +172,7 @@ export function proxmoxSteps(plan: LabPlan, mode: Mode, o: StepOptions): Step[] 
       where: cp1,
       commands: [
         mode === 'l2'
-          ? { run: `${kubectl} -n kube-system get lease ${l2LeaseName(DEMO.namespace, DEMO.name)} -o jsonpath='{.spec.holderIdentity}'` }
+          ? { run: `${kubectl} -n kube-system get lease ${quote(l2LeaseName(DEMO.namespace, DEMO.name))} -o jsonpath='{.spec.holderIdentity}'` }
           : { run: 'sudo cilium --kubeconfig /etc/rancher/k3s/k3s.yaml bgp peers' },
       ],
     },
