@@ -43,8 +43,8 @@ export interface TeardownResult {
   kept: string[];
 }
 
-/** A path as people type it: relative to the project, folders with a trailing slash. */
-const show = (path: string) => `${relative(ROOT, path) || path}${existsSync(path) && statSync(path).isDirectory() ? '/' : ''}`;
+/** A path as people type it: inside the project relative to it, folders with a trailing slash. */
+const show = (path: string) => `${path.startsWith(`${ROOT}/`) ? relative(ROOT, path) : path}${existsSync(path) && statSync(path).isDirectory() ? '/' : ''}`;
 
 /** Files of .lab/<name>/ that are not the emulated lab's: lab:render's output, a Proxmox lab's state. */
 function keptFiles(lab: string): string[] {

@@ -110,7 +110,8 @@ describe.skipIf(!ready)('the emulated lab (root, real FRR, GoBGP, ARP)', () => {
     const child = spawn(TSX, ['scripts/lab.ts', '--mode', 'l2', '--target', 'netns', '--config', CTRLC], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
     let err = '';
     child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    const exited = new Promise<number | null>((res) => child.on('exit', res));
+    // 'close', not 'exit': the interrupted run's last words must have reached us.
+    const exited = new Promise<number | null>((res) => child.on('close', res));
     await waitFor(`"${progress}" from lab:l2`, 60_000, async () => err.includes(progress), 20);
     child.kill('SIGINT');
     expect(await exited).toBe(130);
