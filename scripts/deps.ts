@@ -1,6 +1,7 @@
 // System programs the emulated lab needs, the Debian/Ubuntu packages that bring them, and their install.
 import { $ } from 'zx';
 import { LabError } from '../lab/errors.ts';
+import { sh } from './hosts/shell.ts';
 
 /** Program → package. The emulated lab's routers and nodes are built from these. */
 export const LAB_TOOLS: Readonly<Record<string, string>> = {
@@ -22,7 +23,7 @@ export const TEST_TOOLS: Readonly<Record<string, string>> = { 'cloud-init': 'clo
 export async function missingPackages(tools: Readonly<Record<string, string>>): Promise<string[]> {
   const missing = new Set<string>();
   for (const [tool, pkg] of Object.entries(tools)) {
-    const found = await $({ nothrow: true, quiet: true })`sh -c ${`command -v ${tool}`}`;
+    const found = await $({ nothrow: true, quiet: true })`sh -c ${sh`command -v ${tool}`}`;
     if (found.exitCode !== 0) missing.add(pkg);
   }
   return [...missing].sort();

@@ -37,6 +37,9 @@ await main(
     requireRoot('tearing down the emulated lab');
     const result = await log.step('teardown', `tear down lab ${plan.name} (emulated)`, () => teardownNetns(plan));
     if (json) console.log(JSON.stringify({ lab: plan.name, target, ...result, timings: log.timings }, null, 2));
-    else console.log(result.namespaces.length ? `✓ removed ${result.namespaces.length} namespaces and ${result.processes} processes` : `✓ nothing of lab ${plan.name} was left`);
+    else {
+      console.log(result.removed.length ? `✓ lab ${plan.name} removed:\n${result.removed.map((r) => `  - ${r}`).join('\n')}` : `✓ nothing of lab ${plan.name} was running or on disk`);
+      if (result.kept.length) console.log(`kept (not the emulated lab's):\n${result.kept.map((k) => `  - ${k}`).join('\n')}`);
+    }
   },
 );

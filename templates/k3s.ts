@@ -1,12 +1,13 @@
 // The Kubernetes install plan: k3s HA with embedded etcd. The first server initialises the cluster,
 // the other servers and the agents join it. Flags leave networking to Cilium.
 import type { Host, LabPlan } from '../lab/plan.ts';
+import { quote } from '../scripts/hosts/shell.ts';
 import { BGP_NODE_LABEL } from './cilium.ts';
 
 export interface InstallStep {
   readonly host: string;
   readonly title: string;
-  /** Shell run on the host. ${K3S_TOKEN} is filled at run time from .lab/<name>/k3s-token, never written here. */
+  /** Shell run on the host. $K3S_TOKEN is filled at run time from .lab/<name>/k3s-token, never written here. */
   readonly command: string;
 }
 
@@ -30,10 +31,15 @@ function nodeFlags(plan: LabPlan, host: Host): string[] {
   return [`--node-ip=${host.lanIp}`, `--node-label=${BGP_NODE_LABEL}=${plan.config.bgp.nodeAsn}`];
 }
 
+/**
+ * The install script's own way (k3s-io/k3s install.sh, `sh -s - server …`): the k3s arguments follow
+ * `sh -s -` as separate, quoted words, which the script quotes again into the service unit, rather than
+ * INSTALL_K3S_EXEC, which it word-splits. The token is the variable the step reads from standard input.
+ */
 function install(plan: LabPlan, exec: string[], env: Record<string, string> = {}): string {
-  const vars = { INSTALL_K3S_VERSION: plan.config.kubernetes.k3sVersion, K3S_TOKEN: '${K3S_TOKEN}', ...env };
-  const assignments = Object.entries(vars).map(([k, v]) => `${k}="${v}"`);
-  return `curl -sfL https://get.k3s.io | ${assignments.join(' ')} INSTALL_K3S_EXEC="${exec.join(' ')}" sh -s -`;
+  const vars = { INSTALL_K3S_VERSION: plan.config.kubernetes.k3sVersion, ...env };
+  const assignments = Object.entries(vars).map(([k, v]) => `${k}=${quote(v)}`);
+  return `curl -sfL https://get.k3s.io | ${assignments.join(' ')} K3S_TOKEN="$K3S_TOKEN" sh -s - ${exec.map(quote).join(' ')}`;
 }
 
 export function k3sInstallPlan(plan: LabPlan): InstallStep[] {
@@ -46,6 +52,6 @@ export function k3sInstallPlan(plan: LabPlan): InstallStep[] {
         ? { host: node.name, title: 'k3s: join as server', command: install(plan, ['server', `--server=${server}`, ...k3sServerFlags(plan, node)]) }
         : { host: node.name, title: 'k3s: join as agent', command: install(plan, ['agent', ...nodeFlags(plan, node)], { K3S_URL: server }) },
     ),
-    { host: first!.name, title: 'kubeconfig: export (server address rewritten to the API server)', command: `sudo sed 's#https://127.0.0.1:6443#${server}#' /etc/rancher/k3s/k3s.yaml` },
+    { host: first!.name, title: 'kubeconfig: export (server address rewritten to the API server)', command: `sudo sed ${quote(`s#https://127.0.0.1:6443#${server}#`)} /etc/rancher/k3s/k3s.yaml` },
   ];
 }

@@ -10,7 +10,7 @@ export interface ExecResult {
 
 export interface Host {
   readonly name: string;
-  /** Runs a shell command; a non-zero exit is a value, not an exception. */
+  /** Runs a shell command line (built with `sh`/`quote` of shell.ts); a non-zero exit is a value, not an exception. */
   exec(command: string, options?: { input?: string }): Promise<ExecResult>;
 }
 

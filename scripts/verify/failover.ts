@@ -5,6 +5,7 @@ import type { LabPlan, Mode } from '../../lab/plan.ts';
 import { LabError } from '../../lab/errors.ts';
 import { DEMO, parseEcho } from '../../templates/demo.ts';
 import type { Host } from '../hosts/host.ts';
+import { quote } from '../hosts/shell.ts';
 import { arpEntry } from './router.ts';
 import type { VerifyTarget } from './verify.ts';
 
@@ -39,7 +40,7 @@ export function timedProbeLoop(o: ProbeOptions): string {
     `end=$(( $(date +%s%3N) + ${o.maxMs} )); seen=0; okrun=0`,
     `while [ "$(date +%s%3N)" -lt "$end" ]; do`,
     `  t=$(date +%s%3N)`,
-    `  if r=$(curl -s --connect-timeout ${wait} --max-time ${(2 * o.intervalMs / 1000).toFixed(3)} http://${o.ip}:${o.port}/); then echo "$t ok $r"; okrun=$((okrun+1)); else echo "$t fail"; seen=1; okrun=0; fi`,
+    `  if r=$(curl -s --connect-timeout ${wait} --max-time ${(2 * o.intervalMs / 1000).toFixed(3)} ${quote(`http://${o.ip}:${o.port}/`)}); then echo "$t ok $r"; okrun=$((okrun+1)); else echo "$t fail"; seen=1; okrun=0; fi`,
     `  if [ $seen = 1 ] && [ $okrun -ge ${o.settle} ]; then break; fi`,
     `  sleep ${wait}`,
     'done',

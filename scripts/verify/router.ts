@@ -1,6 +1,7 @@
 // What the router knows: the neighbour entry of the service IP (L2), BGP sessions and the service
 // route's nexthops (BGP). Read over the router's Host, whichever target it lives on.
 import { type Host, run } from '../hosts/host.ts';
+import { raw, sh } from '../hosts/shell.ts';
 
 export interface RouterAccess {
   readonly host: Host;
@@ -16,9 +17,9 @@ export interface ArpEntry {
 }
 
 /** The commands below, as text: the Proxmox dry run prints exactly what they run. */
-export const arpCommand = (ip: string, lanIface: string) => `ip -j neigh show to ${ip} dev ${lanIface}`;
-export const bgpSummaryCommand = (vtysh: string) => `${vtysh} -c 'show bgp ipv4 unicast summary json'`;
-export const routeCommand = (ip: string) => `ip -j route show ${ip}`;
+export const arpCommand = (ip: string, lanIface: string) => sh`ip -j neigh show to ${ip} dev ${lanIface}`;
+export const bgpSummaryCommand = (vtysh: string) => sh`${raw(vtysh)} -c ${'show bgp ipv4 unicast summary json'}`;
+export const routeCommand = (ip: string) => sh`ip -j route show ${ip}`;
 
 export async function arpEntry(router: RouterAccess, ip: string): Promise<ArpEntry | null> {
   const entries = JSON.parse((await run(router.host, arpCommand(ip, router.lanIface))) || '[]') as { dst: string; lladdr?: string; state?: string[] }[];

@@ -12,11 +12,11 @@ export function recordPid(runDir: string, pid: number, what: string): void {
   appendFileSync(join(runDir, 'pids'), `${pid} ${what}\n`);
 }
 
-/** Every process started for the lab, with what it is ("<namespace> <program>"), in start order. */
+/** What we started, as recorded: PID and "<namespace> <program>". */
 export function recordedProcesses(runDir: string): { pid: number; what: string }[] {
   const file = join(runDir, 'pids');
   if (!existsSync(file)) return [];
-  return readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => ({ pid: Number(l.split(' ')[0]), what: l.split(' ').slice(1).join(' ') }));
+  return readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => ({ pid: Number(l.split(' ')[0]), what: l.slice(l.indexOf(' ') + 1) }));
 }
 
 export function recordedPids(runDir: string): number[] {
@@ -31,7 +31,7 @@ export function startIn(namespace: string, argv: string[], runDir: string, log: 
   const child = spawn('ip', ['netns', 'exec', namespace, ...argv], { detached: true, stdio: ['ignore', out, out] });
   if (child.pid === undefined) throw new LabError('E_SPAWN', `could not start ${argv[0]} in ${namespace}`);
   child.unref();
-  recordPid(runDir, child.pid, `${namespace} ${argv[0]}`);
+  recordPid(runDir, child.pid, `${namespace} ${log}`);
   return child.pid;
 }
 

@@ -4,6 +4,7 @@ import { chownSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { $ } from 'zx';
 import { LabError } from '../../../lab/errors.ts';
+import { sh } from '../../hosts/shell.ts';
 import { waitFor } from '../../wait.ts';
 import { recordPid } from './daemons.ts';
 
@@ -42,7 +43,7 @@ export async function startFrr(namespace: string, runDir: string, daemons: ('zeb
 
 /** The vtysh command line for this instance, to run inside its namespace. */
 export function vtyshCommand(frr: FrrInstance, ...commands: string[]): string {
-  return ['vtysh', '--vty_socket', frr.vtyDir, ...commands.flatMap((c) => ['-c', `'${c}'`])].join(' ');
+  return sh`vtysh --vty_socket ${frr.vtyDir} ${commands.flatMap((c) => ['-c', c])}`;
 }
 
 /** Loads a configuration file into the running daemons; FRR's parser reports bad lines. */

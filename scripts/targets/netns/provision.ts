@@ -1,6 +1,6 @@
 // Brings up the emulated lab: namespaces and links from the topology, the router with real FRR, nftables
 // and sshd, and the nodes with their Cilium stand-ins (GoBGP in BGP mode, the announcer in L2 mode).
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { $ } from 'zx';
 import { LabError } from '../../../lab/errors.ts';
@@ -10,6 +10,7 @@ import { DEMO, demoManifests, serviceIp } from '../../../templates/demo.ts';
 import { gobgpSettings, gobgpToml } from '../../../standins/cilium/gobgp.ts';
 import { type Host, run } from '../../hosts/host.ts';
 import { netnsHost } from '../../hosts/netns.ts';
+import { sh } from '../../hosts/shell.ts';
 import { connectSshWhenUp, type SshHost } from '../../hosts/ssh.ts';
 import type { Logger } from '../../log.ts';
 import { labStateDir, ROOT } from '../../paths.ts';
@@ -20,7 +21,7 @@ import { startIn } from './daemons.ts';
 import { loadFrrConfig, startFrr, vtyshCommand } from './frr.ts';
 import { networkBatches, nodeSysctls } from './network.ts';
 import { labKeys } from './ssh-keys.ts';
-import { isUp, teardownNetns } from './teardown.ts';
+import { damage, isUp, teardownNetns } from './teardown.ts';
 import { type Topology, topology } from './topology.ts';
 
 export interface NetnsLab {
@@ -38,7 +39,7 @@ async function ipBatch(lines: string[], namespace?: string): Promise<void> {
 }
 
 async function sysctls(host: Host, values: Record<string, string>): Promise<void> {
-  await run(host, `sysctl -q -w ${Object.entries(values).map(([k, v]) => `${k}=${v}`).join(' ')}`);
+  await run(host, sh`sysctl -q -w ${Object.entries(values).map(([k, v]) => `${k}=${v}`)}`);
 }
 
 /** node --import tsx: one process per stand-in, without tsx's extra wrapper process. */
@@ -49,9 +50,15 @@ function standin(file: string, args: string[]): string[] {
 export async function provisionNetns(plan: LabPlan, mode: Mode, log: Logger): Promise<NetnsLab> {
   const t = topology(plan);
   const state = labStateDir(plan.name, 'netns');
-  if (await isUp(t)) {
-    log.note(`lab ${plan.name} is already up in namespaces: tearing it down first`);
-    await teardownNetns(plan);
+  if ((await isUp(t)) || existsSync(t.runDir)) {
+    // A rerun repairs by rebuilding: whatever broke, the new lab is whole; what could not be removed is named.
+    const found = await damage(t);
+    log.note(`lab ${plan.name} is already here${found.length ? ` but damaged (${found.join('; ')})` : ''}: rebuilding it`);
+    try {
+      await teardownNetns(plan);
+    } catch (err) {
+      throw new LabError('E_REPAIR', `cannot repair lab ${plan.name}: ${(err as Error).message}`, (err as LabError).hint);
+    }
   }
   const collision = (await $({ nothrow: true, quiet: true })`ip -4 -o addr show to ${`${t.mgmt.hostIp}/30`}`).stdout.trim();
   if (collision) throw new LabError('E_NETNS', `the management subnet of lab ${plan.name} (${t.mgmt.hostIp}/30) is in use: ${collision}`, 'rename the lab (name in lab.yaml)');
@@ -73,8 +80,8 @@ export async function provisionNetns(plan: LabPlan, mode: Mode, log: Logger): Pr
     await ipBatch(batches.host);
     await Promise.all(Object.entries(batches.namespaces).map(([ns, lines]) => ipBatch(lines, ns)));
     // The very files the Proxmox router gets: sysctls (forwarding, ECMP hash, arp_accept) and NAT.
-    await run(routerNs, `sysctl -q -p ${files.sysctl}`);
-    await run(routerNs, `nft -f ${files.nft}`);
+    await run(routerNs, sh`sysctl -q -p ${files.sysctl}`);
+    await run(routerNs, sh`nft -f ${files.nft}`);
     await Promise.all(t.nodes.map((n) => sysctls(nodeHost(n), nodeSysctls(t))));
   });
 
@@ -105,11 +112,11 @@ export async function provisionNetns(plan: LabPlan, mode: Mode, log: Logger): Pr
           const settings = gobgpSettings(docs, n.lanIp, secrets);
           const conf = join(state, mode, `gobgpd-${n.name}.toml`);
           writeFileSync(conf, gobgpToml(settings), { mode: 0o600 });
-          for (const ip of settings.advertise) await run(h, `ip addr add ${ip}/32 dev lo`);
+          for (const ip of settings.advertise) await run(h, sh`ip addr add ${`${ip}/32`} dev lo`);
           startIn(n.namespace, ['gobgpd', '-f', conf, '-t', 'toml', '--api-hosts', '127.0.0.1:50051', '--pprof-disable', '-p'], t.runDir, `gobgpd-${n.name}`);
           // A hundred gobgpd start at once on two cores: allow each more time in a larger lab.
-          await waitFor(`gobgpd on ${n.name}`, 10_000 + 200 * t.nodes.length, async () => (await h.exec('gobgp -u 127.0.0.1 global')).code === 0);
-          for (const ip of settings.advertise) await run(h, `gobgp -u 127.0.0.1 global rib add -a ipv4 ${ip}/32`);
+          await waitFor(`gobgpd on ${n.name}`, 10_000 + 200 * t.nodes.length, async () => (await h.exec(sh`gobgp -u 127.0.0.1 global`)).code === 0);
+          for (const ip of settings.advertise) await run(h, sh`gobgp -u 127.0.0.1 global rib add -a ipv4 ${`${ip}/32`}`);
         }
       }),
     );
@@ -120,7 +127,7 @@ export async function provisionNetns(plan: LabPlan, mode: Mode, log: Logger): Pr
   );
 
   const nodeMacs = Object.fromEntries(
-    await Promise.all(t.nodes.map(async (n) => [JSON.parse(await run(nodeHost(n), `ip -j link show ${t.nodeIface}`))[0].address.toLowerCase(), n.name] as const)),
+    await Promise.all(t.nodes.map(async (n) => [JSON.parse(await run(nodeHost(n), sh`ip -j link show ${t.nodeIface}`))[0].address.toLowerCase(), n.name] as const)),
   );
   // The cable is pulled at the switch: the node's own link loses carrier but keeps its routes, as a
   // VM whose host port goes dark does.
@@ -128,7 +135,7 @@ export async function provisionNetns(plan: LabPlan, mode: Mode, log: Logger): Pr
   const setPort = (state: 'up' | 'down') => async (name: string) => {
     const n = t.nodes.find((x) => x.name === name);
     if (!n) throw new LabError('E_USAGE', `no node ${name} in lab ${plan.name}`);
-    await run(lanSwitch, `ip link set ${n.bridgePort} ${state}`);
+    await run(lanSwitch, sh`ip link set ${n.bridgePort} ${state}`);
   };
   return {
     topology: t,

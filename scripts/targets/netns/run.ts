@@ -6,7 +6,8 @@ import { entryNode, failoverProbe, failoverProblems, failoverVictim, runFailover
 import { type LabReport, leaseProblems, verify, waitForAnnouncement } from '../../verify/verify.ts';
 import { l2LeaseName } from '../../../templates/cilium.ts';
 import { DEMO } from '../../../templates/demo.ts';
-import { run } from '../../hosts/host.ts';
+import { sh } from '../../hosts/shell.ts';
+import { convergeMs, REQUEST_TIMEOUT_S } from '../../verify/bounds.ts';
 import { provisionNetns } from './provision.ts';
 
 export const STAND_INS =
@@ -29,15 +30,15 @@ export async function runNetns(plan: LabPlan, mode: Mode, opts: RunOptions, log:
   try {
     const { target } = lab;
     await log.step('converge', mode === 'bgp' ? 'BGP sessions Established, ECMP route installed' : 'a node holds the lease and answers ARP', () =>
-      // GoBGP dials every 5 s; on 2 cores a hundred sessions and their paths take a while more.
-      waitForAnnouncement(target, plan, mode, mode === 'bgp' ? 30_000 + 300 * plan.nodes.length : 15_000),
+      waitForAnnouncement(target, plan, mode, convergeMs(plan, mode)),
     );
     const result = await log.step('verify', `${opts.requests} requests from the router and from the client`, () => verify(target, plan, mode, opts.requests));
     if (mode === 'l2') {
       // As the Proxmox run asks Kubernetes for the lease, ask the stand-in lease API: its holder must be the node whose MAC the router holds.
       const url = `http://${lab.topology.router.lanIp}:${lab.topology.leasePort}/leases/${l2LeaseName(DEMO.namespace, DEMO.name)}`;
-      const holder = (JSON.parse(await run(target.router.host, `curl -s ${url}`)) as { holder?: string }).holder;
-      result.problems.push(...leaseProblems(holder, result.router.arp));
+      const lease = await target.router.host.exec(sh`curl -sS --max-time ${REQUEST_TIMEOUT_S} ${url}`);
+      const holder = lease.code === 0 ? (JSON.parse(lease.stdout) as { holder?: string }).holder : undefined;
+      result.problems.push(...(lease.code === 0 ? leaseProblems(holder, result.router.arp) : [`the lease API does not answer: ${lease.stderr.trim()}`]));
     }
     let failover = null;
     if (opts.failover) {

@@ -12,10 +12,12 @@ import { k3sInstallPlan } from '../../../templates/k3s.ts';
 import { failoverProbe, timedProbeLoop } from '../../verify/failover.ts';
 import { arpCommand, bgpSummaryCommand, routeCommand } from '../../verify/router.ts';
 import { probeLoop } from '../../verify/traffic.ts';
-import { announcementCommands } from '../../verify/verify.ts';
+import { announcementCommands, frrDaemonsCommand } from '../../verify/verify.ts';
+import { giveUpMs } from '../../verify/bounds.ts';
 import { AGENT_WAIT_MS, CONVERGE_MS, converge, HOST_KEY_FILE, outputs, runFailoverStep, runPreflight, runVerify } from './actions.ts';
 import { type CallName, CALLS } from './calls.ts';
 import type { SecretName, StepContext } from './context.ts';
+import { quote, sh } from '../../hosts/shell.ts';
 
 /** Local files a command reads from its standard input; secrets are named, never shown. */
 export type Input = { readonly file: string } | { readonly secret: SecretName };
@@ -117,7 +119,7 @@ export function proxmoxSteps(plan: LabPlan, mode: Mode, o: StepOptions): Step[] 
   const stacks = [plan.stacks.base, plan.stacks.vms];
   const proxmoxNodes = [...new Set([plan.router, ...plan.nodes].map((h) => h.proxmoxNode))];
   const file = (rel: string) => ({ file: `${o.renderDir}/${rel}` });
-  const push = (rel: string, name = rel.split('/').pop()!): Command => ({ run: `mkdir -p ${REMOTE} && cat > ${REMOTE}/${name}`, input: file(rel) });
+  const push = (rel: string, name = rel.split('/').pop()!): Command => ({ run: `mkdir -p ${REMOTE} && cat > ${REMOTE}/${quote(name)}`, input: file(rel) });
   const crds = ciliumResources(plan, mode).map((m) => `crd/${crdName(m.kind)}`);
   const steps: Step[] = [
     {
@@ -127,20 +129,20 @@ export function proxmoxSteps(plan: LabPlan, mode: Mode, o: StepOptions): Step[] 
       exec: action('preflight', runPreflight),
       commands: [api('version'), api('permissions'), api('nodes'), api('resources', { params: { type: 'vm' } }), ...proxmoxNodes.flatMap(() => [api('storage'), api('network')])],
     },
-    { id: 'render', title: `render the ${mode} files`, where: 'local', exec: { kind: 'local' }, commands: [{ run: `npm run lab:render -- --mode ${mode} --out ${o.renderDir}` }] },
+    { id: 'render', title: `render the ${mode} files`, where: 'local', exec: { kind: 'local' }, commands: [{ run: sh`npm run lab:render -- --mode ${mode} --out ${o.renderDir}` }] },
     {
       id: 'keys',
       title: "the lab's SSH key (injected into every VM by cloud-init)",
       where: 'local',
       exec: { kind: 'local' },
-      commands: [{ run: `mkdir -p -m 0700 ${o.stateDir}/ssh && { test -f ${o.stateDir}/ssh/id_ed25519 || ssh-keygen -q -t ed25519 -N '' -f ${o.stateDir}/ssh/id_ed25519; }` }],
+      commands: [{ run: sh`mkdir -p -m 0700 ${`${o.stateDir}/ssh`} && { test -f ${`${o.stateDir}/ssh/id_ed25519`} || ssh-keygen -q -t ed25519 -N '' -f ${`${o.stateDir}/ssh/id_ed25519`}; }` }],
     },
     {
       id: 'deploy',
       title: 'deploy the stacks: lab bridge and cloud image, then router and node VMs',
       where: 'local',
       exec: { kind: 'local' },
-      commands: [{ run: `npm run -s gen -- --if-missing && npx cdktf deploy --auto-approve --outputs-file ${o.stateDir}/outputs.json --outputs-file-include-sensitive-outputs=false ${stacks.join(' ')}` }],
+      commands: [{ run: `npm run -s gen -- --if-missing && npx cdktf deploy --auto-approve --outputs-file ${quote(`${o.stateDir}/outputs.json`)} --outputs-file-include-sensitive-outputs=false ${stacks.map(quote).join(' ')}` }],
     },
     {
       id: 'hostkeys',
@@ -203,8 +205,8 @@ export function proxmoxSteps(plan: LabPlan, mode: Mode, o: StepOptions): Step[] 
       where: cp1,
       exec: shell(cp1),
       commands: [
-        { run: `sudo helm --kubeconfig /etc/rancher/k3s/k3s.yaml repo add cilium ${PINS.ciliumChartRepo} --force-update` },
-        { run: `sudo helm --kubeconfig /etc/rancher/k3s/k3s.yaml upgrade --install cilium cilium/cilium --version ${plan.config.cilium.version} --namespace kube-system --values ${REMOTE}/values.yaml --wait --timeout 10m` },
+        { run: sh`sudo helm --kubeconfig /etc/rancher/k3s/k3s.yaml repo add cilium ${PINS.ciliumChartRepo} --force-update` },
+        { run: `sudo helm --kubeconfig /etc/rancher/k3s/k3s.yaml upgrade --install cilium cilium/cilium --version ${quote(plan.config.cilium.version)} --namespace kube-system --values ${REMOTE}/values.yaml --wait --timeout 10m` },
         // New values change only the ConfigMap (rollOutCiliumPods, operator.rollOutPods default false), and
         // agent and operator read L2/BGP settings at start: restart both, or a mode switch never happens.
         { run: `${kubectl} -n kube-system rollout restart daemonset/cilium deployment/cilium-operator` },
@@ -221,7 +223,7 @@ export function proxmoxSteps(plan: LabPlan, mode: Mode, o: StepOptions): Step[] 
             title: `BGP password Secret ${bgpSecretName(plan)} from $${plan.config.bgp.passwordEnv} (standard input, never a command line)`,
             where: cp1,
             exec: shell(cp1),
-            commands: [{ run: `${kubectl} -n ${BGP_SECRET_NAMESPACE} create secret generic ${bgpSecretName(plan)} --from-file=password=/dev/stdin --dry-run=client -o yaml | ${kubectl} apply -f -`, input: { secret: 'bgp-password' } as Input }],
+            commands: [{ run: `${kubectl} -n ${BGP_SECRET_NAMESPACE} create secret generic ${quote(bgpSecretName(plan))} --from-file=password=/dev/stdin --dry-run=client -o yaml | ${kubectl} apply -f -`, input: { secret: 'bgp-password' } as Input }],
           },
         ]
       : []),
@@ -250,9 +252,9 @@ export function proxmoxSteps(plan: LabPlan, mode: Mode, o: StepOptions): Step[] 
       where: cp1,
       exec: shell(cp1),
       commands: [
-        { run: `${kubectl} -n ${DEMO.namespace} delete ${mode === 'bgp' ? 'deployment' : 'daemonset'}/${DEMO.name} --ignore-not-found` },
+        { run: `${kubectl} -n ${quote(DEMO.namespace)} delete ${quote(`${mode === 'bgp' ? 'deployment' : 'daemonset'}/${DEMO.name}`)} --ignore-not-found` },
         { run: `${kubectl} apply -f ${REMOTE}/echo.yaml` },
-        { run: `${kubectl} -n ${DEMO.namespace} rollout status ${mode === 'bgp' ? 'daemonset' : 'deployment'}/${DEMO.name} --timeout=5m` },
+        { run: `${kubectl} -n ${quote(DEMO.namespace)} rollout status ${quote(`${mode === 'bgp' ? 'daemonset' : 'deployment'}/${DEMO.name}`)} --timeout=5m` },
       ],
     },
     {
@@ -269,8 +271,9 @@ export function proxmoxSteps(plan: LabPlan, mode: Mode, o: StepOptions): Step[] 
       where: router,
       exec: action('verify', runVerify),
       commands: [
-        { run: probeLoop(ip, DEMO.port, o.requests) },
+        { run: probeLoop(ip, DEMO.port, o.requests, giveUpMs(plan, mode)) },
         ...(mode === 'l2' ? [{ run: arpCommand(ip, LAN_IFACE) }] : [{ run: bgpSummaryCommand(VTYSH) }, { run: routeCommand(ip) }]),
+        { run: frrDaemonsCommand(VTYSH) },
       ],
     },
     {
@@ -280,7 +283,7 @@ export function proxmoxSteps(plan: LabPlan, mode: Mode, o: StepOptions): Step[] 
       exec: shell(cp1),
       commands: [
         mode === 'l2'
-          ? { run: `${kubectl} -n kube-system get lease ${l2LeaseName(DEMO.namespace, DEMO.name)} -o jsonpath='{.spec.holderIdentity}'`, then: outputs.leaseHolder }
+          ? { run: `${kubectl} -n kube-system get lease ${quote(l2LeaseName(DEMO.namespace, DEMO.name))} -o jsonpath='{.spec.holderIdentity}'`, then: outputs.leaseHolder }
           : { run: 'sudo cilium --kubeconfig /etc/rancher/k3s/k3s.yaml bgp peers', then: outputs.bgpPeers },
       ],
     },

@@ -3,11 +3,12 @@
 import { readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { LabPlan } from '../../../lab/plan.ts';
+import { quote } from '../../hosts/shell.ts';
 import { labStateDir } from '../../paths.ts';
 
 export function destroyCommands(plan: LabPlan, keepImages: boolean): string[] {
   const { base, vms } = plan.stacks;
-  return [`npm run -s gen -- --if-missing && npx cdktf destroy --auto-approve ${keepImages ? vms : `${vms} ${base}`}`];
+  return [`npm run -s gen -- --if-missing && npx cdktf destroy --auto-approve ${(keepImages ? [vms] : [vms, base]).map(quote).join(' ')}`];
 }
 
 /** Removes local state; with keepImages the base stack's Terraform state stays, so the image is reused. */

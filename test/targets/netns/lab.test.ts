@@ -126,24 +126,54 @@ describe.skipIf(!ready)('the emulated lab (root, real FRR, GoBGP, ARP)', () => {
     expect(JSON.parse(again.stdout).namespaces).toEqual([]);
   });
 
-  it('should leave only what teardown removes when interrupted with Ctrl-C', async () => {
-    const child = spawn(TSX, ['scripts/lab.ts', '--mode', 'bgp', '--target', 'netns', '--config', CTRLC], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  /** Starts `lab:l2` on the Ctrl-C lab and interrupts it once `progress` is printed (a step done). */
+  async function interruptAfter(progress: string): Promise<string> {
+    const child = spawn(TSX, ['scripts/lab.ts', '--mode', 'l2', '--target', 'netns', '--config', CTRLC], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
     let err = '';
     child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    // Interrupt once the nodes are starting, in the middle of the run.
-    await new Promise<void>((res) => {
-      const t = setInterval(() => {
-        if (err.includes('nodes:')) {
-          clearInterval(t);
-          res();
-        }
-      }, 20);
-    });
+    // 'close', not 'exit': the interrupted run's last words must have reached us.
+    const exited = new Promise<number | null>((res) => child.on('close', res));
+    await waitFor(`"${progress}" from lab:l2`, 60_000, async () => err.includes(progress), 20);
     child.kill('SIGINT');
-    const code = await new Promise<number | null>((res) => child.on('exit', res));
-    expect(code).toBe(130);
+    expect(await exited).toBe(130);
     expect(err).toContain('npm run lab:teardown removes whatever was started');
-    expect(leftovers('e2eint').length).toBeGreaterThan(0);
+    return err;
+  }
+
+  // Ctrl-C after each step in turn: every other time teardown must leave nothing; otherwise the next
+  // run starts over what the interrupted one left. At the end the same command runs to verified.
+  const points = ['✓ render', '✓ namespaces and links', '✓ router:', '✓ nodes:', '✓ SSH to the router', '✓ a node holds the lease'];
+  it.each(points.map((p, i) => [p, i % 2 === 0] as const))('should survive Ctrl-C after "%s" (then teardown: %s)', async (point, thenTeardown) => {
+    await interruptAfter(point);
+    if (point !== '✓ render') expect(leftovers('e2eint').length).toBeGreaterThan(0);
+    if (thenTeardown) {
+      expect(cli('teardown', ['--target', 'netns', '--config', CTRLC]).status).toBe(0);
+      expect(leftovers('e2eint')).toEqual([]);
+    }
+  });
+
+  it('should rerun the interrupted command cleanly to verified, and say what teardown removed and kept', () => {
+    const r = cli('lab', ['--mode', 'l2', '--target', 'netns', '--config', CTRLC, '--requests', '20']);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/lab e2eint is already here: rebuilding it/);
+    expect(r.stdout).toContain('✓ verified');
+    // lab:render's output is not the emulated lab's: kept, and said so.
+    expect(cli('render', ['--mode', 'l2', '--config', CTRLC]).status).toBe(0);
+    const down = cli('teardown', ['--target', 'netns', '--config', CTRLC]);
+    expect(down.stdout).toMatch(/✓ lab e2eint removed:\n  - 6 namespaces \(e2eint-client, .*\) with their links\n  - \d+ processes\n(  - .*\n)*  - \/run\/proxmox-cilium-lab\/e2eint\/\n  - \.lab\/e2eint\/netns\//);
+    expect(down.stdout).toContain("kept (not the emulated lab's):\n  - .lab/e2eint/render/ (written by npm run lab:render)");
+    rmSync(join(ROOT, '.lab', 'e2eint'), { recursive: true });
+    expect(leftovers('e2eint')).toEqual([]);
+    expect(cli('teardown', ['--target', 'netns', '--config', CTRLC]).stdout).toContain('✓ nothing of lab e2eint was running or on disk');
+  });
+
+  it('should finish a teardown interrupted by Ctrl-C when run again', async () => {
+    await interruptAfter('✓ nodes:');
+    const child = spawn(TSX, ['scripts/teardown.ts', '--target', 'netns', '--config', CTRLC], { cwd: ROOT, stdio: 'ignore' });
+    const exited = new Promise((res) => child.on('exit', res));
+    await new Promise((res) => setTimeout(res, 1500));
+    child.kill('SIGINT');
+    await exited;
     expect(cli('teardown', ['--target', 'netns', '--config', CTRLC]).status).toBe(0);
     expect(leftovers('e2eint')).toEqual([]);
   });

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { run } from '../../../scripts/hosts/host.ts';
 import { netnsHost } from '../../../scripts/hosts/netns.ts';
 import { probeService } from '../../../scripts/verify/traffic.ts';
+import { giveUpMs } from '../../../scripts/verify/bounds.ts';
 import { connectSsh, connectSshWhenUp, type SshHost } from '../../../scripts/hosts/ssh.ts';
 import { createLogger } from '../../../scripts/log.ts';
 import { labStateDir } from '../../../scripts/paths.ts';
@@ -91,9 +92,9 @@ describe.skipIf(!ready)('host-generic Proxmox steps on the emulated hosts', () =
   it("should send all of one client's flows to one node without the L4 hash (why the router sets fib_multipath_hash_policy=1)", async () => {
     const router = netnsHost('router', lab.topology.router.namespace);
     await run(router, 'sysctl -q -w net.ipv4.fib_multipath_hash_policy=0 && ip route flush cache');
-    const l3 = await probeService(lab.target.client!, plan.bgp.serviceIp, 80, 60, 'entry');
+    const l3 = await probeService(lab.target.client!, plan.bgp.serviceIp, 80, 60, giveUpMs(plan, 'bgp'), 'entry');
     await run(router, 'sysctl -q -w net.ipv4.fib_multipath_hash_policy=1 && ip route flush cache');
-    const l4 = await probeService(lab.target.client!, plan.bgp.serviceIp, 80, 60, 'entry');
+    const l4 = await probeService(lab.target.client!, plan.bgp.serviceIp, 80, 60, giveUpMs(plan, 'bgp'), 'entry');
     expect(Object.values(l3.byNode)).toEqual([60]);
     expect(Object.keys(l4.byNode).sort()).toEqual(plan.nodes.map((n) => n.name));
   });

@@ -37,13 +37,15 @@ const tls = selfSignedCert();
 function answer(name: string, command: string, o: { bgpDownFor: number; polls: { n: number }; holder: { i: number } }): ExecResult {
   const ok = (stdout: string): ExecResult => ({ stdout, stderr: '', code: 0 });
   const echo = (i: number) => `node=${nodes[i % nodes.length]} pod=echo-${i}`;
-  if (command.startsWith('i=0; while')) return ok(Array.from({ length: Number(/-lt (\d+)/.exec(command)![1]) }, (_, i) => `ok ${echo(command.includes(plan.l2.serviceIp) ? 0 : i)}`).join('\n'));
+  if (command.startsWith('i=0; since=0; while')) return ok(Array.from({ length: Number(/-lt (\d+)/.exec(command)![1]) }, (_, i) => `ok ${echo(command.includes(plan.l2.serviceIp) ? 0 : i)}`).join('\n'));
   if (command.startsWith('end=$((')) return ok([`1000 ok ${echo(0)}`, '1100 fail', '1200 fail', ...Array.from({ length: 20 }, (_, i) => `${1300 + 100 * i} ok ${echo(1)}`)].join('\n'));
   if (command.startsWith('ip -j neigh show')) return ok(JSON.stringify([{ dst: plan.l2.serviceIp, dev: 'eth1', lladdr: macOf(nodes[o.holder.i]!), state: ['REACHABLE'] }]));
   if (command.includes('show bgp ipv4 unicast summary json')) {
     const state = o.polls.n++ < o.bgpDownFor ? 'Active' : 'Established';
     return ok(JSON.stringify({ routerId: plan.router.lanIp, as: plan.config.bgp.routerAsn, peers: Object.fromEntries(plan.nodes.map((n) => [n.lanIp, { remoteAs: plan.config.bgp.nodeAsn, state }])) }));
   }
+  // vtysh's `show daemons` (FRR vtysh/vtysh.c, vtysh_show_daemons): each running daemon's name after a space.
+  if (command.endsWith('-c \'show daemons\'')) return ok(' zebra bgpd staticd\n');
   if (command.startsWith('ip -j route show')) return ok(JSON.stringify([{ dst: plan.bgp.serviceIp, protocol: 'bgp', nexthops: plan.nodes.map((n) => ({ gateway: n.lanIp, dev: 'eth1' })) }]));
   if (command.startsWith('sudo sed') && command.endsWith('/etc/rancher/k3s/k3s.yaml')) return ok(KUBECONFIG);
   if (command.includes('get nodes -o name | wc -l')) return ok(`${plan.nodes.length}\n`);
@@ -174,7 +176,7 @@ describe.skipIf(!schemaFile)('the Proxmox run, recorded', { timeout: 60_000 }, (
     const rec: Recording = { events: [], fake };
     const ctx = recordingContext('bgp', rec, { bgpDownFor: 3 });
     await executeSteps(steps.filter((s) => s.exec.kind === 'action' && ['converge', 'verify'].includes(s.exec.name)), ctx, options(logDir));
-    const probe = rec.events.findIndex((e) => e.includes('i=0; while'));
+    const probe = rec.events.findIndex((e) => e.includes('i=0; since=0; while'));
     expect(rec.events.slice(0, probe).filter((e) => e.includes('summary json'))).toHaveLength(4);
     expect(ctx.results.verification?.problems).toEqual([]);
   });

@@ -1,0 +1,132 @@
+// Every fault gets a verdict in bounded time, and no config value is ever code: the emulated lab (root,
+// real FRR, GoBGP, ARP) built from a plan whose node interface name and BGP password are hostile
+// (planned without validation, which would refuse them, so what is proven is the plumbing), then each
+// fault injected while the run verifies. Each mode shares one lab: every run rebuilds the damaged lab
+// of the run before, which proves a rerun repairs it.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseLab } from '../../../lab/parse.ts';
+import { type LabPlan, type Mode, planLab } from '../../../lab/plan.ts';
+import { createLogger, type Logger } from '../../../scripts/log.ts';
+import { cutNodeLink, crashAnnouncer, crashRouterDaemon, crashSpeaker, removeServiceAddress, serviceHolder } from '../../../scripts/targets/netns/faults.ts';
+import { runNetns } from '../../../scripts/targets/netns/run.ts';
+import { teardownNetns } from '../../../scripts/targets/netns/teardown.ts';
+import { type Topology, topology } from '../../../scripts/targets/netns/topology.ts';
+import { verifyBoundMs } from '../../../scripts/verify/bounds.ts';
+import type { LabReport } from '../../../scripts/verify/verify.ts';
+import { canariesIn, HOSTILE_IFACE, HOSTILE_PASSWORD } from '../../helpers/hostile.ts';
+import { labText } from '../../helpers/labs.ts';
+import { ROOT } from '../../helpers/shared.ts';
+import { hasTool, isRoot } from '../../helpers/tools.ts';
+
+const REQUESTS = 30;
+const PASSWORD_ENV = 'I1F_BGP_PASSWORD';
+
+function hostilePlan(name: string): LabPlan {
+  // Short timers: faults heal (or are judged) sooner; the bounds follow them.
+  const config = parseLab(labText({ name, bgp: { passwordEnv: PASSWORD_ENV, timers: { keepalive: 1, hold: 3, connectRetry: 1 } } }), 'faults.yaml');
+  return planLab({ ...config, l2: { ...config.l2, interface: HOSTILE_IFACE } });
+}
+
+interface FaultRun {
+  report: LabReport;
+  /** From the fault to the verdict. */
+  ms: number;
+  notes: string[];
+}
+
+/** A whole run of the lab in `mode`; `fault` is injected while it verifies. */
+async function runWith(plan: LabPlan, mode: Mode, fault?: (t: Topology) => Promise<void> | void): Promise<FaultRun> {
+  const base = createLogger({ json: true });
+  const notes: string[] = [];
+  let injected: Promise<number> | undefined;
+  const log: Logger = {
+    ...base,
+    note: (m) => void notes.push(m),
+    step: (id, title, fn) =>
+      base.step(id, title, () => {
+        if (id === 'verify' && fault) injected = new Promise((res, rej) => setTimeout(() => Promise.resolve().then(() => fault(topology(plan))).then(() => res(Date.now()), rej), 200));
+        return fn();
+      }),
+  };
+  const report = await runNetns(plan, mode, { requests: REQUESTS, failover: false, installDeps: false }, log);
+  const end = Date.now();
+  // The verdict, for whoever reads the test output.
+  console.info(`${plan.name} ${mode}: ${report.verified ? 'verified' : report.problems.join(' | ')}`);
+  return { report, ms: injected ? end - (await injected) : 0, notes };
+}
+
+const ready = isRoot && ['gobgpd', 'vtysh', 'arping', 'curl', 'nft'].every(hasTool);
+const bound = verifyBoundMs(REQUESTS, 2);
+
+describe.skipIf(!ready)('faults while the emulated lab verifies, with hostile config values', () => {
+  const l2 = hostilePlan('i1fl2');
+  const bgp = hostilePlan('i1fbgp');
+  beforeAll(() => void (process.env[PASSWORD_ENV] = HOSTILE_PASSWORD));
+  afterAll(async () => {
+    for (const plan of [l2, bgp]) await teardownNetns(plan);
+    delete process.env[PASSWORD_ENV];
+  });
+
+  describe('L2 mode', () => {
+    const vip = l2.l2.serviceIp;
+
+    it("should judge the holder losing the service address: stopped answering, within the code's bound", async () => {
+      const { report, ms } = await runWith(l2, 'l2', async (t) => removeServiceAddress(t, await serviceHolder(t, vip), vip));
+      expect(report.verified).toBe(false);
+      expect(report.problems.join('\n')).toMatch(/the service stopped answering the router: no reply for .* longer than the lab takes to heal/);
+      expect(ms).toBeLessThan(bound);
+    }, 120_000);
+
+    it("should judge the holder's link cut: requests failed", async () => {
+      const { report, ms } = await runWith(l2, 'l2', async (t) => cutNodeLink(t, await serviceHolder(t, vip)));
+      expect(report.verified).toBe(false);
+      expect(report.problems.join('\n')).toMatch(/requests failed/);
+      expect(ms).toBeLessThan(bound);
+    }, 120_000);
+
+    it("should judge the announcer's crash, then repair the lab on the next run and verify it, running no config value", async () => {
+      let who = '';
+      const crashed = await runWith(l2, 'l2', async (t) => crashAnnouncer(t, (who = await serviceHolder(t, vip))));
+      expect(crashed.report.verified).toBe(false);
+      expect(crashed.ms).toBeLessThan(bound);
+      const rerun = await runWith(l2, 'l2');
+      expect(rerun.notes.join('\n')).toContain(`damaged (agent-${who} in ${who} not running)`);
+      expect(rerun.report.problems).toEqual([]);
+      expect(canariesIn(ROOT)).toEqual([]);
+    }, 150_000);
+  });
+
+  describe('BGP mode', () => {
+    const cp3 = bgp.nodes.at(-1)!.name;
+
+    it("should judge a node's speaker crash: its session and path gone, within the code's bound", async () => {
+      const { report, ms } = await runWith(bgp, 'bgp', (t) => crashSpeaker(t, cp3));
+      expect(report.verified).toBe(false);
+      expect(report.problems.join('\n')).toMatch(/BGP peers not all Established: .*10\.42\.0\.13 (?!Established)/);
+      expect(ms).toBeLessThan(bound);
+    }, 120_000);
+
+    it("should judge the router's bgpd crash after repairing the speaker", async () => {
+      const { report, ms, notes } = await runWith(bgp, 'bgp', (t) => crashRouterDaemon(t, 'bgpd'));
+      expect(notes.join('\n')).toContain(`gobgpd-${cp3} in ${cp3} not running`);
+      expect(report.verified).toBe(false);
+      expect(report.problems.join('\n')).toMatch(/bgpd not running/);
+      expect(ms).toBeLessThan(bound);
+    }, 120_000);
+
+    it("should judge the router's zebra crash", async () => {
+      const { report, ms } = await runWith(bgp, 'bgp', (t) => crashRouterDaemon(t, 'zebra'));
+      expect(report.verified).toBe(false);
+      expect(report.problems.join('\n')).toMatch(/zebra not running/);
+      expect(ms).toBeLessThan(bound);
+    }, 120_000);
+
+    it("should judge a node's link cut: failed requests or its session gone; and run no config value", async () => {
+      const { report, ms } = await runWith(bgp, 'bgp', (t) => cutNodeLink(t, cp3));
+      expect(report.verified).toBe(false);
+      expect(report.problems.join('\n')).toMatch(/requests failed|BGP peers not all Established/);
+      expect(ms).toBeLessThan(bound);
+      expect(canariesIn(ROOT)).toEqual([]);
+    }, 120_000);
+  });
+});
