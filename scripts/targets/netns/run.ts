@@ -7,7 +7,7 @@ import { type LabReport, leaseProblems, verify, waitForBgp, waitForService } fro
 import { l2LeaseName } from '../../../templates/cilium.ts';
 import { DEMO } from '../../../templates/demo.ts';
 import { run } from '../../hosts/host.ts';
-import { provisionNetns } from './provision.ts';
+import { type NetnsLab, provisionNetns } from './provision.ts';
 
 export const STAND_INS =
   'Emulated lab: FRR, GoBGP, the Linux ARP stack, sshd and nftables are real; Kubernetes and Cilium are not here.\n' +
@@ -20,21 +20,30 @@ export interface RunOptions {
   readonly installDeps: boolean;
 }
 
+/** Waits (bounded) until the lab serves: BGP sessions and the ECMP route, or a lease holder answering ARP. */
+export function converge(lab: NetnsLab, plan: LabPlan, mode: Mode, log: Logger): Promise<void> {
+  return log.step('converge', mode === 'bgp' ? 'BGP sessions Established, ECMP route installed' : 'a node holds the lease and answers ARP', () =>
+    mode === 'bgp' ? waitForBgp(lab.target, plan, 30_000) : waitForService(lab.target, plan, mode, 15_000),
+  );
+}
+
+/** As the Proxmox run asks Kubernetes for the lease, ask the stand-in lease API who holds it. */
+export async function leaseHolder(lab: NetnsLab): Promise<string | undefined> {
+  const url = `http://${lab.topology.router.lanIp}:${lab.topology.leasePort}/leases/${l2LeaseName(DEMO.namespace, DEMO.name)}`;
+  return (JSON.parse(await run(lab.target.router.host, `curl -s ${url}`)) as { holder?: string }).holder;
+}
+
 export async function runNetns(plan: LabPlan, mode: Mode, opts: RunOptions, log: Logger): Promise<LabReport> {
   requireRoot('the emulated lab');
   await log.step('deps', 'system packages', () => ensurePackages(LAB_TOOLS, opts.installDeps));
   const lab = await provisionNetns(plan, mode, log);
   try {
     const { target } = lab;
-    await log.step('converge', mode === 'bgp' ? 'BGP sessions Established, ECMP route installed' : 'a node holds the lease and answers ARP', () =>
-      mode === 'bgp' ? waitForBgp(target, plan, 30_000) : waitForService(target, plan, mode, 15_000),
-    );
+    await converge(lab, plan, mode, log);
     const result = await log.step('verify', `${opts.requests} requests from the router and from the client`, () => verify(target, plan, mode, opts.requests));
     if (mode === 'l2') {
-      // As the Proxmox run asks Kubernetes for the lease, ask the stand-in lease API: its holder must be the node whose MAC the router holds.
-      const url = `http://${lab.topology.router.lanIp}:${lab.topology.leasePort}/leases/${l2LeaseName(DEMO.namespace, DEMO.name)}`;
-      const holder = (JSON.parse(await run(target.router.host, `curl -s ${url}`)) as { holder?: string }).holder;
-      result.problems.push(...leaseProblems(holder, result.router.arp));
+      // Its holder must be the node whose MAC the router holds.
+      result.problems.push(...leaseProblems(await leaseHolder(lab), result.router.arp));
     }
     let failover = null;
     if (opts.failover) {
