@@ -2,7 +2,7 @@
 // writes .lab/<name>/report/{report.json,report.md,report.html}.
 import { relative } from 'node:path';
 import { LabError } from '../lab/errors.ts';
-import { main } from './cli.ts';
+import { LAB_HELP, LAB_OPTIONS, main } from './cli.ts';
 import { netnsCompareTarget } from './compare/netns.ts';
 import { applyPreset, parsePreset, PRESETS } from './compare/presets.ts';
 import { runCompare } from './compare/run.ts';
@@ -22,15 +22,13 @@ await main(
     name: 'lab:compare',
     summary: 'Measures L2 announcement against BGP on one lab: traffic per node, then each fault scenario N times per mode; writes report.json, report.md and report.html.',
     options: {
-      target: { type: 'string' },
-      config: { type: 'string' },
+      ...LAB_OPTIONS,
       trials: { type: 'string' },
       scenarios: { type: 'string' },
       preset: { type: 'string' },
     },
     help: {
-      target: 'netns (emulated, this machine) or proxmox; default: proxmox when lab.yaml exists',
-      config: 'lab definition (default: lab.yaml, else lab.example.yaml)',
+      ...LAB_HELP,
       trials: 'runs of every scenario per mode (default 5)',
       scenarios: `comma-separated subset of ${SCENARIOS.join(',')} (default: all)`,
       preset: `timers: ${PRESETS.join(' (as in the lab file) or ')} (lease 15s/5s/2s, hold 90 s, keepalive 30 s)`,

@@ -13,6 +13,8 @@ export const PROBE_INTERVAL_MS = 100;
 export const WARMUP_MS = 1000;
 /** Steady again: this many probes in a row answered (2 s). */
 const SETTLE_PROBES = 20;
+/** A fault that has cost no probe this long after it is taken to cost nothing. */
+const QUIET_MS = 5000;
 
 export async function routerView(target: VerifyTarget, mode: ModeId, ip: string): Promise<RouterView> {
   if (mode === 'l2') {
@@ -40,7 +42,7 @@ export async function faultTrial(s: ModeSession, plan: LabPlan, mode: ModeId, fa
   const victim = await s.victim(fault);
   const before = await routerView(s.verifyTarget, mode, ip);
   const startedAt = Date.now();
-  const probing = s.prober.exec(timedProbeLoop({ ip, port: DEMO.port, intervalMs: PROBE_INTERVAL_MS, maxMs, settle: SETTLE_PROBES, quietMs: maxMs / 2 }));
+  const probing = s.prober.exec(timedProbeLoop({ ip, port: DEMO.port, intervalMs: PROBE_INTERVAL_MS, maxMs, settle: SETTLE_PROBES, quietMs: WARMUP_MS + QUIET_MS }));
   await sleep(WARMUP_MS);
   const faultAt = Date.now() - startedAt;
   await s.apply(fault, victim);
