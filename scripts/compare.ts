@@ -13,7 +13,6 @@ import { createLogger } from './log.ts';
 import { labStateDir } from './paths.ts';
 import { SCENARIOS } from './report/model.ts';
 import { summaryTables } from './report/markdown.ts';
-import { writeReport } from './report/write.ts';
 import { chooseTarget } from './targets/choose.ts';
 import { teardownNetns } from './targets/netns/teardown.ts';
 
@@ -56,6 +55,8 @@ await main(
     }
     log.note(`lab ${plan.name} · preset ${preset} · ${trials} trial(s) of ${scenarios.join(', ')} per mode`);
     const report = await runCompare(plan, netnsCompareTarget(plan, log), { trials, scenarios, preset }, log);
+    // ECharts is large: loaded only when there is a report to draw, so --help and bad flags answer at once.
+    const { writeReport } = await import('./report/write.ts');
     const files = writeReport(labStateDir(plan.name, 'report'), report);
     if (json) console.log(JSON.stringify(report));
     else console.log(`\n${summaryTables(report)}\n\nreport: ${relative(process.cwd(), files.html)}`);

@@ -7,7 +7,7 @@ import { faultRows, MODE_NAME, SCENARIO_NAME, shares, short, sources, spread, ti
 
 export const NODE_COLOURS = ['#2f7ed8', '#e8871e', '#2ca02c', '#9467bd', '#8c564b', '#17becf', '#bcbd22'];
 export const FAILED_COLOUR = '#d62728';
-export const MODE_COLOURS = { l2: '#e8871e', bgp: '#2f7ed8' } as const;
+export const MODE_COLOURS = { l2: '#c2185b', bgp: '#00897b' } as const;
 const BOUND_COLOUR = '#888888';
 /** A horizontal line, as a scatter symbol: the bound drawn across its category. */
 const DASH = 'path://M0,0L10,0L10,1L0,1Z';

@@ -22,6 +22,8 @@ h1 { font-size: 1.4rem; margin: 0 0 .25rem; } h2 { font-size: 1.15rem; margin: 2
 figure { margin: 1rem 0; padding: .5rem; background: var(--card); border-radius: 8px; break-inside: avoid; }
 figure svg { width: 100%; height: auto; display: block; }
 figure svg text { fill: var(--fg); }
+/* ECharts' split lines (its default #dbdee4) follow the theme's line colour. */
+figure svg path[stroke="#dbdee4"] { stroke: var(--line); }
 figcaption { color: var(--muted); font-size: .85rem; padding: .25rem .5rem; }
 .scroll { overflow-x: auto; }
 table { border-collapse: collapse; width: 100%; font-size: .9rem; margin: .5rem 0; }
