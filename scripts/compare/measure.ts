@@ -13,7 +13,7 @@ export const PROBE_INTERVAL_MS = 100;
 export const WARMUP_MS = 1000;
 /** Steady again: this many probes in a row answered (2 s). */
 const SETTLE_PROBES = 20;
-/** A fault that has cost no probe this long after it is taken to cost nothing. */
+/** A fault that has cost no probe this long after it was applied is taken to cost nothing. */
 const QUIET_MS = 5000;
 
 export async function routerView(target: VerifyTarget, mode: ModeId, ip: string): Promise<RouterView> {
@@ -42,12 +42,16 @@ export async function faultTrial(s: ModeSession, plan: LabPlan, mode: ModeId, fa
   const victim = await s.victim(fault);
   const before = await routerView(s.verifyTarget, mode, ip);
   const startedAt = Date.now();
-  const probing = s.prober.exec(timedProbeLoop({ ip, port: DEMO.port, intervalMs: PROBE_INTERVAL_MS, maxMs, settle: SETTLE_PROBES, quietMs: WARMUP_MS + QUIET_MS }));
+  const flag = `/tmp/lab-compare-${process.pid}-${mode}-${fault}-${trial}`;
+  const probing = s.prober.exec(timedProbeLoop({ ip, port: DEMO.port, intervalMs: PROBE_INTERVAL_MS, maxMs, settle: SETTLE_PROBES, quiet: { ms: QUIET_MS, flag } }));
   await sleep(WARMUP_MS);
   const faultAt = Date.now() - startedAt;
   await s.apply(fault, victim);
+  await s.prober.exec(`touch ${flag}`);
   const during = await routerView(s.verifyTarget, mode, ip);
   const raw = parseProbe((await probing).stdout);
+  // The loop removes the flag; this covers a loop that ended before the fault was applied.
+  await s.prober.exec(`rm -f ${flag}`);
   const after = await routerView(s.verifyTarget, mode, ip);
   await s.restore(fault, victim);
   const t0 = raw[0]?.t ?? 0;

@@ -2,8 +2,7 @@
 // progress (scenario, mode, trial, time left) on the logger; the result is report.json's document.
 import type { LabPlan } from '../../lab/plan.ts';
 import { fidelity } from '../../standins/cilium/fidelity.ts';
-import { serviceIp } from '../../templates/demo.ts';
-import { DEMO } from '../../templates/demo.ts';
+import { DEMO, serviceIp } from '../../templates/demo.ts';
 import type { Logger } from '../log.ts';
 import type { CompareReport, FaultId, FaultResult, ModeId, ModeResult, ScenarioId, Settings, SteadyTrial } from '../report/model.ts';
 import { faultTrial, PROBE_INTERVAL_MS, steadyTrial } from './measure.ts';
