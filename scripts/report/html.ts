@@ -19,8 +19,9 @@ const CSS = `
 body { margin: 0 auto; max-width: 60rem; padding: 1rem; font: 15px/1.5 system-ui, sans-serif; color: var(--fg); background: var(--bg); }
 h1 { font-size: 1.4rem; margin: 0 0 .25rem; } h2 { font-size: 1.15rem; margin: 2rem 0 .5rem; border-bottom: 1px solid var(--line); }
 .meta { color: var(--muted); font-size: .9rem; }
-figure { margin: 1rem 0; padding: .5rem; background: var(--card); border-radius: 8px; break-inside: avoid; }
-figure svg { width: 100%; height: auto; display: block; }
+figure { margin: 1rem 0; padding: .5rem; background: var(--card); border-radius: 8px; break-inside: avoid; overflow-x: auto; }
+/* On a phone a chart keeps a legible size and scrolls sideways inside its frame. */
+figure svg { width: 100%; min-width: 520px; height: auto; display: block; }
 figure svg text { fill: var(--fg); }
 /* ECharts' split lines (its default #dbdee4) follow the theme's line colour. */
 figure svg path[stroke="#dbdee4"] { stroke: var(--line); }
@@ -31,7 +32,7 @@ th, td { text-align: left; padding: .3rem .5rem; border-bottom: 1px solid var(--
 th { font-weight: 600; }
 td[data-value] { font-variant-numeric: tabular-nums; }
 ul { padding-left: 1.2rem; }
-@media print { :root { --fg: #000; --muted: #333; --bg: #fff; --line: #bbb; --card: #fff; } body { max-width: none; font-size: 11pt; } h2 { break-after: avoid; } tr { break-inside: avoid; } }
+@media print { figure svg { min-width: 0; } :root { --fg: #000; --muted: #333; --bg: #fff; --line: #bbb; --card: #fff; } body { max-width: none; font-size: 11pt; } h2 { break-after: avoid; } tr { break-inside: avoid; } }
 `;
 
 function steadySection(r: CompareReport): string {
