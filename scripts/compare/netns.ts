@@ -15,9 +15,10 @@ import { failoverVictim } from '../verify/failover.ts';
 import { waitForBgp, waitForService } from '../verify/verify.ts';
 import type { CompareTarget, ModeSession } from './target.ts';
 
+/** The first version number a program prints about itself. */
 async function version(cmd: string): Promise<string> {
   const r = await $({ nothrow: true, quiet: true })`sh -c ${cmd}`;
-  return (r.stdout + r.stderr).trim().split('\n')[0] ?? 'unknown';
+  return /\d+\.\d+[\w.+-]*/.exec(r.stdout + r.stderr)?.[0] ?? 'unknown';
 }
 
 export function netnsCompareTarget(plan: LabPlan, log: Logger): CompareTarget {
