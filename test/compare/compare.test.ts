@@ -31,11 +31,13 @@ describe.skipIf(!ready)('lab:compare on the emulated lab', () => {
   });
 
   it('should run every scenario once per mode, write the report and leave nothing behind', () => {
-    const r = spawnSync(TSX, ['scripts/compare.ts', '--target', 'netns', '--config', config, '--trials', '1', '--json'], { cwd: ROOT, encoding: 'utf8', timeout: 600_000 });
+    const r = spawnSync(TSX, ['scripts/compare.ts', '--target', 'netns', '--config', config, '--trials', '1'], { cwd: ROOT, encoding: 'utf8', timeout: 600_000 });
     expect(r.status, r.stderr).toBe(0);
-    // Progress names mode, scenario, trial and the time left, on stderr.
+    // Progress names mode, scenario, trial and the time left, on stderr; the summary and the HTML's path on stdout.
     expect(r.stderr).toMatch(/bgp · link-loss · trial 1\/1 · about .* left/);
-    const report = JSON.parse(r.stdout) as CompareReport;
+    expect(r.stdout).toMatch(/\| link loss \| BGP \|/);
+    expect(r.stdout).toContain(`report: ${join('.lab', NAME, 'report', 'report.html')}`);
+    const report = JSON.parse(readFileSync(join(reportDir, 'report.json'), 'utf8')) as CompareReport;
     expect(report).toMatchObject({ schema: 1, lab: NAME, target: 'netns', trials: 1, scenarios: [...SCENARIOS] });
     expect(report.modes.map((m) => m.mode)).toEqual(['l2', 'bgp']);
     const [l2, bgp] = report.modes as [CompareReport['modes'][number], CompareReport['modes'][number]];
@@ -58,8 +60,7 @@ describe.skipIf(!ready)('lab:compare on the emulated lab', () => {
     const bgpLink = bgp.faults.find((f) => f.scenario === 'link-loss')!.trials[0]!;
     expect(bgpLink.router.after.bgp!.nexthops).not.toContain(nodeIp(bgpLink.victim!));
     expect(report.fidelity.map((f) => f.kind)).toContain('stand-in');
-    for (const f of ['report.json', 'report.md', 'report.html']) expect(existsSync(join(reportDir, f)), f).toBe(true);
-    expect(JSON.parse(readFileSync(join(reportDir, 'report.json'), 'utf8'))).toEqual(report);
+    for (const f of ['report.md', 'report.html']) expect(existsSync(join(reportDir, f)), f).toBe(true);
     // Nothing left: namespaces, links, runtime files, the lab's netns state.
     expect(spawnSync('ip', ['netns', 'list'], { encoding: 'utf8' }).stdout).not.toContain(`${NAME}-`);
     expect(spawnSync('ip', ['-br', 'link'], { encoding: 'utf8' }).stdout).not.toContain(`${NAME}-`);
