@@ -19,6 +19,13 @@ const COMMON = {
   json: { type: 'boolean' },
 } as const satisfies Options;
 
+/** --target and --config, as every command that works on a lab takes them. */
+export const LAB_OPTIONS = { target: { type: 'string' }, config: { type: 'string' } } as const satisfies Options;
+export const LAB_HELP = {
+  target: 'netns (emulated, this machine) or proxmox; default: proxmox when lab.yaml exists',
+  config: 'lab definition (default: lab.yaml, else lab.example.yaml)',
+} as const;
+
 export function usage<O extends Options>(cmd: Command<O>): string {
   const lines = Object.entries(cmd.help).map(([flag, text]) => {
     const spec = cmd.options[flag]!;

@@ -2,7 +2,7 @@
 // optionally measure a failover; print a summary or one JSON document.
 import { relative } from 'node:path';
 import { LabError } from '../lab/errors.ts';
-import { main } from './cli.ts';
+import { LAB_HELP, LAB_OPTIONS, main } from './cli.ts';
 import { loadLab } from './config.ts';
 import { recordVerification } from './last-verification.ts';
 import { createLogger } from './log.ts';
@@ -28,8 +28,7 @@ await main(
     summary: 'Brings the lab up in L2-announcement or BGP mode and proves from the router that the LoadBalancer service is reachable.',
     options: {
       mode: { type: 'string' },
-      target: { type: 'string' },
-      config: { type: 'string' },
+      ...LAB_OPTIONS,
       failover: { type: 'boolean' },
       'failover-node': { type: 'string' },
       requests: { type: 'string' },
@@ -38,8 +37,7 @@ await main(
     },
     help: {
       mode: 'l2 or bgp (npm run lab:l2 / lab:bgp set it)',
-      target: 'netns (emulated, this machine) or proxmox; default: proxmox when lab.yaml exists',
-      config: 'lab definition (default: lab.yaml, else lab.example.yaml)',
+      ...LAB_HELP,
       failover: 'take the serving node away and report the outage',
       'failover-node': 'the node --failover takes away, e.g. cp2 (implies --failover; default: L2 the holder, BGP the last node)',
       requests: 'HTTP requests per source (default 300)',

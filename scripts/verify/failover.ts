@@ -32,18 +32,27 @@ export interface ProbeOptions {
   readonly maxMs: number;
   /** Stop once this many probes in a row succeed after a failure. */
   readonly settle: number;
+  /**
+   * A fault that may cost nothing: once the file `flag` exists on the probing host (the fault has
+   * been applied), stop after `ms` more without any failed probe. The loop removes the file.
+   */
+  readonly quiet?: { readonly ms: number; readonly flag: string };
 }
 
 export function timedProbeLoop(o: ProbeOptions): string {
   const wait = (o.intervalMs / 1000).toFixed(3);
   return [
-    `end=$(( $(date +%s%3N) + ${o.maxMs} )); seen=0; okrun=0`,
+    `end=$(( $(date +%s%3N) + ${o.maxMs} )); seen=0; okrun=0; at=0`,
     `while [ "$(date +%s%3N)" -lt "$end" ]; do`,
     `  t=$(date +%s%3N)`,
     `  if r=$(curl -s --connect-timeout ${wait} --max-time ${(2 * o.intervalMs / 1000).toFixed(3)} ${quote(`http://${o.ip}:${o.port}/`)}); then echo "$t ok $r"; okrun=$((okrun+1)); else echo "$t fail"; seen=1; okrun=0; fi`,
     `  if [ $seen = 1 ] && [ $okrun -ge ${o.settle} ]; then break; fi`,
+    ...(o.quiet
+      ? [`  if [ $at = 0 ] && [ -e ${o.quiet.flag} ]; then at=$t; fi`, `  if [ $seen = 0 ] && [ $at != 0 ] && [ $((t - at)) -ge ${o.quiet.ms} ]; then break; fi`]
+      : []),
     `  sleep ${wait}`,
     'done',
+    ...(o.quiet ? [`rm -f ${o.quiet.flag}`] : []),
   ].join('\n');
 }
 

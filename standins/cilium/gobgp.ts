@@ -12,12 +12,20 @@ export interface GobgpSettings {
     readonly keepalive: number;
     readonly hold: number;
     readonly connectRetry: number;
+    readonly idleHoldAfterReset: number;
     readonly gracefulRestart?: number;
     readonly password?: string;
   }[];
   /** Host routes to advertise: the service addresses the advertisement selects. */
   readonly advertise: readonly string[];
 }
+
+/**
+ * Cilium sets every peer's idle hold after reset to 5 s (cilium/cilium pkg/bgpv1/gobgp/server.go,
+ * `idleHoldTimeAfterResetSeconds = 5`, applied in setPeerTimers); GoBGP's own default is 30 s. It is
+ * not a field of CiliumBGPPeerConfig, so it is not read from the resources.
+ */
+export const CILIUM_IDLE_HOLD_AFTER_RESET_S = 5;
 
 const of = (docs: readonly Manifest[], kind: string) => docs.filter((d) => d.kind === kind) as any[];
 
@@ -41,6 +49,7 @@ export function gobgpSettings(docs: readonly Manifest[], nodeIp: string, secrets
       keepalive: spec.timers?.keepAliveTimeSeconds ?? 30,
       hold: spec.timers?.holdTimeSeconds ?? 90,
       connectRetry: spec.timers?.connectRetryTimeSeconds ?? 120,
+      idleHoldAfterReset: CILIUM_IDLE_HOLD_AFTER_RESET_S,
       ...(spec.gracefulRestart?.enabled ? { gracefulRestart: spec.gracefulRestart.restartTimeSeconds ?? 120 } : {}),
       ...(password ? { password } : {}),
     };
@@ -69,6 +78,7 @@ export function gobgpToml(s: GobgpSettings): string {
       `    connect-retry = ${p.connectRetry}`,
       `    hold-time = ${p.hold}`,
       `    keepalive-interval = ${p.keepalive}`,
+      `    idle-hold-time-after-reset = ${p.idleHoldAfterReset}`,
       ...(p.gracefulRestart ? ['  [neighbors.graceful-restart.config]', '    enabled = true', `    restart-time = ${p.gracefulRestart}`] : []),
       '  [[neighbors.afi-safis]]',
       '    [neighbors.afi-safis.config]',

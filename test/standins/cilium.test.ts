@@ -30,7 +30,7 @@ describe('gobgpSettings', () => {
     expect(gobgpSettings(docs, '10.42.0.12', { [bgpSecretName(plan)]: 'pw' })).toEqual({
       asn: 65001,
       routerId: '10.42.0.12',
-      peers: [{ address: '10.42.0.1', asn: 65000, keepalive: 2, hold: 6, connectRetry: 3, gracefulRestart: 15, password: 'pw' }],
+      peers: [{ address: '10.42.0.1', asn: 65000, keepalive: 2, hold: 6, connectRetry: 3, idleHoldAfterReset: 5, gracefulRestart: 15, password: 'pw' }],
       advertise: ['172.31.42.1'],
     });
   });

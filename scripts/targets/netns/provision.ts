@@ -18,7 +18,7 @@ import { routerSecrets, writeRender } from '../../render-files.ts';
 import type { VerifyTarget } from '../../verify/verify.ts';
 import { waitFor } from '../../wait.ts';
 import { startIn } from './daemons.ts';
-import { loadFrrConfig, startFrr, vtyshCommand } from './frr.ts';
+import { type FrrInstance, loadFrrConfig, startFrr, vtyshCommand } from './frr.ts';
 import { networkBatches, nodeSysctls } from './network.ts';
 import { labKeys } from './ssh-keys.ts';
 import { damage, isUp, teardownNetns } from './teardown.ts';
@@ -28,6 +28,8 @@ export interface NetnsLab {
   readonly topology: Topology;
   readonly target: VerifyTarget;
   readonly router: SshHost;
+  /** The router's FRR and the configuration file it was loaded from (a router restart reloads it). */
+  readonly frr: { readonly instance: FrrInstance; readonly daemons: ('zebra' | 'bgpd')[]; readonly config: string };
   /** Takes a node off the LAN, as a failed VM or cable would. */
   fail(node: string): Promise<void>;
   restore(node: string): Promise<void>;
@@ -86,8 +88,9 @@ export async function provisionNetns(plan: LabPlan, mode: Mode, log: Logger): Pr
   });
 
   const keys = labKeys(state, t.router.mgmtIp);
+  const daemons: ('zebra' | 'bgpd')[] = mode === 'bgp' ? ['zebra', 'bgpd'] : ['zebra'];
   const frr = await log.step('router', `router: FRR (${mode === 'bgp' ? 'zebra + bgpd' : 'zebra, no BGP'}), sshd${mode === 'l2' ? ', lease API' : ''}`, async () => {
-    const instance = await startFrr(t.router.namespace, t.runDir, mode === 'bgp' ? ['zebra', 'bgpd'] : ['zebra']);
+    const instance = await startFrr(t.router.namespace, t.runDir, daemons);
     await loadFrrConfig(instance, files.frr);
     mkdirSync('/run/sshd', { recursive: true });
     writeFileSync(keys.sshdConfig, keys.sshdConfigText(t.runDir));
@@ -140,6 +143,7 @@ export async function provisionNetns(plan: LabPlan, mode: Mode, log: Logger): Pr
   return {
     topology: t,
     router,
+    frr: { instance: frr, daemons, config: files.frr },
     target: { kind: 'netns', router: { host: router, vtysh: vtyshCommand(frr), lanIface: t.lanIface }, client, nodeMacs, echoOnEntry: true },
     fail: setPort('down'),
     restore: setPort('up'),

@@ -8,7 +8,7 @@ import { l2LeaseName } from '../../../templates/cilium.ts';
 import { DEMO } from '../../../templates/demo.ts';
 import { sh } from '../../hosts/shell.ts';
 import { convergeMs, REQUEST_TIMEOUT_S } from '../../verify/bounds.ts';
-import { provisionNetns } from './provision.ts';
+import { type NetnsLab, provisionNetns } from './provision.ts';
 
 export const STAND_INS =
   'Emulated lab: FRR, GoBGP, the Linux ARP stack, sshd and nftables are real; Kubernetes and Cilium are not here.\n' +
@@ -23,22 +23,32 @@ export interface RunOptions {
   readonly installDeps: boolean;
 }
 
+/** Waits (bounded) until the lab serves: BGP sessions and the ECMP route, or a lease holder answering ARP. */
+export function converge(lab: NetnsLab, plan: LabPlan, mode: Mode, log: Logger): Promise<void> {
+  return log.step('converge', mode === 'bgp' ? 'BGP sessions Established, ECMP route installed' : 'a node holds the lease and answers ARP', () =>
+    waitForAnnouncement(lab.target, plan, mode, convergeMs(plan, mode)),
+  );
+}
+
+/** As the Proxmox run asks Kubernetes for the lease, ask the stand-in lease API who holds it. */
+export async function leaseHolder(lab: NetnsLab): Promise<{ holder?: string } | { error: string }> {
+  const url = `http://${lab.topology.router.lanIp}:${lab.topology.leasePort}/leases/${l2LeaseName(DEMO.namespace, DEMO.name)}`;
+  const lease = await lab.target.router.host.exec(sh`curl -sS --max-time ${REQUEST_TIMEOUT_S} ${url}`);
+  return lease.code === 0 ? { holder: (JSON.parse(lease.stdout) as { holder?: string }).holder } : { error: lease.stderr.trim() };
+}
+
 export async function runNetns(plan: LabPlan, mode: Mode, opts: RunOptions, log: Logger): Promise<LabReport> {
   requireRoot('the emulated lab');
   await log.step('deps', 'system packages', () => ensurePackages(LAB_TOOLS, opts.installDeps));
   const lab = await provisionNetns(plan, mode, log);
   try {
     const { target } = lab;
-    await log.step('converge', mode === 'bgp' ? 'BGP sessions Established, ECMP route installed' : 'a node holds the lease and answers ARP', () =>
-      waitForAnnouncement(target, plan, mode, convergeMs(plan, mode)),
-    );
+    await converge(lab, plan, mode, log);
     const result = await log.step('verify', `${opts.requests} requests from the router and from the client`, () => verify(target, plan, mode, opts.requests));
     if (mode === 'l2') {
-      // As the Proxmox run asks Kubernetes for the lease, ask the stand-in lease API: its holder must be the node whose MAC the router holds.
-      const url = `http://${lab.topology.router.lanIp}:${lab.topology.leasePort}/leases/${l2LeaseName(DEMO.namespace, DEMO.name)}`;
-      const lease = await target.router.host.exec(sh`curl -sS --max-time ${REQUEST_TIMEOUT_S} ${url}`);
-      const holder = lease.code === 0 ? (JSON.parse(lease.stdout) as { holder?: string }).holder : undefined;
-      result.problems.push(...(lease.code === 0 ? leaseProblems(holder, result.router.arp) : [`the lease API does not answer: ${lease.stderr.trim()}`]));
+      // Its holder must be the node whose MAC the router holds.
+      const lease = await leaseHolder(lab);
+      result.problems.push(...('error' in lease ? [`the lease API does not answer: ${lease.error}`] : leaseProblems(lease.holder, result.router.arp)));
     }
     let failover = null;
     if (opts.failover) {

@@ -1,0 +1,65 @@
+// npm run lab:compare — L2 announcement versus BGP on one lab, measured side by side under faults;
+// writes .lab/<name>/report/{report.json,report.md,report.html}.
+import { relative } from 'node:path';
+import { LabError } from '../lab/errors.ts';
+import { LAB_HELP, LAB_OPTIONS, main } from './cli.ts';
+import { netnsCompareTarget } from './compare/netns.ts';
+import { applyPreset, parsePreset, PRESETS } from './compare/presets.ts';
+import { runCompare } from './compare/run.ts';
+import { parseScenarios } from './compare/scenarios.ts';
+import { loadLab } from './config.ts';
+import { ensurePackages, LAB_TOOLS, requireRoot } from './deps.ts';
+import { createLogger } from './log.ts';
+import { labStateDir } from './paths.ts';
+import { SCENARIOS } from './report/model.ts';
+import { summaryTables } from './report/markdown.ts';
+import { chooseTarget } from './targets/choose.ts';
+import { teardownNetns } from './targets/netns/teardown.ts';
+
+await main(
+  {
+    name: 'lab:compare',
+    summary: 'Measures L2 announcement against BGP on one lab: traffic per node, then each fault scenario N times per mode; writes report.json, report.md and report.html.',
+    options: {
+      ...LAB_OPTIONS,
+      trials: { type: 'string' },
+      scenarios: { type: 'string' },
+      preset: { type: 'string' },
+    },
+    help: {
+      ...LAB_HELP,
+      trials: 'runs of every scenario per mode (default 5)',
+      scenarios: `comma-separated subset of ${SCENARIOS.join(',')} (default: all)`,
+      preset: `timers: ${PRESETS.join(' (as in the lab file) or ')} (lease 15s/5s/2s, hold 90 s, keepalive 30 s)`,
+    },
+  },
+  async (opts, json) => {
+    const log = createLogger({ json });
+    const trials = Number(opts.trials ?? 5);
+    if (!Number.isInteger(trials) || trials < 1) throw new LabError('E_USAGE', `--trials must be a whole number above 0, not ${opts.trials}`);
+    const scenarios = parseScenarios(opts.scenarios as string | undefined);
+    const preset = parsePreset(opts.preset as string | undefined);
+    const { target, why } = chooseTarget(opts.target as string | undefined, opts.config as string | undefined);
+    log.note(why);
+    if (target === 'proxmox') {
+      throw new LabError('E_UNSUPPORTED', 'lab:compare runs on the emulated lab only for now', 'pass --target netns; on Proxmox, lab:l2/lab:bgp -- --failover measure the link-loss case');
+    }
+    const plan = applyPreset(loadLab(opts.config as string | undefined).plan, preset);
+    requireRoot('lab:compare on the emulated lab');
+    await ensurePackages(LAB_TOOLS, false);
+    for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+      process.on(signal, () => {
+        process.stderr.write('\ninterrupted: removing the emulated lab\n');
+        void teardownNetns(plan).finally(() => process.exit(130));
+      });
+    }
+    log.note(`lab ${plan.name} · preset ${preset} · ${trials} trial(s) of ${scenarios.join(', ')} per mode`);
+    const report = await runCompare(plan, netnsCompareTarget(plan, log), { trials, scenarios, preset }, log);
+    // ECharts is large: loaded only when there is a report to draw, so --help and bad flags answer at once.
+    const { writeReport } = await import('./report/write.ts');
+    const files = writeReport(labStateDir(plan.name, 'report'), report);
+    if (json) console.log(JSON.stringify(report));
+    else console.log(`\n${summaryTables(report)}\n\nreport: ${relative(process.cwd(), files.html)}`);
+    return true;
+  },
+);

@@ -1,0 +1,90 @@
+// lab:compare on the emulated lab: each mode brought up from cold, faults applied with the helpers of
+// scripts/targets/netns/faults.ts, torn down after.
+import { $ } from 'zx';
+import { LabError } from '../../lab/errors.ts';
+import type { LabPlan } from '../../lab/plan.ts';
+import { serviceIp } from '../../templates/demo.ts';
+import { netnsHost } from '../hosts/netns.ts';
+import type { Logger } from '../log.ts';
+import type { FaultId, ModeId } from '../report/model.ts';
+import { flushNeighbours, restartFrr, startSpeaker, type Stopped, stopSpeaker } from '../targets/netns/faults.ts';
+import { type NetnsLab, provisionNetns } from '../targets/netns/provision.ts';
+import { converge } from '../targets/netns/run.ts';
+import { teardownNetns } from '../targets/netns/teardown.ts';
+import { failoverVictim } from '../verify/failover.ts';
+import { waitForBgp, waitForService } from '../verify/verify.ts';
+import type { CompareTarget, ModeSession } from './target.ts';
+
+/** The first version number a program prints about itself. */
+async function version(cmd: string): Promise<string> {
+  const r = await $({ nothrow: true, quiet: true })`sh -c ${cmd}`;
+  return /\d+\.\d+[\w.+-]*/.exec(r.stdout + r.stderr)?.[0] ?? 'unknown';
+}
+
+export function netnsCompareTarget(plan: LabPlan, log: Logger): CompareTarget {
+  let lab: NetnsLab | undefined;
+  return {
+    kind: 'netns',
+    versions: async () => ({
+      frr: await version('/usr/lib/frr/zebra --version | head -1'),
+      gobgpd: await version('gobgpd --version'),
+      kernel: await version('uname -r'),
+      node: process.version,
+    }),
+    async up(mode) {
+      lab = await provisionNetns(plan, mode, log);
+      await converge(lab, plan, mode, log);
+      return session(plan, mode, lab);
+    },
+    async down() {
+      lab?.router.close();
+      lab = undefined;
+      await teardownNetns(plan);
+    },
+  };
+}
+
+function session(plan: LabPlan, mode: ModeId, lab: NetnsLab): ModeSession {
+  const t = lab.topology;
+  const nodeHost = (name: string) => {
+    const n = t.nodes.find((x) => x.name === name);
+    if (!n) throw new LabError('E_USAGE', `no node ${name} in lab ${plan.name}`);
+    return { ...netnsHost(n.name, n.namespace), namespace: n.namespace };
+  };
+  const stopped = new Map<string, Stopped>();
+  const settle = async () => {
+    if (mode === 'bgp') await waitForBgp(lab.target, plan, 60_000);
+    else await waitForService(lab.target, plan, mode, 30_000);
+  };
+  return {
+    verifyTarget: lab.target,
+    prober: lab.target.client!,
+    unsupported: () => undefined,
+    victim: async (fault) => (fault === 'router-restart' ? null : failoverVictim(lab.target, plan, mode, serviceIp(plan, mode))),
+    async apply(fault: FaultId, victim) {
+      switch (fault) {
+        case 'link-loss':
+          return lab.fail(victim!);
+        case 'graceful-stop':
+          stopped.set(victim!, await stopSpeaker(nodeHost(victim!), mode));
+          return;
+        case 'restart':
+          return startSpeaker(nodeHost(victim!), await stopSpeaker(nodeHost(victim!), mode), t.runDir);
+        case 'router-restart':
+          await restartFrr(lab.frr.instance, lab.frr.daemons, t.runDir, lab.frr.config);
+          if (mode === 'l2') await flushNeighbours(lab.target.router.host, t.lanIface);
+          return;
+      }
+    },
+    async restore(fault, victim) {
+      if (fault === 'link-loss') await lab.restore(victim!);
+      const gone = victim ? stopped.get(victim) : undefined;
+      if (fault === 'graceful-stop' && gone) {
+        stopped.delete(victim!);
+        await startSpeaker(nodeHost(victim!), gone, t.runDir);
+      }
+      await settle();
+    },
+    settle,
+  };
+}

@@ -1,0 +1,114 @@
+// lab:compare's loop: each mode in turn, every scenario N times, the lab restored between trials;
+// progress (scenario, mode, trial, time left) on the logger; the result is report.json's document.
+import type { LabPlan } from '../../lab/plan.ts';
+import { fidelity } from '../../standins/cilium/fidelity.ts';
+import { DEMO, serviceIp } from '../../templates/demo.ts';
+import type { Logger } from '../log.ts';
+import type { CompareReport, FaultId, FaultResult, ModeId, ModeResult, ScenarioId, Settings, SteadyTrial } from '../report/model.ts';
+import { faultTrial, PROBE_INTERVAL_MS, steadyTrial } from './measure.ts';
+import { bound, settingsOf } from './scenarios.ts';
+import type { CompareTarget } from './target.ts';
+
+export const MODE_ORDER: readonly ModeId[] = ['l2', 'bgp'];
+export const REQUESTS_PER_SOURCE = 100;
+/** The probe runs until the bound plus this, at most. */
+const PROBE_SLACK_MS = 10_000;
+
+export interface CompareOptions {
+  readonly trials: number;
+  readonly scenarios: readonly ScenarioId[];
+  readonly preset: Settings['preset'];
+}
+
+/** Time left: measured units of the same kind where there are some, else a guess from the bound. */
+export class Eta {
+  private readonly done = new Map<string, number[]>();
+  constructor(private readonly guess: (key: string) => number) {}
+  record(key: string, ms: number): void {
+    this.done.set(key, [...(this.done.get(key) ?? []), ms]);
+  }
+  estimate(key: string): number {
+    const xs = this.done.get(key);
+    return xs ? xs.reduce((a, b) => a + b, 0) / xs.length : this.guess(key);
+  }
+  left(keys: readonly string[]): number {
+    return keys.reduce((sum, k) => sum + this.estimate(k), 0);
+  }
+}
+
+export function minutes(ms: number): string {
+  const s = Math.round(ms / 1000);
+  return s < 60 ? `${s} s` : `${Math.floor(s / 60)} min ${String(s % 60).padStart(2, '0')} s`;
+}
+
+/** Every unit of work in order, as `mode/scenario` keys, `mode/up` first for each mode. */
+export function workUnits(o: CompareOptions): string[] {
+  return MODE_ORDER.flatMap((m) => [`${m}/up`, ...o.scenarios.flatMap((s) => Array.from({ length: o.trials }, () => `${m}/${s}`))]);
+}
+
+export async function runCompare(plan: LabPlan, target: CompareTarget, o: CompareOptions, log: Logger): Promise<CompareReport> {
+  const started = Date.now();
+  const settings = settingsOf(plan, o.preset, PROBE_INTERVAL_MS, REQUESTS_PER_SOURCE);
+  const faults = o.scenarios.filter((s): s is FaultId => s !== 'steady');
+  const eta = new Eta((key) => {
+    const [mode, what] = key.split('/') as [ModeId, string];
+    if (what === 'up') return mode === 'bgp' ? 15_000 : 8_000;
+    if (what === 'steady') return 4_000;
+    return bound(what as FaultId, mode, settings).ms + 8_000;
+  });
+  const units = workUnits(o);
+  let next = 0;
+  const unit = async <T>(label: string, fn: () => Promise<T>): Promise<T> => {
+    const key = units[next]!;
+    log.note(`${label} · about ${minutes(eta.left(units.slice(next)))} left`);
+    const t0 = Date.now();
+    const result = await fn();
+    eta.record(key, Date.now() - t0);
+    next++;
+    return result;
+  };
+
+  const modes: ModeResult[] = [];
+  const versions = await target.versions();
+  for (const mode of MODE_ORDER) {
+    try {
+      const t0 = Date.now();
+      const session = await unit(`${mode} · bringing the lab up`, () => target.up(mode));
+      const upMs = Date.now() - t0;
+      const steady: SteadyTrial[] = [];
+      if (o.scenarios.includes('steady')) {
+        for (let i = 1; i <= o.trials; i++) steady.push(await unit(`${mode} · steady · trial ${i}/${o.trials}`, () => steadyTrial(session, plan, mode, i, REQUESTS_PER_SOURCE)));
+      }
+      const results: FaultResult[] = [];
+      for (const fault of faults) {
+        const b = bound(fault, mode, settings);
+        const why = session.unsupported(fault);
+        const trials = [];
+        for (let i = 1; i <= o.trials; i++) {
+          if (why) {
+            next++;
+            continue;
+          }
+          trials.push(await unit(`${mode} · ${fault} · trial ${i}/${o.trials}`, () => faultTrial(session, plan, mode, fault, i, b.ms + PROBE_SLACK_MS)));
+        }
+        results.push({ scenario: fault, ...(why ? { unavailable: why } : {}), bound: b, trials });
+      }
+      modes.push({ mode, service: { ip: serviceIp(plan, mode), port: DEMO.port }, upMs, steady, faults: results });
+    } finally {
+      await target.down(mode);
+    }
+  }
+  return {
+    schema: 1,
+    lab: plan.name,
+    target: target.kind,
+    date: new Date(started).toISOString(),
+    trials: o.trials,
+    scenarios: o.scenarios,
+    settings,
+    versions: { cilium: `${plan.config.cilium.version} (pinned; ${target.kind === 'netns' ? 'modelled by the stand-ins' : 'running'})`, ...versions },
+    modes,
+    fidelity: target.kind === 'netns' ? fidelity(plan) : [],
+    wallMs: Date.now() - started,
+  };
+}

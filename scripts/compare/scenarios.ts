@@ -1,0 +1,64 @@
+// The scenarios lab:compare runs, what each one does in one line, and the outage the settings allow.
+import type { LabPlan } from '../../lab/plan.ts';
+import { LabError } from '../../lab/errors.ts';
+import type { Bound, FaultId, ModeId, ScenarioId, Settings } from '../report/model.ts';
+import { SCENARIOS } from '../report/model.ts';
+import { gobgpSettings } from '../../standins/cilium/gobgp.ts';
+import { bgpSecretName, ciliumResources } from '../../templates/cilium.ts';
+
+
+export function parseScenarios(list: string | undefined): ScenarioId[] {
+  if (!list) return [...SCENARIOS];
+  const asked = list.split(',').map((s) => s.trim()).filter(Boolean);
+  const bad = asked.filter((s) => !(SCENARIOS as readonly string[]).includes(s));
+  if (bad.length > 0 || asked.length === 0) throw new LabError('E_USAGE', `--scenarios: unknown ${bad.join(', ') || '(empty list)'}`, `pick from ${SCENARIOS.join(',')}`);
+  return SCENARIOS.filter((s) => asked.includes(s));
+}
+
+/** The timers a report states: the L2 lease, the BGP timers and graceful restart as rendered for GoBGP. */
+export function settingsOf(plan: LabPlan, preset: Settings['preset'], probeIntervalMs: number, requestsPerSource: number): Settings {
+  const peer = gobgpSettings(ciliumResources(plan, 'bgp'), plan.nodes[0]!.lanIp, { [bgpSecretName(plan)]: '' }).peers[0]!;
+  const lease = plan.l2.leaseMs;
+  return {
+    preset,
+    nodes: plan.nodes.map((n) => n.name),
+    l2Lease: { durationMs: lease.duration, renewDeadlineMs: lease.renewDeadline, retryPeriodMs: lease.retryPeriod },
+    bgpTimers: { keepalive: peer.keepalive, hold: peer.hold, connectRetry: peer.connectRetry, idleHoldAfterReset: peer.idleHoldAfterReset, gracefulRestart: peer.gracefulRestart ?? null },
+    probeIntervalMs,
+    requestsPerSource,
+  };
+}
+
+const s = (ms: number) => `${+(ms / 1000).toFixed(1)} s`;
+
+/** The longest outage Cilium's semantics allow with these settings (the stand-ins model them). */
+export function bound(scenario: FaultId, mode: ModeId, st: Settings): Bound {
+  const { durationMs, retryPeriodMs } = st.l2Lease;
+  const { hold, connectRetry, idleHoldAfterReset, gracefulRestart } = st.bgpTimers;
+  const takeover: Bound = { ms: durationMs + retryPeriodMs, basis: `lease duration ${s(durationMs)} + retry period ${s(retryPeriodMs)}: another node takes the lease` };
+  if (mode === 'l2') {
+    switch (scenario) {
+      case 'link-loss':
+        return takeover;
+      case 'graceful-stop':
+        return { ...takeover, basis: `${takeover.basis} (upstream releases it on SIGTERM: one retry period)` };
+      case 'restart':
+        return { ...takeover, basis: `${takeover.basis}, or the restarted announcer re-takes the lease that still names it` };
+      case 'router-restart':
+        return { ms: 1000, basis: 'one ARP resolution (the router asks again on the next packet, retransmitting each 1 s)' };
+    }
+  }
+  switch (scenario) {
+    case 'link-loss':
+      return { ms: hold * 1000, basis: `hold time ${hold} s: the router withdraws the lost node's path; flows hashed to it fail until then` };
+    case 'graceful-stop':
+      return { ms: hold * 1000, basis: `hold time ${hold} s if the speaker leaves without a NOTIFICATION; the node's datapath keeps serving meanwhile` };
+    case 'restart':
+      return gracefulRestart
+        ? { ms: gracefulRestart * 1000, basis: `graceful restart time ${gracefulRestart} s: the router keeps the routes stale until the speaker is back` }
+        : { ms: hold * 1000, basis: `no graceful restart: hold time ${hold} s` };
+    case 'router-restart':
+      return { ms: (idleHoldAfterReset + connectRetry) * 1000, basis: `idle hold after reset ${idleHoldAfterReset} s + connect retry ${connectRetry} s: every speaker dials the restarted router again` };
+  }
+}
+

@@ -1,0 +1,29 @@
+// What lab:compare needs from a target: bring a mode up, apply each fault to it and undo it. The
+// measuring (probes, router views, outage) is the same for every target and lives in measure.ts.
+import type { Host } from '../hosts/host.ts';
+import type { FaultId, ModeId } from '../report/model.ts';
+import type { VerifyTarget } from '../verify/verify.ts';
+
+export interface ModeSession {
+  readonly verifyTarget: VerifyTarget;
+  /** Where the outage probes run: a client outside the lab if there is one, else the router. */
+  readonly prober: Host;
+  /** Why a fault cannot run on this target; undefined when it can. */
+  unsupported(fault: FaultId): string | undefined;
+  /** The node a fault hits (L2: the holder; BGP: the last node); null for a router restart. */
+  victim(fault: FaultId): Promise<string | null>;
+  apply(fault: FaultId, victim: string | null): Promise<void>;
+  /** Undoes the fault and waits until the lab is steady again. */
+  restore(fault: FaultId, victim: string | null): Promise<void>;
+  /** Waits until the mode serves (after start, or a restore). */
+  settle(): Promise<void>;
+}
+
+export interface CompareTarget {
+  readonly kind: 'netns' | 'proxmox';
+  /** Versions of what really runs, for the report. */
+  versions(): Promise<Record<string, string>>;
+  up(mode: ModeId): Promise<ModeSession>;
+  /** Ends a mode (the emulated lab tears it down; Proxmox keeps the VMs for the next mode). */
+  down(mode: ModeId): Promise<void>;
+}
