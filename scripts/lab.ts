@@ -1,5 +1,6 @@
 // npm run lab:l2 / lab:bgp — bring the lab up in one mode, verify it from the router (and the client),
 // optionally measure a failover; print a summary or one JSON document.
+import { writeSync } from 'node:fs';
 import { relative } from 'node:path';
 import { LabError } from '../lab/errors.ts';
 import { LAB_HELP, LAB_OPTIONS, main } from './cli.ts';
@@ -17,7 +18,8 @@ import { formatReport } from './verify/report.ts';
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.on(signal, () => {
-    process.stderr.write(`\ninterrupted: npm run lab:teardown removes whatever was started\n`);
+    // Synchronous: process.exit drops what an asynchronous write to a pipe still holds.
+    writeSync(2, `\ninterrupted: npm run lab:teardown removes whatever was started\n`);
     process.exit(130);
   });
 }
