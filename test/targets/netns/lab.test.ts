@@ -128,7 +128,9 @@ describe.skipIf(!ready)('the emulated lab (root, real FRR, GoBGP, ARP)', () => {
 
   /** Starts `lab:l2` on the Ctrl-C lab and interrupts it once `progress` is printed (a step done). */
   async function interruptAfter(progress: string): Promise<string> {
-    const child = spawn(TSX, ['scripts/lab.ts', '--mode', 'l2', '--target', 'netns', '--config', CTRLC], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    // Node with tsx's loader, not the tsx CLI: the CLI relays SIGINT to its child and SIGKILLs it when the
+    // child has not acknowledged within 30 ms, which a loaded machine misses; the signal must reach ours.
+    const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/lab.ts', '--mode', 'l2', '--target', 'netns', '--config', CTRLC], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
     let err = '';
     child.stderr.on('data', (d: Buffer) => (err += d.toString()));
     // 'close', not 'exit': the interrupted run's last words must have reached us.
@@ -169,7 +171,7 @@ describe.skipIf(!ready)('the emulated lab (root, real FRR, GoBGP, ARP)', () => {
 
   it('should finish a teardown interrupted by Ctrl-C when run again', async () => {
     await interruptAfter('✓ nodes:');
-    const child = spawn(TSX, ['scripts/teardown.ts', '--target', 'netns', '--config', CTRLC], { cwd: ROOT, stdio: 'ignore' });
+    const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/teardown.ts', '--target', 'netns', '--config', CTRLC], { cwd: ROOT, stdio: 'ignore' });
     const exited = new Promise((res) => child.on('exit', res));
     await new Promise((res) => setTimeout(res, 1500));
     child.kill('SIGINT');
