@@ -17,7 +17,7 @@ const NAME = 'i9cmpe2e';
 const TSX = resolve(ROOT, 'node_modules/.bin/tsx');
 const dir = mkdtempSync(join(tmpdir(), 'lab-compare-'));
 const config = join(dir, 'lab.yaml');
-const PATCH = { name: NAME, l2: { lease: { duration: '1s', renewDeadline: '500ms', retryPeriod: '100ms' } }, bgp: { timers: { keepalive: 1, hold: 3, connectRetry: 1 } } };
+const PATCH = { name: NAME, l2: { lease: { duration: '2s', renewDeadline: '1s', retryPeriod: '200ms' } }, bgp: { timers: { keepalive: 1, hold: 3, connectRetry: 1 } } };
 writeFileSync(config, labText(PATCH));
 const nodeIp = (name: string) => labPlan(PATCH).nodes.find((n) => n.name === name)!.lanIp;
 const reportDir = join(ROOT, '.lab', NAME, 'report');
