@@ -12,7 +12,7 @@ import { type NetnsLab, provisionNetns } from '../targets/netns/provision.ts';
 import { converge } from '../targets/netns/run.ts';
 import { teardownNetns } from '../targets/netns/teardown.ts';
 import { failoverVictim } from '../verify/failover.ts';
-import { waitForBgp, waitForService } from '../verify/verify.ts';
+import { waitForAnnouncement } from '../verify/verify.ts';
 import type { CompareTarget, ModeSession } from './target.ts';
 
 /** The first version number a program prints about itself. */
@@ -52,10 +52,7 @@ function session(plan: LabPlan, mode: ModeId, lab: NetnsLab): ModeSession {
     return { ...netnsHost(n.name, n.namespace), namespace: n.namespace };
   };
   const stopped = new Map<string, Stopped>();
-  const settle = async () => {
-    if (mode === 'bgp') await waitForBgp(lab.target, plan, 60_000);
-    else await waitForService(lab.target, plan, mode, 30_000);
-  };
+  const settle = () => waitForAnnouncement(lab.target, plan, mode, mode === 'bgp' ? 60_000 : 30_000);
   return {
     verifyTarget: lab.target,
     prober: lab.target.client!,
