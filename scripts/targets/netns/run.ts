@@ -33,7 +33,7 @@ export async function runNetns(plan: LabPlan, mode: Mode, opts: RunOptions, log:
     if (mode === 'l2') {
       // As the Proxmox run asks Kubernetes for the lease, ask the stand-in lease API: its holder must be the node whose MAC the router holds.
       const url = `http://${lab.topology.router.lanIp}:${lab.topology.leasePort}/leases/${l2LeaseName(DEMO.namespace, DEMO.name)}`;
-      const holder = (JSON.parse(await run(target.router.host, `curl -s ${url}`)) as { holder?: string }).holder;
+      const holder = (JSON.parse(await run(target.router.host, `curl -s ${url}`)) as { spec?: { holderIdentity?: string } }).spec?.holderIdentity;
       result.problems.push(...leaseProblems(holder, result.router.arp));
     }
     let failover = null;
