@@ -37,7 +37,7 @@ export function responderTable(ifaces: readonly ResponderIface[]): string {
         `iifname @live arp daddr ip @${resp(i.name)}`,
         // arp_prepare_response(): the request's sender IP parks in the (unused) target MAC field while
         // the addresses swap; then the target MAC becomes the requester's.
-        '@nh,144,32 set arp saddr ip arp saddr ip set arp daddr ip arp daddr ip set @nh,144,32',
+        '@nh,144,32 set @nh,112,32 arp saddr ip set arp daddr ip arp daddr ip set @nh,144,32',
         `arp daddr ether set ether saddr ether daddr set ether saddr ether saddr set ${i.mac} arp saddr ether set ${i.mac} arp operation set reply`,
         `fwd to "${i.name}"`,
       ].join(' '),

@@ -20,12 +20,13 @@ const log = (msg: string) => console.log(`${new Date().toISOString()} ${msg}`);
 
 // nft reads its script from a pipe: one transaction per call.
 function nftInput(script: string): Promise<void> {
-  return new Promise((resolve) => {
+  return new Promise((resolve, reject) => {
     const p = spawn('nft', ['-f', '-'], { stdio: ['pipe', 'ignore', 'inherit'] });
-    p.on('close', () => resolve());
+    p.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`nft exited ${code} on: ${script.split('\n')[0]}`))));
     p.stdin.end(`${script}\n`);
   });
 }
+const nftLogged = (script: string) => nftInput(script).catch((err: Error) => log(err.message));
 
 interface L2Options {
   readonly name: string;
@@ -47,7 +48,7 @@ async function runL2(o: L2Options, signal: AbortSignal): Promise<void> {
   // Agent start: the datapath tables exist (or are created), the full reconciliation removes entries no
   // lease backs yet, and the liveness stamp starts ticking (pkg/datapath/loader: agent liveness, 1 s).
   await nftInput([responderTable(ifaces), flushEntries(ifaces), stampLiveness(ifaces, o.durationMs)].join('\n'));
-  const liveness = setInterval(() => void nftInput(stampLiveness(ifaces, o.durationMs)), 1000);
+  const liveness = setInterval(() => void nftLogged(stampLiveness(ifaces, o.durationMs)), 1000);
   signal.addEventListener('abort', () => clearInterval(liveness), { once: true });
 
   const programmed = new Set<string>();
@@ -74,7 +75,7 @@ async function runL2(o: L2Options, signal: AbortSignal): Promise<void> {
       break;
     }
     log(`${o.name}: lost the lease of ${o.vip}`);
-    for (const i of ifaces) await nftInput(deleteEntry(i.name, o.vip));
+    for (const i of ifaces) await nftLogged(deleteEntry(i.name, o.vip));
     programmed.clear();
   }
 }
