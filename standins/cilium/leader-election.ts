@@ -26,9 +26,9 @@ export type GetResult = { kind: 'found'; lease: StoredLease } | { kind: 'not-fou
 
 /** resourcelock.LeaseLock: Get/Create/Update keep the last lease seen, Update sends its resourceVersion. */
 export interface LeaseClient {
-  get(): Promise<GetResult>;
-  create(spec: LeaseSpec): Promise<StoredLease | null>;
-  update(resourceVersion: string, spec: LeaseSpec): Promise<StoredLease | null>;
+  get(signal: AbortSignal): Promise<GetResult>;
+  create(spec: LeaseSpec, signal: AbortSignal): Promise<StoredLease | null>;
+  update(resourceVersion: string, spec: LeaseSpec, signal: AbortSignal): Promise<StoredLease | null>;
 }
 
 export interface ElectionConfig {
@@ -78,24 +78,25 @@ export class LeaderElector {
     this.observedTime = now;
   }
 
-  /** tryAcquireOrRenew(): one attempt; true when this node holds the lease afterwards. */
-  async tryAcquireOrRenew(): Promise<boolean> {
+  /** tryAcquireOrRenew(): one attempt; true when this node holds the lease afterwards. Its API calls end
+   *  with `signal`: a renewal round's deadline, as client-go's timeoutCtx. */
+  async tryAcquireOrRenew(signal: AbortSignal = AbortSignal.timeout(this.c.renewDeadlineMs)): Promise<boolean> {
     const now = this.now();
     // LeaderElectionRecord.LeaseDurationSeconds is whole seconds: client-go truncates the duration.
     const record = { holderIdentity: this.c.identity, leaseDurationSeconds: Math.floor(this.c.leaseDurationMs / 1000), acquireTime: microTime(now), renewTime: microTime(now), leaseTransitions: 0 };
     // 1. Fast path: the leader updates the lease it saw last, without reading it first.
     if (this.isLeader() && this.isLeaseValid(now) && this.lease) {
-      const updated = await this.c.client.update(this.lease.metadata.resourceVersion, { ...record, acquireTime: this.observed!.acquireTime, leaseTransitions: this.observed!.leaseTransitions });
+      const updated = await this.c.client.update(this.lease.metadata.resourceVersion, { ...record, acquireTime: this.observed!.acquireTime, leaseTransitions: this.observed!.leaseTransitions }, signal);
       if (updated) {
         this.setObserved(updated, now);
         return true;
       }
     }
     // 2. Read the record, create it when there is none.
-    const got = await this.c.client.get();
+    const got = await this.c.client.get(signal);
     if (got.kind === 'error') return false;
     if (got.kind === 'not-found') {
-      const created = await this.c.client.create(record);
+      const created = await this.c.client.create(record, signal);
       if (created) this.setObserved(created, now);
       return created !== null;
     }
@@ -111,7 +112,7 @@ export class LeaderElector {
     const spec = this.isLeader()
       ? { ...record, acquireTime: this.observed!.acquireTime, leaseTransitions: this.observed!.leaseTransitions }
       : { ...record, leaseTransitions: this.observed!.leaseTransitions + 1 };
-    const updated = await this.c.client.update(got.lease.metadata.resourceVersion, spec);
+    const updated = await this.c.client.update(got.lease.metadata.resourceVersion, spec, signal);
     if (updated) this.setObserved(updated, now);
     return updated !== null;
   }
@@ -129,13 +130,14 @@ export class LeaderElector {
   async renew(signal: AbortSignal): Promise<'lost' | 'cancelled'> {
     while (!signal.aborted) {
       const deadline = this.now() + this.c.renewDeadlineMs;
+      const round = AbortSignal.any([signal, AbortSignal.timeout(this.c.renewDeadlineMs)]);
       let renewed = false;
       for (;;) {
-        if (await this.tryAcquireOrRenew()) {
+        if (await this.tryAcquireOrRenew(round)) {
           renewed = true;
           break;
         }
-        if (signal.aborted || this.now() + this.c.retryPeriodMs > deadline) break;
+        if (round.aborted || this.now() + this.c.retryPeriodMs > deadline) break;
         await sleep(this.c.retryPeriodMs, signal);
       }
       if (signal.aborted) return 'cancelled';
@@ -145,39 +147,40 @@ export class LeaderElector {
     return 'cancelled';
   }
 
-  /** release(): only the leader releases; an empty holder with a 1 s duration lets the next candidate in. */
-  async release(): Promise<boolean> {
+  /** release(): only the leader releases; an empty holder with a 1 s duration lets the next candidate in.
+   *  client-go bounds this call only by the API client's timeout; the stand-in by the renew deadline. */
+  async release(signal: AbortSignal = AbortSignal.timeout(this.c.renewDeadlineMs)): Promise<boolean> {
     if (!this.isLeader() || !this.lease) return true;
     const now = this.now();
-    const updated = await this.c.client.update(this.lease.metadata.resourceVersion, { holderIdentity: '', leaseDurationSeconds: 1, acquireTime: microTime(now), renewTime: microTime(now), leaseTransitions: this.observed!.leaseTransitions });
+    const updated = await this.c.client.update(this.lease.metadata.resourceVersion, { holderIdentity: '', leaseDurationSeconds: 1, acquireTime: microTime(now), renewTime: microTime(now), leaseTransitions: this.observed!.leaseTransitions }, signal);
     if (updated) this.setObserved(updated, now);
     return updated !== null;
   }
 }
 
-/** A LeaseClient over the stand-in lease API (lease-api.ts), each call bounded by `timeoutMs`. */
-export function httpLeaseClient(url: string, timeoutMs: number): LeaseClient {
-  const call = async (method: string, body?: unknown): Promise<{ status: number; value: any } | null> => {
+/** A LeaseClient over the stand-in lease API (lease-api.ts). */
+export function httpLeaseClient(url: string): LeaseClient {
+  const call = async (signal: AbortSignal, method: string, body?: unknown): Promise<{ status: number; value: any } | null> => {
     try {
-      const res = await fetch(url, { method, ...(body ? { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } } : {}), signal: AbortSignal.timeout(timeoutMs) });
+      const res = await fetch(url, { method, ...(body ? { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } } : {}), signal });
       return { status: res.status, value: await res.json() };
     } catch {
       return null;
     }
   };
   return {
-    async get() {
-      const r = await call('GET');
+    async get(signal) {
+      const r = await call(signal, 'GET');
       if (!r) return { kind: 'error' };
       if (r.status === 404) return { kind: 'not-found' };
       return r.status === 200 ? { kind: 'found', lease: r.value as StoredLease } : { kind: 'error' };
     },
-    async create(spec) {
-      const r = await call('POST', { spec });
+    async create(spec, signal) {
+      const r = await call(signal, 'POST', { spec });
       return r?.status === 201 ? (r.value as StoredLease) : null;
     },
-    async update(resourceVersion, spec) {
-      const r = await call('PUT', { metadata: { resourceVersion }, spec });
+    async update(resourceVersion, spec, signal) {
+      const r = await call(signal, 'PUT', { metadata: { resourceVersion }, spec });
       return r?.status === 200 ? (r.value as StoredLease) : null;
     },
   };

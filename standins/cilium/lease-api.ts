@@ -44,7 +44,13 @@ function serve(listen: string): void {
       } catch {
         /* answered as a request without spec */
       }
+      const before = store.get(name)?.spec;
       const { status, value } = leaseRequest(store, req.method ?? 'GET', name, parsed, () => String(++rv));
+      const after = store.get(name)?.spec;
+      // A line per change of hands or duration (not per renewal): the record of who held what, when.
+      if (after && (after.holderIdentity !== before?.holderIdentity || after.leaseDurationSeconds !== before?.leaseDurationSeconds)) {
+        console.log(JSON.stringify({ at: new Date().toISOString(), lease: name, ...after }));
+      }
       res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(value));
     });
   }).listen(Number(port), host, () => console.log(`lease API on ${listen}`));

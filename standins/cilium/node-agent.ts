@@ -52,7 +52,7 @@ async function runL2(o: L2Options, signal: AbortSignal): Promise<void> {
   signal.addEventListener('abort', () => clearInterval(liveness), { once: true });
 
   const programmed = new Set<string>();
-  const client = httpLeaseClient(o.leaseUrl, o.renewDeadlineMs);
+  const client = httpLeaseClient(o.leaseUrl);
   while (!signal.aborted) {
     // RunOrDie starts a fresh elector; after losing the lease the node is a candidate again.
     const elector = new LeaderElector({ identity: o.name, leaseDurationMs: o.durationMs, renewDeadlineMs: o.renewDeadlineMs, retryPeriodMs: o.retryPeriodMs, client });

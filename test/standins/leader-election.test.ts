@@ -80,10 +80,10 @@ describe('LeaderElector (client-go semantics)', () => {
     const { client } = api();
     now = 0;
     await elector('cp1', client).tryAcquireOrRenew();
-    const stale = await client.get();
+    const stale = await client.get(AbortSignal.timeout(1000));
     await elector('cp1', client).tryAcquireOrRenew();
     if (stale.kind !== 'found') throw new Error('no lease');
-    expect(await client.update(stale.lease.metadata.resourceVersion, { ...stale.lease.spec, holderIdentity: 'cp9' })).toBeNull();
+    expect(await client.update(stale.lease.metadata.resourceVersion, { ...stale.lease.spec, holderIdentity: 'cp9' }, AbortSignal.timeout(1000))).toBeNull();
   });
 
   it('should stop leading a renew deadline after the API became unreachable, and nobody else can take it', async () => {
