@@ -11,8 +11,9 @@ import { provisionNetns } from './provision.ts';
 
 export const STAND_INS =
   'Emulated lab: FRR, GoBGP, the Linux ARP stack, sshd and nftables are real; Kubernetes and Cilium are not here.\n' +
-  'Each node runs stand-ins: GoBGP configured from the rendered Cilium BGP resources (BGP mode), or an\n' +
-  "announcer with Cilium's lease semantics (L2 mode), and an echo server answering with the node's name.";
+  "Each node runs a Cilium agent stand-in for the lab's Cilium minor (GoBGP as its child in BGP mode; client-go\n" +
+  "leader election and an nftables ARP responder in L2 mode) and an echo pod answering with the node's name.\n" +
+  'Every known difference from upstream: fidelity(plan) in standins/cilium/fidelity.ts.';
 
 export interface RunOptions {
   readonly requests: number;
