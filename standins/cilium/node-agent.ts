@@ -104,7 +104,8 @@ async function runBgp(o: BgpOptions, signal: AbortSignal): Promise<void> {
     const peers = JSON.parse((await gobgp('neighbor', '-j')).stdout) as any[];
     for (const p of peers) {
       const address = p.state?.neighbor_address ?? p.conf?.neighbor_address;
-      const grNegotiated = Boolean(p.graceful_restart?.state?.enabled) && Boolean(p.graceful_restart?.state?.peer_restart_time);
+      // GoBGP's isGracefulRestartEnabled(): ours is configured and the peer's OPEN carried the capability.
+      const grNegotiated = Boolean(p.graceful_restart?.enabled) && (p.afi_safis ?? []).some((a: any) => a.mp_graceful_restart?.state?.received);
       if (!grNegotiated) await gobgp('neighbor', 'del', address).catch(() => undefined);
     }
   }
