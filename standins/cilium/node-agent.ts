@@ -102,12 +102,16 @@ async function runBgp(o: BgpOptions, signal: AbortSignal): Promise<void> {
     // StopBgp{AllowGracefulRestart: true}: Cease/Peer De-configured only to peers without graceful restart
     // negotiated (gobgp neighbor del sends exactly that: deleteNeighbor(CEASE, PEER_DECONFIGURED)).
     const peers = JSON.parse((await gobgp('neighbor', '-j')).stdout) as any[];
+    const ceased: string[] = [];
     for (const p of peers) {
-      const address = p.state?.neighbor_address ?? p.conf?.neighbor_address;
+      const address: string = p.state?.neighbor_address ?? p.conf?.neighbor_address;
       // GoBGP's isGracefulRestartEnabled(): ours is configured and the peer's OPEN carried the capability.
       const grNegotiated = Boolean(p.graceful_restart?.enabled) && (p.afi_safis ?? []).some((a: any) => a.mp_graceful_restart?.state?.received);
-      if (!grNegotiated) await gobgp('neighbor', 'del', address).catch(() => undefined);
+      if (!grNegotiated && (await gobgp('neighbor', 'del', address).then(() => true, () => false))) ceased.push(address);
     }
+    // The NOTIFICATION leaves from GoBGP's session goroutine: wait until those sessions have closed.
+    const open = async () => (await Promise.all(ceased.map(async (a) => (await exec('ss', ['-Htn', 'state', 'established', 'dst', a, 'dport', '=', ':179'])).stdout.trim()))).some(Boolean);
+    for (let i = 0; i < 40 && (await open()); i++) await new Promise((r) => setTimeout(r, 50));
   }
   // Either way the process ends without GoBGP's Stop: the kernel closes the TCP sessions (FIN).
   child.kill('SIGKILL');

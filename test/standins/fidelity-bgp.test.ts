@@ -105,7 +105,7 @@ describe.skipIf(!ready).each([
     const notifications = fromNode(await cap.stop(500), '10.42.0.12').filter((l) => /Notification Message/.test(l));
     if (version.startsWith('1.20')) {
       expect(notifications).toHaveLength(1);
-      expect(notifications[0]).toMatch(/Cease.*Peer De-configured/);
+      expect(notifications[0]).toMatch(/Cease \(6\), subcode .*\(3\)/); // Peer De-configured
     } else {
       expect(notifications).toEqual([]);
     }
