@@ -62,6 +62,7 @@ export function fidelity(plan: LabPlan): FidelityItem[] {
       differences: [
         { what: `first dial after a (re)start: GoBGP ${debian.gobgp} waits ${range(debian.first)}, upstream's ${vendored.gobgp} ${range(vendored.first)} (pkg/server/fsm.go connectLoop)`, effect: `cold start and agent restart re-peer about ${+(debian.first[0] - vendored.first[1]).toFixed(1)}–${+(debian.first[1] - vendored.first[0]).toFixed(1)} s later than on a cluster; inside the graceful-restart time routes stay, so no extra outage` },
         { what: `later dials every ${range(debian.later(connectRetry))} here, ${range(vendored.later(connectRetry))} upstream (connect-retry ${connectRetry} s)`, effect: 're-peering after a router restart can take up to one connect-retry longer here' + (b.minor === '1.20' ? ' (v4 dials at 0.75–1 × connect-retry)' : '') },
+        { what: 'with the R bit set (gobgpd -r), GoBGP 3.10 was seen sending its routes before FRR’s End-of-RIB; upstream’s GoBGP defers them until it', effect: 'none on FRR’s view: the stale routes are refreshed either way' },
         { what: 'GoBGP 3.10 predates RFC 8538 Hard Reset mapping (gobgp PR #2800)', effect: 'a Cease to a graceful-restart peer keeps FRR’s stale routes here; vendored GoBGP would send Hard Reset and FRR would drop them (only on peer deletion, not on agent stop)' },
       ],
     },

