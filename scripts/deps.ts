@@ -17,8 +17,16 @@ export const LAB_TOOLS: Readonly<Record<string, string>> = {
   curl: 'curl',
 };
 
-/** What the tests use on top: cloud-init's schema check, FRR's reload script, a TLS certificate for the fake API, a browser that opens the comparison report. */
-export const TEST_TOOLS: Readonly<Record<string, string>> = { 'cloud-init': 'cloud-init', '/usr/lib/frr/frr-reload.py': 'frr-pythontools', openssl: 'openssl', chromium: 'chromium' };
+/** What the tests use on top: cloud-init's schema check, FRR's reload script, a TLS certificate for the fake API,
+ *  a browser that opens the comparison report, and the stand-in fidelity suite's view of the wire (captures, an unanswered ping). */
+export const TEST_TOOLS: Readonly<Record<string, string>> = {
+  'cloud-init': 'cloud-init',
+  '/usr/lib/frr/frr-reload.py': 'frr-pythontools',
+  openssl: 'openssl',
+  tcpdump: 'tcpdump',
+  ping: 'iputils-ping',
+  chromium: 'chromium',
+};
 
 export async function missingPackages(tools: Readonly<Record<string, string>>): Promise<string[]> {
   const missing = new Set<string>();

@@ -7,7 +7,7 @@ import { serviceIp } from '../../templates/demo.ts';
 import { netnsHost } from '../hosts/netns.ts';
 import type { Logger } from '../log.ts';
 import type { FaultId, ModeId } from '../report/model.ts';
-import { flushNeighbours, restartFrr, startSpeaker, type Stopped, stopSpeaker } from '../targets/netns/faults.ts';
+import { agentAnnouncing, flushNeighbours, restartAgent, restartFrr, signalAgent } from '../targets/netns/faults.ts';
 import { type NetnsLab, provisionNetns } from '../targets/netns/provision.ts';
 import { converge } from '../targets/netns/run.ts';
 import { teardownNetns } from '../targets/netns/teardown.ts';
@@ -49,24 +49,34 @@ function session(plan: LabPlan, mode: ModeId, lab: NetnsLab): ModeSession {
   const nodeHost = (name: string) => {
     const n = t.nodes.find((x) => x.name === name);
     if (!n) throw new LabError('E_USAGE', `no node ${name} in lab ${plan.name}`);
-    return { ...netnsHost(n.name, n.namespace), namespace: n.namespace };
+    return netnsHost(n.name, n.namespace);
   };
-  const stopped = new Map<string, Stopped>();
+  const stopped = new Set<string>();
+  const vip = serviceIp(plan, mode);
+  // Graceful stop is SIGTERM to the agent: what it then does (lease released; BGP Cease or graceful
+  // restart) is the pinned Cilium minor's behaviour (standins/cilium/versions.ts).
+  const stopAgent = (victim: string) => signalAgent(t.runDir, victim, 'SIGTERM');
+  const startAgentAgain = async (victim: string) => {
+    restartAgent(t.runDir, victim);
+    await agentAnnouncing(nodeHost(victim), mode, vip);
+  };
   const settle = () => waitForAnnouncement(lab.target, plan, mode, mode === 'bgp' ? 60_000 : 30_000);
   return {
     verifyTarget: lab.target,
     prober: lab.target.client!,
     unsupported: () => undefined,
-    victim: async (fault) => (fault === 'router-restart' ? null : failoverVictim(lab.target, plan, mode, serviceIp(plan, mode))),
+    victim: async (fault) => (fault === 'router-restart' ? null : failoverVictim(lab.target, plan, mode, vip)),
     async apply(fault: FaultId, victim) {
       switch (fault) {
         case 'link-loss':
           return lab.fail(victim!);
         case 'graceful-stop':
-          stopped.set(victim!, await stopSpeaker(nodeHost(victim!), mode));
+          await stopAgent(victim!);
+          stopped.add(victim!);
           return;
         case 'restart':
-          return startSpeaker(nodeHost(victim!), await stopSpeaker(nodeHost(victim!), mode), t.runDir);
+          await stopAgent(victim!);
+          return startAgentAgain(victim!);
         case 'router-restart':
           await restartFrr(lab.frr.instance, lab.frr.daemons, t.runDir, lab.frr.config);
           if (mode === 'l2') await flushNeighbours(lab.target.router.host, t.lanIface);
@@ -75,11 +85,7 @@ function session(plan: LabPlan, mode: ModeId, lab: NetnsLab): ModeSession {
     },
     async restore(fault, victim) {
       if (fault === 'link-loss') await lab.restore(victim!);
-      const gone = victim ? stopped.get(victim) : undefined;
-      if (fault === 'graceful-stop' && gone) {
-        stopped.delete(victim!);
-        await startSpeaker(nodeHost(victim!), gone, t.runDir);
-      }
+      if (fault === 'graceful-stop' && victim && stopped.delete(victim)) await startAgentAgain(victim);
       await settle();
     },
     settle,

@@ -78,11 +78,15 @@ export function gobgpToml(s: GobgpSettings): string {
       `    connect-retry = ${p.connectRetry}`,
       `    hold-time = ${p.hold}`,
       `    keepalive-interval = ${p.keepalive}`,
+      // Cilium resets a session after 5 s idle (idleHoldTimeAfterResetSeconds, pkg/bgpv1/gobgp/server.go).
       `    idle-hold-time-after-reset = ${p.idleHoldAfterReset}`,
-      ...(p.gracefulRestart ? ['  [neighbors.graceful-restart.config]', '    enabled = true', `    restart-time = ${p.gracefulRestart}`] : []),
+      // Graceful restart as Cilium configures it (pkg/bgpv1/gobgp/server.go setPeerGracefulRestart):
+      // restart time, the N bit (notification-enabled) and the family; the R bit comes from gobgpd -r.
+      ...(p.gracefulRestart ? ['  [neighbors.graceful-restart.config]', '    enabled = true', `    restart-time = ${p.gracefulRestart}`, '    notification-enabled = true'] : []),
       '  [[neighbors.afi-safis]]',
       '    [neighbors.afi-safis.config]',
       '      afi-safi-name = "ipv4-unicast"',
+      ...(p.gracefulRestart ? ['    [neighbors.afi-safis.mp-graceful-restart.config]', '      enabled = true'] : []),
       '',
     );
   }

@@ -1,89 +1,155 @@
-// Stand-in for a Cilium agent on an emulated node (there is no Kubernetes here).
-//  - Serves the demo echo on port 80, answering with its own node name, as the echo pod does.
-//  - L2 mode: Cilium's announcer semantics. Leader election through the lease API; the holder puts the
-//    service IP on its LAN interface, so the real Linux ARP stack answers for it, and sends gratuitous
-//    ARP on takeover; the others stay silent (arp_ignore=1 / arp_announce=2). A holder that cannot
-//    renew within renewDeadline withdraws.
-//  - BGP mode: nothing here; GoBGP advertises the service IP (see gobgp.ts).
-//   tsx standins/cilium/node-agent.ts --name cilab-cp1 [--vip IP --iface eth0 --lease-url URL --lease 3000,1000,200]
-import { execFile } from 'node:child_process';
-import { createServer } from 'node:http';
-import { parseArgs } from 'node:util';
-import { promisify } from 'node:util';
-import { echoText } from '../../templates/demo.ts';
+// Stand-in for the Cilium agent on an emulated node (there is no Kubernetes here). It behaves, on the
+// wire, as the agent of the lab's Cilium minor does (--cilium VERSION), including when it is stopped
+// (SIGTERM), killed (SIGKILL) or restarted.
+//  - L2 mode: one client-go leader election per service through the lease API (leader-election.ts); the
+//    leader programs the ARP responder (arp-responder.ts, nftables standing for Cilium's BPF) on the
+//    policy's interfaces and sends one gratuitous ARP reply per IP and interface when an entry is new.
+//  - BGP mode: GoBGP (gobgpd, the library inside Cilium's BGP control plane) runs as this agent's child
+//    and dies with it; SIGTERM stops it as the minor does (versions.ts).
+//   tsx standins/cilium/node-agent.ts --name N --cilium 1.18.3 l2 --vip IP --ifaces eth0 --lease-url URL --lease 3000,1000,200
+//   tsx standins/cilium/node-agent.ts --name N --cilium 1.18.3 bgp --gobgpd-conf FILE --advertise IP[,IP]
+import { execFile, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { parseArgs, promisify } from 'node:util';
+import { addEntry, deleteEntry, flushEntries, type ResponderIface, responderTable, stampLiveness } from './arp-responder.ts';
+import { httpLeaseClient, LeaderElector } from './leader-election.ts';
+import { behaviour } from './versions.ts';
 
 const exec = promisify(execFile);
+const log = (msg: string) => console.log(`${new Date().toISOString()} ${msg}`);
 
-function serveEcho(name: string, port: number): void {
-  createServer((_, res) => res.writeHead(200, { 'content-type': 'text/plain', connection: 'close' }).end(`${echoText(name, `standin-${name}`)}\n`)).listen(port, '0.0.0.0');
+// nft reads its script from a pipe: one transaction per call.
+function nftInput(script: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const p = spawn('nft', ['-f', '-'], { stdio: ['pipe', 'ignore', 'inherit'] });
+    p.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`nft exited ${code} on: ${script.split('\n')[0]}`))));
+    p.stdin.end(`${script}\n`);
+  });
+}
+const nftLogged = (script: string) => nftInput(script).catch((err: Error) => log(err.message));
+
+interface L2Options {
+  readonly name: string;
+  readonly vip: string;
+  readonly ifaces: readonly string[];
+  readonly leaseUrl: string;
+  readonly durationMs: number;
+  readonly renewDeadlineMs: number;
+  readonly retryPeriodMs: number;
 }
 
-interface Announcer {
-  name: string;
-  vip: string;
-  iface: string;
-  leaseUrl: string;
-  durationMs: number;
-  renewDeadlineMs: number;
-  retryPeriodMs: number;
+function macOf(iface: string): string {
+  return readFileSync(`/sys/class/net/${iface}/address`, 'utf8').trim();
 }
 
-async function renew(a: Announcer): Promise<boolean> {
-  try {
-    const res = await fetch(a.leaseUrl, {
-      method: 'POST',
-      body: JSON.stringify({ holder: a.name, durationMs: a.durationMs }),
-      signal: AbortSignal.timeout(Math.max(a.retryPeriodMs, 100)),
-    });
-    return res.status === 200;
-  } catch {
-    return false;
-  }
-}
+/** cilium/cilium pkg/l2announcer/l2announcer.go + pkg/datapath/l2responder/l2responder.go. */
+async function runL2(o: L2Options, signal: AbortSignal): Promise<void> {
+  const ifaces: ResponderIface[] = o.ifaces.map((name) => ({ name, mac: macOf(name) }));
+  // Agent start: the datapath tables exist (or are created), the full reconciliation removes entries no
+  // lease backs yet, and the liveness stamp starts ticking (pkg/datapath/loader: agent liveness, 1 s).
+  await nftInput([responderTable(ifaces), flushEntries(ifaces), stampLiveness(ifaces, o.durationMs)].join('\n'));
+  const liveness = setInterval(() => void nftLogged(stampLiveness(ifaces, o.durationMs)), 1000);
+  signal.addEventListener('abort', () => clearInterval(liveness), { once: true });
 
-async function announce(a: Announcer): Promise<void> {
-  await exec('ip', ['addr', 'replace', `${a.vip}/32`, 'dev', a.iface]);
-  // Unsolicited ARP: the router's entry moves to this MAC at once instead of when it next asks.
-  await exec('arping', ['-q', '-U', '-c', '1', '-w', '1', '-i', a.iface, '-S', a.vip, a.vip]).catch(() => undefined);
-  console.log(`${new Date().toISOString()} ${a.name}: holder of ${a.vip}, announcing`);
-}
-
-async function withdraw(a: Announcer): Promise<void> {
-  await exec('ip', ['addr', 'del', `${a.vip}/32`, 'dev', a.iface]).catch(() => undefined);
-  console.log(`${new Date().toISOString()} ${a.name}: lost the lease, silent`);
-}
-
-async function runAnnouncer(a: Announcer): Promise<void> {
-  let announcing = false;
-  let lastRenew = 0;
-  const stop = async () => {
-    if (announcing) await withdraw(a);
-    process.exit(0);
-  };
-  process.on('SIGTERM', stop);
-  process.on('SIGINT', stop);
-  for (;;) {
-    const started = Date.now();
-    if (await renew(a)) {
-      lastRenew = Date.now();
-      if (!announcing) {
-        announcing = true;
-        await announce(a);
-      }
-    } else if (announcing && Date.now() - lastRenew > a.renewDeadlineMs) {
-      announcing = false;
-      await withdraw(a);
+  const programmed = new Set<string>();
+  const client = httpLeaseClient(o.leaseUrl);
+  while (!signal.aborted) {
+    // RunOrDie starts a fresh elector; after losing the lease the node is a candidate again.
+    const elector = new LeaderElector({ identity: o.name, leaseDurationMs: o.durationMs, renewDeadlineMs: o.renewDeadlineMs, retryPeriodMs: o.retryPeriodMs, client });
+    if (!(await elector.acquire(signal))) break;
+    log(`${o.name}: leading ${o.vip}`);
+    for (const i of ifaces) {
+      // garpOnNewEntry(): a gratuitous ARP *reply*, broadcast, once, only when the (IP, interface) entry is
+      // new (pkg/datapath/gneigh/gneigh.go SendArp: arp.OperationReply, target MAC broadcast, target IP = IP).
+      if (programmed.has(i.name)) continue;
+      await exec('arping', ['-q', '-U', '-P', '-c', '1', '-w', '0', '-i', i.name, '-S', o.vip, o.vip]).catch(() => undefined);
+      await nftInput(addEntry(i.name, o.vip));
+      programmed.add(i.name);
     }
-    await new Promise((r) => setTimeout(r, Math.max(0, a.retryPeriodMs - (Date.now() - started))));
+    const end = await elector.renew(signal);
+    // ReleaseOnCancel: release() runs whenever renew() returns; only a leader that still holds it releases.
+    await elector.release();
+    if (end === 'cancelled') {
+      // The agent is exiting: its BPF entries stay and answer until the liveness stamp is older than the lease.
+      log(`${o.name}: stopping, lease released`);
+      break;
+    }
+    log(`${o.name}: lost the lease of ${o.vip}`);
+    for (const i of ifaces) await nftLogged(deleteEntry(i.name, o.vip));
+    programmed.clear();
   }
 }
 
-const { values } = parseArgs({
-  options: { name: { type: 'string' }, port: { type: 'string', default: '80' }, vip: { type: 'string' }, iface: { type: 'string' }, 'lease-url': { type: 'string' }, lease: { type: 'string' } },
-});
-if (!values.name) throw new Error('--name is required');
-serveEcho(values.name, Number(values.port));
-if (values.vip) {
-  const [durationMs, renewDeadlineMs, retryPeriodMs] = (values.lease ?? '3000,1000,200').split(',').map(Number) as [number, number, number];
-  void runAnnouncer({ name: values.name, vip: values.vip, iface: values.iface ?? 'eth0', leaseUrl: values['lease-url']!, durationMs, renewDeadlineMs, retryPeriodMs });
+interface BgpOptions {
+  readonly conf: string;
+  readonly advertise: readonly string[];
+  readonly stop: ReturnType<typeof behaviour>['bgpStop'];
 }
+
+const gobgp = (...args: string[]) => exec('gobgp', ['-u', '127.0.0.1', ...args]);
+
+/** GoBGP inside the agent: started with the agent, dying with it (setpriv --pdeathsig KILL). */
+async function runBgp(o: BgpOptions, signal: AbortSignal): Promise<void> {
+  // -r: the R bit (LocalRestarting) on graceful-restart peers, which defers our routes until the peer's
+  // End-of-RIB; Cilium sets it on every start (pkg/bgpv1/gobgp/server.go setPeerGracefulRestart).
+  const child = spawn('setpriv', ['--pdeathsig', 'KILL', 'gobgpd', '-f', o.conf, '-t', 'toml', '--api-hosts', '127.0.0.1:50051', '--pprof-disable', '-p', '-r'], { stdio: ['ignore', 'inherit', 'inherit'] });
+  const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
+  // A hundred agents may start at once on two cores: give gobgpd up to a minute to answer.
+  for (let i = 0; i < 600 && !(await gobgp('global').then(() => true, () => false)); i++) await new Promise((r) => setTimeout(r, 100));
+  for (const ip of o.advertise) await gobgp('global', 'rib', 'add', '-a', 'ipv4', `${ip}/32`);
+  log('gobgpd up, routes added');
+  await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
+  if (o.stop === 'stop-allow-gr') {
+    // StopBgp{AllowGracefulRestart: true}: Cease/Peer De-configured only to peers without graceful restart
+    // negotiated (gobgp neighbor del sends exactly that: deleteNeighbor(CEASE, PEER_DECONFIGURED)).
+    const peers = JSON.parse((await gobgp('neighbor', '-j')).stdout) as any[];
+    const ceased: string[] = [];
+    for (const p of peers) {
+      const address: string = p.state?.neighbor_address ?? p.conf?.neighbor_address;
+      // GoBGP's isGracefulRestartEnabled(): the capability advertised and received (gobgp neighbor ADDR lists it).
+      const detail = (await gobgp('neighbor', address).catch(() => ({ stdout: '' }))).stdout;
+      const grNegotiated = /graceful-restart:\s*advertised and received/.test(detail);
+      if (!grNegotiated && (await gobgp('neighbor', 'del', address).then(() => true, () => false))) ceased.push(address);
+    }
+    // The NOTIFICATION leaves from GoBGP's session goroutine: wait until those sessions have closed.
+    const open = async () => (await Promise.all(ceased.map(async (a) => (await exec('ss', ['-Htn', 'state', 'established', 'dst', a, 'dport', '=', ':179'])).stdout.trim()))).some(Boolean);
+    for (let i = 0; i < 40 && (await open()); i++) await new Promise((r) => setTimeout(r, 50));
+  }
+  // Either way the process ends without GoBGP's Stop: the kernel closes the TCP sessions (FIN).
+  child.kill('SIGKILL');
+  await exited;
+}
+
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: {
+    name: { type: 'string' },
+    cilium: { type: 'string' },
+    vip: { type: 'string' },
+    ifaces: { type: 'string' },
+    'lease-url': { type: 'string' },
+    lease: { type: 'string' },
+    'gobgpd-conf': { type: 'string' },
+    advertise: { type: 'string' },
+  },
+});
+if (!values.name || !values.cilium) throw new Error('--name and --cilium are required');
+const controller = new AbortController();
+for (const sig of ['SIGTERM', 'SIGINT'] as const) process.on(sig, () => controller.abort());
+const mode = positionals[0];
+const running =
+  mode === 'l2'
+    ? (() => {
+        const [durationMs, renewDeadlineMs, retryPeriodMs] = (values.lease ?? '15000,5000,2000').split(',').map(Number) as [number, number, number];
+        return runL2({ name: values.name!, vip: values.vip!, ifaces: (values.ifaces ?? 'eth0').split(','), leaseUrl: values['lease-url']!, durationMs, renewDeadlineMs, retryPeriodMs }, controller.signal);
+      })()
+    : mode === 'bgp'
+      ? runBgp({ conf: values['gobgpd-conf']!, advertise: (values.advertise ?? '').split(',').filter(Boolean), stop: behaviour(values.cilium).bgpStop }, controller.signal)
+      : Promise.reject(new Error('mode l2 or bgp is required'));
+running.then(
+  () => process.exit(0),
+  (err) => {
+    console.error(err);
+    process.exit(1);
+  },
+);

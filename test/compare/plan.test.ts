@@ -5,7 +5,6 @@ import { servedAfter } from '../../scripts/compare/measure.ts';
 import { Eta, minutes, workUnits } from '../../scripts/compare/run.ts';
 import { bound, parseScenarios, settingsOf } from '../../scripts/compare/scenarios.ts';
 import { SCENARIOS } from '../../scripts/report/model.ts';
-import { isSpeaker } from '../../scripts/targets/netns/faults.ts';
 import { labPlan } from '../helpers/labs.ts';
 
 describe('parseScenarios', () => {
@@ -59,14 +58,5 @@ describe('Eta', () => {
     eta.record('l2/steady', 4000);
     expect(eta.left(units.slice(1))).toBe(7 * 10_000 + 2 * 4000);
     expect(minutes(154_000)).toBe('2 min 34 s');
-  });
-});
-
-describe('isSpeaker', () => {
-  it('should pick gobgpd in BGP mode and the agent running the announcer in L2 mode', () => {
-    expect(isSpeaker('bgp', ['gobgpd', '-f', 'x.toml'])).toBe(true);
-    expect(isSpeaker('bgp', ['/usr/bin/node', '--import', 'tsx', 'node-agent.ts', '--name', 'cp1'])).toBe(false);
-    expect(isSpeaker('l2', ['/usr/bin/node', '--import', 'tsx', 'node-agent.ts', '--name', 'cp1', '--vip', '10.42.0.193'])).toBe(true);
-    expect(isSpeaker('l2', ['/usr/bin/node', '--import', 'tsx', 'node-agent.ts', '--name', 'cp1'])).toBe(false);
   });
 });

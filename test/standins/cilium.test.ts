@@ -4,23 +4,10 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gobgpSettings, gobgpToml } from '../../standins/cilium/gobgp.ts';
-import { tryAcquire } from '../../standins/cilium/lease-api.ts';
 import { bgpSecretName, ciliumResources } from '../../templates/cilium.ts';
 import { demoManifests } from '../../templates/demo.ts';
 import { labPlan } from '../helpers/labs.ts';
 import { hasTool } from '../helpers/tools.ts';
-
-describe('tryAcquire (lease API stand-in)', () => {
-  it('should let the holder renew, refuse others until the lease has expired, then hand it over', () => {
-    const first = tryAcquire(undefined, 'cp1', 3000, 0);
-    expect(first.granted).toBe(true);
-    expect(tryAcquire(first.lease, 'cp2', 3000, 2999).granted).toBe(false);
-    const renewed = tryAcquire(first.lease, 'cp1', 3000, 2000).lease;
-    expect(tryAcquire(renewed, 'cp2', 3000, 4500).granted).toBe(false);
-    const taken = tryAcquire(renewed, 'cp2', 3000, 5001);
-    expect(taken).toEqual({ granted: true, lease: { holder: 'cp2', renewedAt: 5001, durationMs: 3000, transitions: 1 } });
-  });
-});
 
 describe('gobgpSettings', () => {
   const plan = labPlan({ bgp: { passwordEnv: 'LAB_BGP_PASSWORD', timers: { keepalive: 2, hold: 6, connectRetry: 3 } } });

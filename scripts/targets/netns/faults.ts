@@ -1,23 +1,66 @@
 // Faults to inject into a running emulated lab, each a small self-contained function named for what
-// breaks. Crashes are SIGKILL (nothing cleans up after itself; the tests use them to show that every
-// fault ends in a verdict); lab:compare's graceful stops are SIGTERM to the stand-in processes the
-// target started in a node's namespace (GoBGP, the L2 announcer), whatever they then do (see
-// standins/cilium/), plus FRR restarted in the router's namespace and its neighbour cache flushed.
-import { readFileSync, rmSync } from 'node:fs';
-import { basename, join } from 'node:path';
+// breaks, as a user would cause them. On a node, the fault hits the Cilium agent stand-in (GoBGP runs
+// inside it, as inside Cilium): a graceful stop (SIGTERM, what Kubernetes sends a pod), a hard kill
+// (SIGKILL: OOM, a crash) and a restart with the same command line; what the agent then does on the
+// wire is the pinned Cilium minor's behaviour (standins/cilium/). On the router: FRR's daemons crash or
+// restart, and its neighbour cache is flushed. Each agent's PID and argv live in <runDir>/agent-<node>.json.
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { $ } from 'zx';
 import { LabError } from '../../../lab/errors.ts';
 import type { Mode } from '../../../lab/plan.ts';
+import { responderSet, TABLE } from '../../../standins/cilium/arp-responder.ts';
 import { type Host, run } from '../../hosts/host.ts';
-import { waitFor } from '../../wait.ts';
-import { alive, namespacePids, recordedProcesses, startIn, stopPids } from './daemons.ts';
+import { sh } from '../../hosts/shell.ts';
+import { sleep, waitFor } from '../../wait.ts';
+import { alive, startIn, stopPids } from './daemons.ts';
 import { type FrrInstance, loadFrrConfig, startFrr } from './frr.ts';
 import type { Topology } from './topology.ts';
 
-function killRecorded(t: Topology, namespace: string, what: string): void {
-  const p = recordedProcesses(t.runDir).find((x) => x.what === `${namespace} ${what}`);
-  if (!p) throw new LabError('E_FAULT', `no ${what} recorded in ${namespace}`);
-  process.kill(p.pid, 'SIGKILL');
+interface AgentRecord {
+  readonly pid: number;
+  readonly namespace: string;
+  readonly argv: readonly string[];
+}
+
+const recordFile = (runDir: string, node: string) => join(runDir, `agent-${node}.json`);
+
+function agentRecord(runDir: string, node: string): AgentRecord {
+  const file = recordFile(runDir, node);
+  if (!existsSync(file)) throw new LabError('E_USAGE', `no agent stand-in recorded for node ${node}`, 'is the emulated lab up (npm run lab:l2 or lab:bgp)?');
+  return JSON.parse(readFileSync(file, 'utf8')) as AgentRecord;
+}
+
+/** Starts a node's agent stand-in and records how, so it can be stopped and started again. */
+export function startAgent(runDir: string, namespace: string, node: string, argv: string[]): number {
+  const pid = startIn(namespace, argv, runDir, `agent-${node}`);
+  writeFileSync(recordFile(runDir, node), JSON.stringify({ pid, namespace, argv } satisfies AgentRecord));
+  return pid;
+}
+
+/** Sends the signal to the node's agent and waits until it has exited. */
+export async function signalAgent(runDir: string, node: string, signal: 'SIGTERM' | 'SIGKILL', timeoutMs = 10_000): Promise<void> {
+  const { pid } = agentRecord(runDir, node);
+  if (!alive(pid)) return;
+  process.kill(pid, signal);
+  const deadline = Date.now() + timeoutMs;
+  while (alive(pid)) {
+    if (Date.now() > deadline) throw new LabError('E_STOP', `the agent of ${node} (pid ${pid}) did not exit within ${timeoutMs} ms of ${signal}`);
+    await sleep(20);
+  }
+}
+
+/** Starts the node's agent again with the command line it had; returns the new PID. */
+export function restartAgent(runDir: string, node: string): number {
+  const r = agentRecord(runDir, node);
+  if (alive(r.pid)) throw new LabError('E_USAGE', `the agent of ${node} is still running (pid ${r.pid})`, 'stop it first (signalAgent)');
+  return startAgent(runDir, r.namespace, node, [...r.argv]);
+}
+
+/** In BGP mode a restarted agent is back once its GoBGP announces the service again. */
+export async function agentAnnouncing(node: Host, mode: Mode, vip: string): Promise<void> {
+  if (mode !== 'bgp') return;
+  await waitFor(`GoBGP on ${node.name} announcing ${vip}`, 30_000, async () => (await node.exec(sh`gobgp -u 127.0.0.1 global rib -a ipv4 ${`${vip}/32`}`)).stdout.includes(vip));
 }
 
 const node = (t: Topology, name: string) => t.nodes.find((n) => n.name === name) ?? (() => { throw new LabError('E_FAULT', `no node ${name}`); })();
@@ -27,80 +70,28 @@ export function crashRouterDaemon(t: Topology, daemon: 'bgpd' | 'zebra'): void {
   process.kill(Number(readFileSync(join(t.runDir, 'frr', `${daemon}.pid`), 'utf8')), 'SIGKILL');
 }
 
-/** A node's BGP speaker (gobgpd, Cilium's BGP control plane) crashes. */
-export function crashSpeaker(t: Topology, name: string): void {
-  killRecorded(t, node(t, name).namespace, `gobgpd-${name}`);
+/** A node's Cilium agent stand-in crashes (SIGKILL); in BGP mode its GoBGP goes with it. */
+export function crashAgent(t: Topology, name: string): Promise<void> {
+  return signalAgent(t.runDir, node(t, name).name, 'SIGKILL');
 }
 
-/** A node's Cilium agent stand-in (the L2 announcer and the echo) crashes. */
-export function crashAnnouncer(t: Topology, name: string): void {
-  killRecorded(t, node(t, name).namespace, `agent-${name}`);
-}
-
-/** The node whose LAN interface carries the L2 service address (the lease holder). */
+/** The node whose ARP responder answers for the L2 service address (the lease holder's datapath). */
 export async function serviceHolder(t: Topology, ip: string): Promise<string> {
   for (const n of t.nodes) {
-    const addrs = JSON.parse((await $({ quiet: true })`ip -n ${n.namespace} -j addr show dev ${t.nodeIface}`).stdout) as { addr_info: { local: string }[] }[];
-    if (addrs.some((a) => a.addr_info.some((i) => i.local === ip))) return n.name;
+    const set = await $({ quiet: true, nothrow: true })`ip netns exec ${n.namespace} nft -j list set netdev ${TABLE} ${responderSet(t.nodeIface)}`;
+    if (set.exitCode === 0 && set.stdout.includes(`"${ip}"`)) return n.name;
   }
-  throw new LabError('E_FAULT', `no node holds ${ip}`);
+  throw new LabError('E_FAULT', `no node answers ARP for ${ip}`);
 }
 
-/** The service address disappears from the node that holds it, while its agent carries on. */
+/** The service address disappears from a node's datapath while its agent carries on answering ARP. */
 export async function removeServiceAddress(t: Topology, name: string, ip: string): Promise<void> {
-  await $({ quiet: true })`ip -n ${node(t, name).namespace} addr del ${`${ip}/32`} dev ${t.nodeIface}`;
+  await $({ quiet: true })`ip -n ${node(t, name).namespace} addr del ${`${ip}/32`} dev lo`;
 }
 
 /** A node's cable is pulled at the LAN switch. */
 export async function cutNodeLink(t: Topology, name: string): Promise<void> {
   await $({ quiet: true })`ip -n ${t.lanNamespace} link set ${node(t, name).bridgePort} down`;
-}
-
-export interface Proc {
-  readonly pid: number;
-  readonly argv: readonly string[];
-}
-
-/** A stopped speaker: how to start it again, and (GoBGP) the routes it was advertising. */
-export interface Stopped {
-  readonly namespace: string;
-  readonly procs: readonly Proc[];
-  readonly routes: readonly string[];
-}
-
-const GOBGP = 'gobgp -u 127.0.0.1';
-
-function argvOf(pid: number): string[] {
-  try {
-    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
-  } catch {
-    return [];
-  }
-}
-
-/** The process that speaks for a node in this mode: gobgpd (BGP), or the agent running the announcer (L2, started with --vip). */
-export function isSpeaker(mode: Mode, argv: readonly string[]): boolean {
-  return mode === 'bgp' ? basename(argv[0] ?? '') === 'gobgpd' : argv.includes('--vip');
-}
-
-export async function speakers(namespace: string, mode: Mode): Promise<Proc[]> {
-  return (await namespacePids(namespace)).map((pid) => ({ pid, argv: argvOf(pid) })).filter((p) => alive(p.pid) && isSpeaker(mode, p.argv));
-}
-
-/** SIGTERM to the node's speaker; waits (KILL after 5 s) until it is gone. */
-export async function stopSpeaker(node: Host & { readonly namespace: string }, mode: Mode): Promise<Stopped> {
-  const procs = await speakers(node.namespace, mode);
-  const rib = mode === 'bgp' ? JSON.parse((await node.exec(`${GOBGP} global rib -a ipv4 -j`)).stdout || '{}') : {};
-  await stopPids(procs.map((p) => p.pid), 5000);
-  return { namespace: node.namespace, procs, routes: Object.keys(rib) };
-}
-
-/** Starts what stopSpeaker stopped, with the same command line; GoBGP gets its routes back. */
-export async function startSpeaker(node: Host, stopped: Stopped, runDir: string): Promise<void> {
-  for (const p of stopped.procs) startIn(stopped.namespace, [...p.argv], runDir, `restart-${basename(p.argv[0] ?? 'proc')}-${stopped.namespace}`);
-  if (stopped.routes.length === 0) return;
-  await waitFor(`gobgpd on ${node.name} again`, 10_000, async () => (await node.exec(`${GOBGP} global`)).code === 0);
-  for (const prefix of stopped.routes) await run(node, `${GOBGP} global rib add -a ipv4 ${prefix}`);
 }
 
 /** Stops FRR's daemons and starts them again with the same configuration, as `systemctl restart frr` does. */

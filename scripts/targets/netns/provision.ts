@@ -8,6 +8,8 @@ import type { LabPlan, Mode } from '../../../lab/plan.ts';
 import { bgpSecretName, ciliumResources, l2LeaseName } from '../../../templates/cilium.ts';
 import { DEMO, demoManifests, serviceIp } from '../../../templates/demo.ts';
 import { gobgpSettings, gobgpToml } from '../../../standins/cilium/gobgp.ts';
+import { noEchoTable } from '../../../standins/cilium/arp-responder.ts';
+import { ciliumMinor } from '../../../standins/cilium/versions.ts';
 import { type Host, run } from '../../hosts/host.ts';
 import { netnsHost } from '../../hosts/netns.ts';
 import { sh } from '../../hosts/shell.ts';
@@ -18,6 +20,7 @@ import { routerSecrets, writeRender } from '../../render-files.ts';
 import type { VerifyTarget } from '../../verify/verify.ts';
 import { waitFor } from '../../wait.ts';
 import { startIn } from './daemons.ts';
+import { startAgent } from './faults.ts';
 import { type FrrInstance, loadFrrConfig, startFrr, vtyshCommand } from './frr.ts';
 import { networkBatches, nodeSysctls } from './network.ts';
 import { labKeys } from './ssh-keys.ts';
@@ -51,6 +54,8 @@ function standin(file: string, args: string[]): string[] {
 
 export async function provisionNetns(plan: LabPlan, mode: Mode, log: Logger): Promise<NetnsLab> {
   const t = topology(plan);
+  // The stand-ins model particular Cilium minors: refuse others before building anything.
+  ciliumMinor(plan.config.cilium.version);
   const state = labStateDir(plan.name, 'netns');
   if ((await isUp(t)) || existsSync(t.runDir)) {
     // A rerun repairs by rebuilding: whatever broke, the new lab is whole; what could not be removed is named.
@@ -104,23 +109,28 @@ export async function provisionNetns(plan: LabPlan, mode: Mode, log: Logger): Pr
     const docs = [...ciliumResources(plan, mode), ...demoManifests(plan, mode)];
     const password = routerSecrets(plan).bgpPassword;
     const secrets = password ? { [bgpSecretName(plan)]: password } : {};
+    const lease = plan.l2.leaseMs;
     await Promise.all(
       t.nodes.map(async (n) => {
-        const lease = plan.l2.leaseMs;
-        const l2 = ['--vip', vip, '--iface', t.nodeIface, '--lease-url', `http://${t.router.lanIp}:${t.leasePort}/leases/${l2LeaseName(DEMO.namespace, DEMO.name)}`, '--lease', `${lease.duration},${lease.renewDeadline},${lease.retryPeriod}`];
-        startIn(n.namespace, standin('node-agent.ts', ['--name', n.name, ...(mode === 'l2' ? l2 : [])]), t.runDir, `agent-${n.name}`);
-        if (mode === 'bgp') {
-          // The service IPs live on lo, as Cilium's datapath accepts them on every node; GoBGP announces them.
-          const h = nodeHost(n);
+        const h = nodeHost(n);
+        // Cilium's datapath accepts service traffic on every node and never answers ping for it; the
+        // stand-in holds the IP on lo (silent for ARP: arp_ignore=1) and drops echo requests to it.
+        await run(h, sh`ip addr add ${`${vip}/32`} dev lo`);
+        await run(h, 'nft -f -', { input: `${noEchoTable([vip])}\n` });
+        startIn(n.namespace, [process.execPath, '--import', 'tsx', join(ROOT, 'standins/echo-pod.ts'), '--name', n.name], t.runDir, `echo-${n.name}`);
+        let agent: string[];
+        if (mode === 'l2') {
+          const leaseUrl = `http://${t.router.lanIp}:${t.leasePort}/leases/${l2LeaseName(DEMO.namespace, DEMO.name)}`;
+          agent = ['l2', '--vip', vip, '--ifaces', t.nodeIface, '--lease-url', leaseUrl, '--lease', `${lease.duration},${lease.renewDeadline},${lease.retryPeriod}`];
+        } else {
           const settings = gobgpSettings(docs, n.lanIp, secrets);
           const conf = join(state, mode, `gobgpd-${n.name}.toml`);
           writeFileSync(conf, gobgpToml(settings), { mode: 0o600 });
-          for (const ip of settings.advertise) await run(h, sh`ip addr add ${`${ip}/32`} dev lo`);
-          startIn(n.namespace, ['gobgpd', '-f', conf, '-t', 'toml', '--api-hosts', '127.0.0.1:50051', '--pprof-disable', '-p'], t.runDir, `gobgpd-${n.name}`);
-          // A hundred gobgpd start at once on two cores: allow each more time in a larger lab.
-          await waitFor(`gobgpd on ${n.name}`, 10_000 + 200 * t.nodes.length, async () => (await h.exec(sh`gobgp -u 127.0.0.1 global`)).code === 0);
-          for (const ip of settings.advertise) await run(h, sh`gobgp -u 127.0.0.1 global rib add -a ipv4 ${`${ip}/32`}`);
+          agent = ['bgp', '--gobgpd-conf', conf, '--advertise', settings.advertise.join(',')];
         }
+        startAgent(t.runDir, n.namespace, n.name, standin('node-agent.ts', ['--name', n.name, '--cilium', plan.config.cilium.version, ...agent]));
+        // A hundred agents start at once on two cores: allow each more time in a larger lab.
+        if (mode === 'bgp') await waitFor(`GoBGP on ${n.name} announcing ${vip}`, 15_000 + 300 * t.nodes.length, async () => (await h.exec(sh`gobgp -u 127.0.0.1 global rib -a ipv4 ${`${vip}/32`}`)).stdout.includes(vip));
       }),
     );
   });

@@ -12,8 +12,9 @@ import { type NetnsLab, provisionNetns } from './provision.ts';
 
 export const STAND_INS =
   'Emulated lab: FRR, GoBGP, the Linux ARP stack, sshd and nftables are real; Kubernetes and Cilium are not here.\n' +
-  'Each node runs stand-ins: GoBGP configured from the rendered Cilium BGP resources (BGP mode), or an\n' +
-  "announcer with Cilium's lease semantics (L2 mode), and an echo server answering with the node's name.";
+  "Each node runs a Cilium agent stand-in for the lab's Cilium minor (GoBGP as its child in BGP mode; client-go\n" +
+  "leader election and an nftables ARP responder in L2 mode) and an echo pod answering with the node's name.\n" +
+  'Every known difference from upstream: fidelity(plan) in standins/cilium/fidelity.ts.';
 
 export interface RunOptions {
   readonly requests: number;
@@ -34,7 +35,9 @@ export function converge(lab: NetnsLab, plan: LabPlan, mode: Mode, log: Logger):
 export async function leaseHolder(lab: NetnsLab): Promise<{ holder?: string } | { error: string }> {
   const url = `http://${lab.topology.router.lanIp}:${lab.topology.leasePort}/leases/${l2LeaseName(DEMO.namespace, DEMO.name)}`;
   const lease = await lab.target.router.host.exec(sh`curl -sS --max-time ${REQUEST_TIMEOUT_S} ${url}`);
-  return lease.code === 0 ? { holder: (JSON.parse(lease.stdout) as { holder?: string }).holder } : { error: lease.stderr.trim() };
+  if (lease.code !== 0) return { error: lease.stderr.trim() };
+  // A Lease's spec.holderIdentity, empty once its holder released it (client-go leaderelection.release).
+  return { holder: (JSON.parse(lease.stdout) as { spec?: { holderIdentity?: string } }).spec?.holderIdentity || undefined };
 }
 
 export async function runNetns(plan: LabPlan, mode: Mode, opts: RunOptions, log: Logger): Promise<LabReport> {

@@ -1,0 +1,163 @@
+// The L2 announcer stand-in seen from the router, as Cilium's is: ARP from the datapath on the policy's
+// interfaces only, no ping, one gratuitous ARP reply on gaining the lease, client-go lease timing, the
+// datapath outliving the agent by at most the lease duration. Upstream files are named beside each case.
+// Root, real kernel ARP/nftables, tcpdump; lease 3 s / renew deadline 1 s / retry 200 ms (lab.example.yaml).
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { run } from '../../scripts/hosts/host.ts';
+import { netnsHost } from '../../scripts/hosts/netns.ts';
+import { restartAgent, signalAgent } from '../../scripts/targets/netns/faults.ts';
+import { RUN_ROOT } from '../../scripts/targets/netns/topology.ts';
+import { sleep, waitFor } from '../../scripts/wait.ts';
+import { type ArpPacket, parseArp, startCapture } from '../helpers/capture.ts';
+import { labText } from '../helpers/labs.ts';
+import { ROOT } from '../helpers/shared.ts';
+import { hasTool, isRoot } from '../helpers/tools.ts';
+
+const LAB = 'i13fl';
+const VIP = '10.42.0.193';
+const NODES = ['cp1', 'cp2', 'cp3'].map((n) => `${LAB}-${n}`);
+const RUN = join(RUN_ROOT, LAB);
+const TSX = resolve(ROOT, 'node_modules/.bin/tsx');
+const router = netnsHost(`${LAB}-router`, `${LAB}-router`);
+const dir = mkdtempSync(join(tmpdir(), 'lab-fid-l2-'));
+const config = join(dir, 'lab.yaml');
+writeFileSync(config, labText({ name: LAB }));
+const cli = (script: string, args: string[]) => spawnSync(TSX, [`scripts/${script}.ts`, '--target', 'netns', '--config', config, ...args], { cwd: ROOT, encoding: 'utf8', timeout: 120_000 });
+
+const ready = isRoot && ['tcpdump', 'ping', 'arping', 'nft', 'gobgpd'].every(hasTool);
+
+const macs: Record<string, string> = {};
+const lease = async () => JSON.parse(await run(router, `curl -s http://10.42.0.1:6443/leases/cilium-l2announce-demo-echo`)).spec as { holderIdentity: string; leaseDurationSeconds: number; leaseTransitions: number };
+const nodeOfMac = (mac: string) => Object.entries(macs).find(([, m]) => m === mac)?.[0];
+/** Replies to our own requests and gratuitous replies (broadcast), by sender node. */
+const garps = (arp: ArpPacket[]) => arp.filter((p) => p.op === 'reply' && p.ethDst === 'ff:ff:ff:ff:ff:ff' && p.ip === VIP);
+/** The router asks every `everyMs` for the service IP (arping, one request each, no wait). */
+const asking = (ms: number, everyMs = 200) => router.exec(`end=$(( $(date +%s%3N) + ${ms} )); while [ $(date +%s%3N) -lt $end ]; do arping -q -c 1 -w 0 -I eth1 ${VIP}; sleep ${everyMs / 1000}; done`);
+async function holder(): Promise<string> {
+  let h = '';
+  await waitFor('a lease holder', 15_000, async () => Boolean((h = (await lease()).holderIdentity)));
+  return h;
+}
+
+describe.skipIf(!ready)('L2 announcer stand-in fidelity (Cilium 1.18–1.20; root, tcpdump)', () => {
+  beforeAll(async () => {
+    const up = cli('lab', ['--mode', 'l2', '--json', '--requests', '10']);
+    expect(up.status, up.stderr).toBe(0);
+    for (const n of NODES) macs[n] = (await run(netnsHost(n, n), 'cat /sys/class/net/eth0/address')).trim();
+  }, 120_000);
+  afterAll(() => {
+    cli('teardown', []);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  // bpf/lib/l2_responder.h + bpf/lib/arp.h: replies from BPF with the ingress interface's MAC; no echo reply.
+  it('should answer ARP for the service IP from the holder only and leave ping unanswered', async () => {
+    const h = await holder();
+    const cap = await startCapture(`${LAB}-router`, 'eth1', ['arp']);
+    await run(router, `arping -q -c 3 -w 2 -I eth1 ${VIP} || true`);
+    const replies = parseArp(await cap.stop()).filter((p) => p.op === 'reply' && p.ip === VIP);
+    expect(replies.length).toBeGreaterThanOrEqual(3);
+    expect(new Set(replies.map((p) => p.who))).toEqual(new Set([macs[h]]));
+    const ping = await router.exec(`ping -n -c 2 -W 1 ${VIP}`);
+    expect(ping.code).not.toBe(0);
+    expect(ping.stdout).toMatch(/ 0 received/);
+  });
+
+  // pkg/l2announcer/l2announcer.go upsertPolicy(): only the policy's interfaces (l2.interface) are programmed.
+  it('should not answer ARP on an interface the policy does not select', async () => {
+    const h = await holder();
+    await run(router, `ip link add i13p type veth peer name eth9 netns ${h} && ip addr add 192.0.2.1/24 dev i13p && ip link set i13p up`);
+    await run(netnsHost(h, h), 'ip addr add 192.0.2.2/24 dev eth9 && ip link set eth9 up');
+    try {
+      await sleep(300);
+      expect((await router.exec('arping -q -c 1 -w 1 -I i13p 192.0.2.2')).code).toBe(0); // the link works
+      expect((await router.exec(`arping -q -c 2 -w 2 -I i13p ${VIP}`)).code).not.toBe(0);
+    } finally {
+      await router.exec('ip link del i13p');
+    }
+  });
+
+  // client-go leaderelection.go release() (ReleaseOnCancel, pkg/l2announcer/l2announcer.go) and
+  // pkg/datapath/l2responder/l2responder.go garpOnNewEntry() + pkg/datapath/gneigh/gneigh.go SendArp().
+  it('should release the lease on SIGTERM and the next holder should send exactly one gratuitous ARP reply', async () => {
+    const before = await holder();
+    const cap = await startCapture(`${LAB}-router`, 'eth1', ['arp']);
+    const t0 = Date.now();
+    await signalAgent(RUN, before, 'SIGTERM');
+    await sleep(4000); // longer than a lease: anything periodic would show
+    const arp = parseArp(await cap.stop());
+    // Released: the lease API's record of changes shows an empty holder for 1 s, as client-go writes it.
+    const changes = readFileSync(join(RUN, 'lease-api.log'), 'utf8').split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { at: string; holderIdentity: string; leaseDurationSeconds: number });
+    const released = changes.find((c) => Date.parse(c.at) >= t0 && c.holderIdentity === '');
+    expect(released).toMatchObject({ leaseDurationSeconds: 1 });
+    const after = (await lease()).holderIdentity;
+    expect(after).not.toBe(before);
+    const g = garps(arp);
+    expect(g).toHaveLength(1);
+    expect(g[0]).toMatchObject({ ethSrc: macs[after], who: macs[after] });
+    // Taken over well within the lease duration (3 s): released, not expired.
+    expect(g[0]!.t - t0).toBeLessThan(2000);
+    // No gratuitous ARP *requests* (the arping -U form) for the service IP from anyone.
+    expect(arp.filter((p) => p.op === 'request' && p.who === VIP)).toEqual([]);
+    restartAgent(RUN, before);
+  });
+
+  // bpf/lib/l2_responder.h: no answer once the agent's liveness stamp is older than
+  // l2_announcements_max_liveness (= the lease duration, pkg/datapath/loader); SIGKILL releases nothing.
+  it('should keep answering from the killed holder until its liveness stamp is a lease duration old', async () => {
+    const killed = await holder();
+    const cap = await startCapture(`${LAB}-router`, 'eth1', ['arp']);
+    const t0 = Date.now();
+    await signalAgent(RUN, killed, 'SIGKILL');
+    expect((await lease()).holderIdentity).toBe(killed);
+    await asking(5500);
+    const replies = parseArp(await cap.stop()).filter((p) => p.op === 'reply' && p.ip === VIP);
+    const fromKilled = replies.filter((p) => p.who === macs[killed]).map((p) => p.t - t0);
+    // Stamped every second: answers may go on for up to the lease duration (3 s) after the kill, then stop
+    // (the kernel would answer for ever if the IP sat on the interface).
+    expect(fromKilled.filter((t) => t > 3400)).toEqual([]);
+    // Nobody else answers before the lease could expire for the candidates (observed + 3 s).
+    const others = replies.filter((p) => p.who !== macs[killed]).map((p) => p.t - t0);
+    expect(Math.min(...others)).toBeGreaterThan(1500);
+    restartAgent(RUN, killed);
+  });
+
+  // client-go tryAcquireOrRenew(): a record that names this identity is renewed at once after a restart.
+  it('should re-take at once, after a restart, a lease that still names the node', async () => {
+    const h = await holder();
+    const transitions = (await lease()).leaseTransitions;
+    const cap = await startCapture(`${LAB}-router`, 'eth1', ['arp']);
+    await signalAgent(RUN, h, 'SIGKILL');
+    restartAgent(RUN, h);
+    await sleep(3500);
+    const g = garps(parseArp(await cap.stop()));
+    expect(await lease()).toMatchObject({ holderIdentity: h, leaseTransitions: transitions });
+    // The restarted agent's reconciliation starts from an empty responder map: its entry is new again.
+    expect(g.map((p) => nodeOfMac(p.who))).toEqual([h]);
+  });
+
+  // client-go renew(): a renewal round that fails for renewDeadline ends leadership; nobody can take
+  // over without the API (cilium/cilium#40735).
+  it('should go silent a renew deadline after the API server becomes unreachable, with nobody taking over', async () => {
+    await holder();
+    // The lease API is the one stand-in in the router's namespace (pids: "<pid> <namespace> <program>").
+    const pid = Number(readFileSync(join(RUN, 'pids'), 'utf8').split('\n').find((l) => l.endsWith(`${LAB}-router ${process.execPath}`))?.split(' ')[0]);
+    process.kill(pid, 'SIGSTOP');
+    try {
+      // A renewal round ends at the renew deadline (1 s) after the last success (≤ 200 ms before); the
+      // release that follows gives up after another renew deadline, then the entry goes.
+      await sleep(3000);
+      const cap = await startCapture(`${LAB}-router`, 'eth1', ['arp']);
+      await asking(3000);
+      expect(parseArp(await cap.stop()).filter((p) => p.op === 'reply' && p.ip === VIP)).toEqual([]);
+    } finally {
+      process.kill(pid, 'SIGCONT');
+    }
+    // With the API back, a node leads again.
+    expect(NODES).toContain(await holder());
+  });
+});
