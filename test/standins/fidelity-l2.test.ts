@@ -9,6 +9,7 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { run } from '../../scripts/hosts/host.ts';
 import { netnsHost } from '../../scripts/hosts/netns.ts';
+import { recordedProcesses } from '../../scripts/targets/netns/daemons.ts';
 import { restartAgent, signalAgent } from '../../scripts/targets/netns/faults.ts';
 import { RUN_ROOT } from '../../scripts/targets/netns/topology.ts';
 import { sleep, waitFor } from '../../scripts/wait.ts';
@@ -144,8 +145,7 @@ describe.skipIf(!ready)('L2 announcer stand-in fidelity (Cilium 1.18–1.20; roo
   // over without the API (cilium/cilium#40735).
   it('should go silent a renew deadline after the API server becomes unreachable, with nobody taking over', async () => {
     await holder();
-    // The lease API is the one stand-in in the router's namespace (pids: "<pid> <namespace> <program>").
-    const pid = Number(readFileSync(join(RUN, 'pids'), 'utf8').split('\n').find((l) => l.endsWith(`${LAB}-router ${process.execPath}`))?.split(' ')[0]);
+    const pid = recordedProcesses(RUN).find((p) => p.what === `${LAB}-router lease-api`)!.pid;
     process.kill(pid, 'SIGSTOP');
     try {
       // A renewal round ends at the renew deadline (1 s) after the last success (≤ 200 ms before); the
