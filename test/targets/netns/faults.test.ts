@@ -3,16 +3,19 @@
 // (planned without validation, which would refuse them, so what is proven is the plumbing), then each
 // fault injected while the run verifies. Each mode shares one lab: every run rebuilds the damaged lab
 // of the run before, which proves a rerun repairs it.
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseLab } from '../../../lab/parse.ts';
 import { type LabPlan, type Mode, planLab } from '../../../lab/plan.ts';
 import { createLogger, type Logger } from '../../../scripts/log.ts';
 import { crashAgent, crashRouterDaemon, cutNodeLink, removeServiceAddress, serviceHolder } from '../../../scripts/targets/netns/faults.ts';
+import { namespacePids } from '../../../scripts/targets/netns/daemons.ts';
 import { runNetns } from '../../../scripts/targets/netns/run.ts';
 import { teardownNetns } from '../../../scripts/targets/netns/teardown.ts';
 import { type Topology, topology } from '../../../scripts/targets/netns/topology.ts';
 import { verifyBoundMs } from '../../../scripts/verify/bounds.ts';
 import type { LabReport } from '../../../scripts/verify/verify.ts';
+import { waitFor } from '../../../scripts/wait.ts';
 import { canariesIn, HOSTILE_IFACE, HOSTILE_PASSWORD } from '../../helpers/hostile.ts';
 import { labText } from '../../helpers/labs.ts';
 import { ROOT } from '../../helpers/shared.ts';
@@ -34,7 +37,20 @@ interface FaultRun {
   notes: string[];
 }
 
-/** A whole run of the lab in `mode`; `fault` is injected while it verifies. */
+/** Resolves once the router's first request is in flight: a fault injected earlier could heal before any request sees it. */
+async function probing(plan: LabPlan): Promise<void> {
+  const router = topology(plan).router.namespace;
+  const isCurl = (pid: number) => {
+    try {
+      return readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'curl';
+    } catch {
+      return false; // gone between the listing and the read
+    }
+  };
+  await waitFor('a request from the router', 60_000, async () => (await namespacePids(router)).some(isCurl), 20);
+}
+
+/** A whole run of the lab in `mode`; `fault` is injected while it verifies, once requests are in flight. */
 async function runWith(plan: LabPlan, mode: Mode, fault?: (t: Topology) => Promise<void> | void): Promise<FaultRun> {
   const base = createLogger({ json: true });
   const notes: string[] = [];
@@ -44,7 +60,7 @@ async function runWith(plan: LabPlan, mode: Mode, fault?: (t: Topology) => Promi
     note: (m) => void notes.push(m),
     step: (id, title, fn) =>
       base.step(id, title, () => {
-        if (id === 'verify' && fault) injected = new Promise((res, rej) => setTimeout(() => Promise.resolve().then(() => fault(topology(plan))).then(() => res(Date.now()), rej), 200));
+        if (id === 'verify' && fault) injected = probing(plan).then(() => fault(topology(plan))).then(() => Date.now());
         return fn();
       }),
   };
