@@ -25,6 +25,10 @@ export const BGP_SECRET_NAMESPACE = 'kube-system';
  */
 export const K3S_LOCAL_API = { host: '127.0.0.1', port: 6444 } as const;
 
+/** Graceful restart on every node's peering (restarting speaker: the router keeps a node's routes this
+ *  long after its session drops, so an agent restart costs no traffic; a lost node waits hold + this). */
+export const BGP_RESTART_TIME_S = 15;
+
 export function poolName(plan: LabPlan, mode: Mode): string {
   return `${plan.name}-${mode}`;
 }
@@ -131,7 +135,7 @@ function bgpResources(plan: LabPlan): Manifest[] {
       metadata: { name: peerConfig },
       spec: {
         timers: { connectRetryTimeSeconds: timers.connectRetry, holdTimeSeconds: timers.hold, keepAliveTimeSeconds: timers.keepalive },
-        gracefulRestart: { enabled: true, restartTimeSeconds: 15 },
+        gracefulRestart: { enabled: true, restartTimeSeconds: BGP_RESTART_TIME_S },
         ...(passwordEnv ? { authSecretRef: bgpSecretName(plan) } : {}),
         families: [{ afi: 'ipv4', safi: 'unicast', advertisements: { matchLabels: { advertise: advertisement } } }],
       },

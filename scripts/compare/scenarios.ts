@@ -50,9 +50,16 @@ export function bound(scenario: FaultId, mode: ModeId, st: Settings): Bound {
   }
   switch (scenario) {
     case 'link-loss':
-      return { ms: hold * 1000, basis: `hold time ${hold} s: the router withdraws the lost node's path; flows hashed to it fail until then` };
+      // Cilium's docs (bgp-control-plane-operation.rst): with graceful restart the peer may take hold time +
+      // restart time to withdraw a node that went down; the N bit makes FRR keep the routes stale after the
+      // hold timer's NOTIFICATION too (RFC 8538).
+      return gracefulRestart
+        ? { ms: (hold + gracefulRestart) * 1000, basis: `hold time ${hold} s + graceful restart time ${gracefulRestart} s: the router keeps the lost node's path stale, then withdraws it; flows hashed to it fail until then` }
+        : { ms: hold * 1000, basis: `hold time ${hold} s: the router withdraws the lost node's path; flows hashed to it fail until then` };
     case 'graceful-stop':
-      return { ms: hold * 1000, basis: `hold time ${hold} s if the speaker leaves without a NOTIFICATION; the node's datapath keeps serving meanwhile` };
+      return gracefulRestart
+        ? { ms: gracefulRestart * 1000, basis: `graceful restart time ${gracefulRestart} s: the session closes without a NOTIFICATION and the router keeps the path stale; the node's datapath keeps serving meanwhile` }
+        : { ms: hold * 1000, basis: `hold time ${hold} s if the speaker leaves without a NOTIFICATION; the node's datapath keeps serving meanwhile` };
     case 'restart':
       return gracefulRestart
         ? { ms: gracefulRestart * 1000, basis: `graceful restart time ${gracefulRestart} s: the router keeps the routes stale until the speaker is back` }

@@ -1,6 +1,7 @@
 // How long each wait of a run may last, derived from the lab's own settings, so a fault ends in a
 // verdict instead of a hang. Pure: the run uses these values and the tests assert against them.
 import type { LabPlan, Mode } from '../../lab/plan.ts';
+import { BGP_RESTART_TIME_S } from '../../templates/cilium.ts';
 
 /** curl's --max-time for one request: a reply from the echo takes milliseconds. */
 export const REQUEST_TIMEOUT_S = 2;
@@ -11,9 +12,13 @@ const GOBGP_DIAL_FLOOR_S = 5;
 /** Starting the node processes (a tsx stand-in, gobgpd) on a loaded 2-core machine. */
 const START_SLACK_MS = 10_000;
 
-/** How long the lab itself takes to heal a lost node: L2, another node takes the expired lease; BGP, the hold timer withdraws the path. */
+/**
+ * How long the lab itself takes to heal a lost node: L2, another node takes the expired lease; BGP, the
+ * hold timer ends the session and the router keeps the path stale for the graceful restart time before
+ * it withdraws it (Cilium's bgp-control-plane-operation.rst: "hold time + restart time").
+ */
 export function recoveryMs(plan: LabPlan, mode: Mode): number {
-  return mode === 'l2' ? plan.l2.leaseMs.duration + plan.l2.leaseMs.retryPeriod : plan.config.bgp.timers.hold * 1000;
+  return mode === 'l2' ? plan.l2.leaseMs.duration + plan.l2.leaseMs.retryPeriod : (plan.config.bgp.timers.hold + BGP_RESTART_TIME_S) * 1000;
 }
 
 /** From the stand-ins started to the service announced: a lease won, or every session Established (two dials and a hold time). */

@@ -6,6 +6,7 @@ import { LabError } from '../../lab/errors.ts';
 import { DEMO, parseEcho } from '../../templates/demo.ts';
 import type { Host } from '../hosts/host.ts';
 import { quote } from '../hosts/shell.ts';
+import { recoveryMs } from './bounds.ts';
 import { arpEntry } from './router.ts';
 import type { VerifyTarget } from './verify.ts';
 
@@ -96,13 +97,14 @@ export async function runFailover(host: Host, probe: ProbeOptions, from: string,
  * also leaves the dead node's endpoints in place until the node lifecycle controller marks it NotReady
  * (grace period + one monitor period, lab/kubernetes.ts); meanwhile the requests that Cilium balances
  * to a pod on it fail (externalTrafficPolicy Cluster), so the probe outlasts that and only a long run
- * of successes ends it. BGP (externalTrafficPolicy Local): the router's hold timer withdraws the path.
+ * of successes ends it. BGP (externalTrafficPolicy Local): the router withdraws the path after the hold
+ * timer and the graceful restart time (recoveryMs).
  */
 export function failoverProbe(plan: LabPlan, mode: Mode, target: VerifyTarget['kind'], ip: string): ProbeOptions {
   const margin = target === 'proxmox' ? 30_000 : 10_000;
   const monitor = nodeMonitor(plan.config.kubernetes.k3sVersion);
   const endpointsGone = target === 'proxmox' && mode === 'l2' ? monitor.gracePeriodMs + monitor.periodMs : 0;
-  const converge = mode === 'l2' ? plan.l2.leaseMs.duration : plan.config.bgp.timers.hold * 1000;
+  const converge = mode === 'l2' ? plan.l2.leaseMs.duration : recoveryMs(plan, mode);
   return { ip, port: DEMO.port, intervalMs: 100, maxMs: converge + endpointsGone + margin, settle: endpointsGone ? 50 : 20 };
 }
 

@@ -52,7 +52,7 @@ describe.skipIf(!ready)('lab:compare on the emulated lab', () => {
         expect(f.trials[0]!.servedAfter.length, `${m.mode} ${f.scenario} served after`).toBeGreaterThan(0);
       }
     }
-    // Link loss: L2 moves to another node after the lease; BGP loses the node's flows until the hold time.
+    // Link loss: L2 moves to another node after the lease; BGP loses the node's flows until hold + restart time.
     const l2Link = l2.faults.find((f) => f.scenario === 'link-loss')!.trials[0]!;
     expect(l2Link.outageMs).toBeGreaterThan(0);
     expect(l2Link.servedAfter).not.toContain(l2Link.victim);

@@ -35,7 +35,9 @@ describe('bound', () => {
   const st = settingsOf(labPlan(), 'lab', 100, 100);
   it('should follow the lease for L2 and the BGP timers for BGP', () => {
     expect(bound('link-loss', 'l2', st).ms).toBe(3200);
-    expect(bound('link-loss', 'bgp', st).ms).toBe(9000);
+    // Graceful restart is on in the rendered peer config: hold time 9 s + restart time 15 s.
+    expect(bound('link-loss', 'bgp', st).ms).toBe(24_000);
+    expect(bound('link-loss', 'bgp', { ...st, bgpTimers: { ...st.bgpTimers, gracefulRestart: null } }).ms).toBe(9000);
     expect(bound('restart', 'bgp', st)).toMatchObject({ ms: 15_000, basis: expect.stringContaining('graceful restart time 15 s') });
     expect(bound('router-restart', 'bgp', st).ms).toBe(10_000);
   });

@@ -33,7 +33,7 @@ const BGP = config('e2ebgp');
 const CTRLC = config('e2eint');
 
 function cli(script: string, args: string[]) {
-  const r = spawnSync(TSX, [`scripts/${script}.ts`, ...args], { cwd: ROOT, encoding: 'utf8', timeout: 120_000 });
+  const r = spawnSync(TSX, [`scripts/${script}.ts`, ...args], { cwd: ROOT, encoding: 'utf8', timeout: 150_000 });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -76,7 +76,7 @@ describe.skipIf(!ready)('the emulated lab (root, real FRR, GoBGP, ARP)', () => {
     // The lease must expire (3 s) before another node takes over.
     expect(l2.failover!.outageMs).toBeGreaterThan(1000);
     expect(Object.keys(l2.timings)).toEqual(expect.arrayContaining(['network', 'router', 'nodes', 'converge', 'verify', 'failover']));
-  });
+  }, 150_000);
 
   it('should verify BGP mode beside it: every peer Established, one nexthop per node, every node a share; fail over the node asked for', () => {
     bgp = lab('bgp', BGP, '--failover-node', 'cp1', '--requests', '150');
@@ -90,7 +90,7 @@ describe.skipIf(!ready)('the emulated lab (root, real FRR, GoBGP, ARP)', () => {
     expect(bgp.failover).toMatchObject({ from: 'e2ebgp-cp1' });
     expect(bgp.failover!.outageMs).toBeGreaterThan(0);
     expect(bgp.failover!.to).not.toBe('e2ebgp-cp1');
-  });
+  }, 150_000);
 
   it('should say where the running L2 lab stands (lab:status): namespaces, daemons alive, the last verification', () => {
     const r = cli('status', ['--target', 'netns', '--config', L2, '--json']);
