@@ -167,7 +167,7 @@ describe.skipIf(!ready)('the emulated lab (root, real FRR, GoBGP, ARP)', () => {
     rmSync(join(ROOT, '.lab', 'e2eint'), { recursive: true });
     expect(leftovers('e2eint')).toEqual([]);
     expect(cli('teardown', ['--target', 'netns', '--config', CTRLC]).stdout).toContain('✓ nothing of lab e2eint was running or on disk');
-  });
+  }, 120_000);
 
   it('should finish a teardown interrupted by Ctrl-C when run again', async () => {
     await interruptAfter('✓ nodes:');
