@@ -14,7 +14,7 @@ import { netnsHost } from '../scripts/hosts/netns.ts';
 import { ROOT } from '../scripts/paths.ts';
 import { vtyshCommand } from '../scripts/targets/netns/frr.ts';
 import { topology } from '../scripts/targets/netns/topology.ts';
-import type { LabReport } from '../scripts/verify/verify.ts';
+import type { LabReport } from '../scripts/verify/verdict.ts';
 
 const GOAL = { nodes: 64, ms: 60_000, bytes: 4 * 2 ** 30 } as const;
 const LAB = 'scale';

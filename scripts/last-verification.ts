@@ -3,7 +3,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import type { LabPlan, Mode } from '../lab/plan.ts';
 import { labStateDir } from './paths.ts';
-import type { LabReport } from './verify/verify.ts';
+import type { LabReport } from './verify/verdict.ts';
 
 export const LAST_VERIFICATION = 'last-verification.json';
 

@@ -11,8 +11,8 @@ import { connectSshWhenUp, type SshHost } from '../../hosts/ssh.ts';
 import type { Logger } from '../../log.ts';
 import { labStateDir } from '../../paths.ts';
 import { renderDir, routerSecrets } from '../../render-files.ts';
-import { failoverProblems } from '../../verify/failover.ts';
-import type { LabReport, VerifyTarget } from '../../verify/verify.ts';
+import { type LabReport, labReport } from '../../verify/verdict.ts';
+import type { VerifyTarget } from '../../verify/verify.ts';
 import { createApi, type ProxmoxApi, tokenFromEnv } from './api.ts';
 import type { StepContext } from './context.ts';
 import { executeSteps } from './execute.ts';
@@ -89,7 +89,7 @@ function proxmoxContext(plan: LabPlan, mode: Mode, configFile: string, o: Proxmo
         nodeMacs: nodeMacs(plan, hosts()),
       }),
     note: (message) => log.note(message),
-    results: { failover: null },
+    results: { findings: [], failover: null },
     close: () => {
       for (const c of conns.values()) c.close();
     },
@@ -106,7 +106,6 @@ export async function runProxmox(plan: LabPlan, mode: Mode, configFile: string, 
   } finally {
     ctx.close();
   }
-  const { verification, failover } = ctx.results;
-  const problems = [...verification!.problems, ...(failover ? failoverProblems(failover) : [])];
-  return { ...verification!, problems, verified: problems.length === 0, failover, timings: log.timings };
+  const { verification, findings, failover } = ctx.results;
+  return labReport(verification!, { findings, failover, timings: log.timings });
 }

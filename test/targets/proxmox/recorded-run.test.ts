@@ -98,7 +98,7 @@ function recordingContext(mode: Mode, rec: Recording, o: { bgpDownFor?: number; 
     saveState: () => {},
     verifyTarget: async () => ({ kind: 'proxmox', router: { host: host(plan.router.name), vtysh: 'sudo vtysh', lanIface: 'eth1' }, nodeMacs: Object.fromEntries(nodes.map((n) => [macOf(n), n])) }),
     note: () => {},
-    results: { failover: null },
+    results: { findings: [], failover: null },
   };
 }
 
@@ -160,6 +160,7 @@ describe.skipIf(!schemaFile)('the Proxmox run, recorded', { timeout: 60_000 }, (
       rec.events.filter((e) => e.startsWith('api: ')),
     );
     expect(ctx.results.verification?.problems).toEqual([]);
+    expect(ctx.results.findings).toEqual([]);
     expect(ctx.results.failover).toMatchObject({ from: nodes[mode === 'l2' ? 0 : 2], to: nodes[1], failedProbes: 2 });
 
     // One log per step, holding its commands and exit codes; no secret in any of them.
@@ -179,6 +180,7 @@ describe.skipIf(!schemaFile)('the Proxmox run, recorded', { timeout: 60_000 }, (
     const probe = rec.events.findIndex((e) => e.includes('i=0; since=0; while'));
     expect(rec.events.slice(0, probe).filter((e) => e.includes('summary json'))).toHaveLength(4);
     expect(ctx.results.verification?.problems).toEqual([]);
+    expect(ctx.results.findings).toEqual([]);
   });
 
   it('should name the VM whose guest agent does not answer, with the likely cause, in bounded time (defect 6)', async () => {
