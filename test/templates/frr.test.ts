@@ -20,7 +20,7 @@ const files = {
   l2: frrConf(plan, 'l2'),
   broken: frrConf(plan, 'bgp', { bgpPassword: 'x' }).replace(' neighbor CILIUM remote-as 65001', ' neighbor CILIUM remote-as'),
 };
-const paths = Object.fromEntries(Object.entries(files).map(([k, v]) => [k, join(dir, `${k}.conf`)])) as Record<keyof typeof files, string>;
+const paths = Object.fromEntries(Object.keys(files).map((k) => [k, join(dir, `${k}.conf`)])) as Record<keyof typeof files, string>;
 Object.entries(files).forEach(([k, v]) => writeFileSync(paths[k as keyof typeof files], v));
 
 describe('frrConf', () => {

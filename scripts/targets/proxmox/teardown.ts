@@ -16,7 +16,7 @@ export function removeLocalState(plan: LabPlan, keepImages: boolean): string[] {
   const dir = labStateDir(plan.name);
   // Terraform keeps a .backup beside each state file: both stay with the kept stack.
   const kept = (e: string) => e === 'netns' || (keepImages && e.startsWith(`${plan.stacks.base}.tfstate`));
-  let entries: string[] = [];
+  let entries: string[];
   try {
     entries = readdirSync(dir).filter((e) => !kept(e));
   } catch {

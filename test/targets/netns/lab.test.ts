@@ -4,12 +4,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { run } from '../../../scripts/hosts/host.ts';
-import { netnsHost } from '../../../scripts/hosts/netns.ts';
-import { routeNexthops } from '../../../scripts/verify/router.ts';
-import { probeService } from '../../../scripts/verify/traffic.ts';
 import { waitFor } from '../../../scripts/wait.ts';
-import type { LabReport } from '../../../scripts/verify/verify.ts';
+import type { LabReport } from '../../../scripts/verify/verdict.ts';
 import { alive, recordedPids } from '../../../scripts/targets/netns/daemons.ts';
 import { RUN_ROOT } from '../../../scripts/targets/netns/topology.ts';
 import { parseLab } from '../../../lab/parse.ts';
