@@ -29,25 +29,36 @@ export function keyBlob(line: string): Buffer {
   return Buffer.from(b64, 'base64');
 }
 
-/** Retries until sshd answers (a booting VM, a starting daemon), but never past a wrong host key. */
+/**
+ * Retries while sshd cannot be reached (a booting VM, a starting daemon); a wrong host key, a refused
+ * key or a missing key file end the wait at once: waiting does not heal them. cloud-init writes the
+ * authorized keys before sshd starts (cloud-init systemd/cloud-init-network.service.tmpl,
+ * `Before=sshd.service`), so a refusal is not "not yet".
+ */
 export function connectSshWhenUp(t: SshTarget, timeoutMs: number, intervalMs: number, via?: SshHost): Promise<SshHost> {
-  return waitFor(`SSH to ${t.name} (${t.address})`, timeoutMs, () =>
-    connectSsh(t, 10_000, via).catch((err: unknown) => {
-      if (err instanceof LabError && err.code === 'E_HOSTKEY') throw err;
-      return undefined;
-    }), intervalMs);
+  const heals = (err: unknown) => err instanceof LabError && err.code === 'E_SSH';
+  return waitFor(`SSH to ${t.name} (${t.address})`, timeoutMs, () => connectSsh(t, 10_000, via), intervalMs, heals);
+}
+
+function readPrivateKey(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new LabError('E_SSH_KEY', `cannot read the SSH key ${path}: ${(err as Error).message}`, 'the lab command makes it when it brings the lab up: run npm run lab:l2 (or lab:bgp) again', err);
+  }
 }
 
 /** Connects directly, or through `via` (a jump host, as the Proxmox nodes are reached through the router). */
 export async function connectSsh(t: SshTarget, timeoutMs = 10_000, via?: SshHost): Promise<SshHost> {
   const ssh = new NodeSSH();
   const pinned = keyBlob(t.hostKey);
+  const privateKey = readPrivateKey(t.privateKeyPath);
   let mismatch = false;
   try {
     await ssh.connect({
       ...(via ? { sock: await via.forward(t.address, t.port ?? 22) } : { host: t.address, port: t.port ?? 22 }),
       username: t.username,
-      privateKey: readFileSync(t.privateKeyPath, 'utf8'),
+      privateKey,
       readyTimeout: timeoutMs,
       hostVerifier: (key: Buffer) => {
         mismatch = !key.equals(pinned);
@@ -56,7 +67,11 @@ export async function connectSsh(t: SshTarget, timeoutMs = 10_000, via?: SshHost
     } as Parameters<NodeSSH['connect']>[0]);
   } catch (err) {
     if (mismatch) throw new LabError('E_HOSTKEY', `${t.name} (${t.address}) presented a host key that is not the pinned one`, 'if the host was rebuilt, run npm run lab:teardown and start again');
-    throw new LabError('E_SSH', `cannot reach ${t.name} over SSH at ${t.address}: ${(err as Error).message}`);
+    // ssh2 1.17 lib/client.js marks the end of every offered method with this level.
+    if ((err as { level?: string }).level === 'client-authentication') {
+      throw new LabError('E_SSH_AUTH', `${t.name} (${t.address}) refused the key ${t.privateKeyPath} for ${t.username}`, `the VM's authorized keys come from its cloud-init: is ${t.privateKeyPath}.pub among them (ssh.user ${t.username})?`, err);
+    }
+    throw new LabError('E_SSH', `cannot reach ${t.name} over SSH at ${t.address}: ${(err as Error).message}`, undefined, err);
   }
   return {
     name: t.name,

@@ -30,6 +30,17 @@ export function fillPath(template: string, values: Record<string, string | numbe
   });
 }
 
+/** The API answered with an error status: 5xx may pass (a guest agent not running yet), 4xx is the request's fault. */
+export class ApiError extends LabError {
+  constructor(
+    readonly status: number,
+    message: string,
+    hint?: string,
+  ) {
+    super('E_API', message, hint);
+  }
+}
+
 const TLS_CODES = new Set(['DEPTH_ZERO_SELF_SIGNED_CERT', 'SELF_SIGNED_CERT_IN_CHAIN', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'CERT_HAS_EXPIRED', 'ERR_TLS_CERT_ALTNAME_INVALID']);
 
 export function createApi(o: ApiOptions): ProxmoxApi {
@@ -56,11 +67,11 @@ export function createApi(o: ApiOptions): ProxmoxApi {
               const status = res.statusCode ?? 0;
               if (status === 401) return reject(new LabError('E_AUTH', `${o.endpoint} rejected the API token (401)`, 'check PROXMOX_VE_API_TOKEN: user@realm!tokenid=uuid, not expired'));
               if (status === 403) return reject(new LabError('E_FORBIDDEN', `${method} ${url.pathname}: permission denied (403)`, 'give the token the privileges that the preflight lists'));
-              if (status >= 400) return reject(new LabError('E_API', `${method} ${url.pathname}: ${status} ${res.statusMessage ?? ''}`.trim()));
+              if (status >= 400) return reject(new ApiError(status, `${method} ${url.pathname}: ${status} ${res.statusMessage ?? ''}`.trim()));
               try {
                 resolve((JSON.parse(text) as { data: T }).data);
               } catch {
-                reject(new LabError('E_API', `${method} ${url.pathname}: not a Proxmox API answer`, 'is proxmox.endpoint the API (https://host:8006/)?'));
+                reject(new ApiError(status, `${method} ${url.pathname}: not a Proxmox API answer`, 'is proxmox.endpoint the API (https://host:8006/)?'));
               }
             });
           },

@@ -8,6 +8,7 @@ import type { Host } from '../../hosts/host.ts';
 import type { Logger } from '../../log.ts';
 import { ROOT } from '../../paths.ts';
 import { sleep } from '../../wait.ts';
+import { ApiError } from './api.ts';
 import type { StepContext } from './context.ts';
 import { knownFix } from './fixes.ts';
 import { openStepLog, type StepLog } from './step-log.ts';
@@ -77,19 +78,23 @@ export async function runCommands(host: Host, commands: readonly Command[], ctx:
   }
 }
 
-/** An API call; with waitMs, retried while the server answers with an error (not 401/403), until that long after the step began. */
+/**
+ * An API call; with waitMs, retried while its error may pass (a 5xx such as qemu-server's "QEMU guest
+ * agent is not running", or the API out of reach), until that long after the step began. A refused
+ * token, a missing privilege or another 4xx fails at once: waiting does not heal them.
+ */
 async function callApi(ctx: StepContext, a: ApiCall, e: Extract<Exec, { kind: 'api' }>, startedAt: number): Promise<unknown> {
   const at = a.vm ? ctx.vm(a.vm) : undefined;
   for (;;) {
     try {
       return await ctx.api.call(a.call, at, a.params);
     } catch (err) {
-      const retry = e.waitMs !== undefined && err instanceof LabError && err.code === 'E_API';
-      if (!retry) throw err;
-      if (Date.now() - startedAt > e.waitMs!) {
-        throw new LabError('E_UNANSWERED', `${a.vm ?? 'the API'}${at ? ` (VM ${at.vmid} on ${at.node})` : ''} did not answer within ${e.waitMs! / 1000} s: ${err.message}`, e.unanswered?.replaceAll('VMID', String(at?.vmid)));
+      const heals = (err instanceof ApiError && err.status >= 500) || (err instanceof LabError && err.code === 'E_UNREACHABLE');
+      if (e.waitMs === undefined || !heals) throw err;
+      if (Date.now() - startedAt > e.waitMs) {
+        throw new LabError('E_UNANSWERED', `${a.vm ?? 'the API'}${at ? ` (VM ${at.vmid} on ${at.node})` : ''} did not answer within ${e.waitMs / 1000} s: ${err.message}`, e.unanswered?.replaceAll('VMID', String(at?.vmid)), err);
       }
-      await sleep(Math.min(5000, e.waitMs! / 10));
+      await sleep(Math.min(5000, e.waitMs / 10));
     }
   }
 }

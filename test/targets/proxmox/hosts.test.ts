@@ -63,6 +63,16 @@ describe.skipIf(!ready)('host-generic Proxmox steps on the emulated hosts', () =
     await expect(connectSsh({ name: cp1.name, address: cp1.lanIp, username: 'root', privateKeyPath: keys.client, hostKey: other }, 10_000, lab.router)).rejects.toThrow(/presented a host key that is not the pinned one/);
   });
 
+  it('should stop waiting at once when the node refuses our key, and say which key', async () => {
+    const cp1 = lab.topology.nodes[0]!;
+    const stranger = join(dir, 'stranger_key');
+    execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', stranger]);
+    const t0 = Date.now();
+    const target = { name: cp1.name, address: cp1.lanIp, username: 'root', privateKeyPath: stranger, hostKey: readFileSync(`${keys.nodeHost}.pub`, 'utf8') };
+    await expect(connectSshWhenUp(target, 60_000, 200, lab.router)).rejects.toMatchObject({ code: 'E_SSH_AUTH', message: expect.stringContaining(`refused the key ${stranger} for root`) });
+    expect(Date.now() - t0).toBeLessThan(10_000);
+  });
+
   it('should push the rendered files as the push step does', async () => {
     const remote = join(dir, 'remote');
     const renderDir = join(dir, 'render');
