@@ -6,12 +6,14 @@ await main(
   {
     name: 'lab:deps',
     summary: 'Checks the system packages the emulated lab (and, with --tests, the test suite) needs; --install installs them (Debian/Ubuntu, root).',
-    options: { install: { type: 'boolean' }, tests: { type: 'boolean' } },
-    help: { install: 'apt-get install what is missing', tests: 'include what the tests use (cloud-init)' },
+    flags: {
+      install: { type: 'boolean', help: 'apt-get install what is missing' },
+      tests: { type: 'boolean', help: 'include what the tests use (cloud-init)' },
+    },
   },
-  async (opts, json) => {
-    const tools = opts.tests ? { ...LAB_TOOLS, ...TEST_TOOLS } : LAB_TOOLS;
-    const installed = opts.install ? await ensurePackages(tools, true) : [];
+  async (flags, json) => {
+    const tools = flags.tests ? { ...LAB_TOOLS, ...TEST_TOOLS } : LAB_TOOLS;
+    const installed = flags.install ? await ensurePackages(tools, true) : [];
     const missing = await missingPackages(tools);
     if (json) console.log(JSON.stringify({ installed, missing }, null, 2));
     else if (missing.length) console.error(`✗ missing: ${missing.join(', ')}\n  ${aptLine(missing)}   (or npm run lab:deps -- --install)`);
