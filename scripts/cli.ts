@@ -36,6 +36,8 @@ export interface Command<F extends Flags> {
   readonly summary: string;
   /** In the order --help lists them. */
   readonly flags: F;
+  /** false: the command prints no JSON document, so it takes no --json (the generators, the benchmarks). */
+  readonly json?: false;
 }
 
 const COMMON = {
@@ -61,7 +63,7 @@ export function usage(cmd: Command<Flags>): string {
     '',
     'Options:',
     ...lines,
-    '  --json'.padEnd(26) + 'print one JSON document on stdout, nothing else',
+    ...(cmd.json === false ? [] : ['  --json'.padEnd(26) + 'print one JSON document on stdout, nothing else']),
     '  -h, --help'.padEnd(26) + 'show this help',
   ].join('\n');
 }
@@ -94,10 +96,13 @@ export function flagValues<F extends Flags>(flags: F, raw: Record<string, string
 export async function main<const F extends Flags>(cmd: Command<F>, verb: (flags: FlagValues<F>, json: boolean) => Promise<boolean | void>): Promise<void> {
   const args = process.argv.slice(2);
   // Read leniently first, so that even a bad flag is reported as JSON when --json was given.
-  let json = parseArgs({ args, options: COMMON, strict: false, allowPositionals: true }).values.json === true;
+  let json = cmd.json !== false && parseArgs({ args, options: COMMON, strict: false, allowPositionals: true }).values.json === true;
   try {
     const options = Object.fromEntries(Object.entries(cmd.flags).map(([flag, spec]) => [flag, { type: spec.type === 'boolean' ? 'boolean' : 'string' } as const]));
-    const { values } = parseArgs({ args, options: { ...COMMON, ...options }, strict: true, allowPositionals: false });
+    const common = cmd.json === false ? { help: COMMON.help } : COMMON;
+    const { values } = parseArgs({ args, options: { ...common, ...options }, strict: true, allowPositionals: false }) as {
+      values: Record<string, string | boolean | undefined>;
+    };
     json = values.json === true;
     if (values.help) {
       console.log(usage(cmd));

@@ -2,13 +2,16 @@
 import { main } from './cli.ts';
 import { aptLine, ensurePackages, LAB_TOOLS, missingPackages, TEST_TOOLS } from './deps.ts';
 
+/** The packages a tool list brings, each once, as --help names them. */
+const packagesOf = (tools: Readonly<Record<string, string>>) => [...new Set(Object.values(tools))].join(', ');
+
 await main(
   {
     name: 'lab:deps',
-    summary: 'Checks the system packages the emulated lab (and, with --tests, the test suite) needs; --install installs them (Debian/Ubuntu, root).',
+    summary: `Checks the system packages the emulated lab (${packagesOf(LAB_TOOLS)}) and, with --tests, the test suite need; --install installs them (Debian/Ubuntu, root).`,
     flags: {
       install: { type: 'boolean', help: 'apt-get install what is missing' },
-      tests: { type: 'boolean', help: 'include what the tests use (cloud-init)' },
+      tests: { type: 'boolean', help: `include what the tests use (${packagesOf(TEST_TOOLS)})` },
     },
   },
   async (flags, json) => {

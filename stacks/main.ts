@@ -14,5 +14,5 @@ function withLabKey(plan: LabPlan): LabPlan {
 }
 
 const { file, isExample, plan } = loadLab(process.env.LAB_CONFIG);
-if (isExample) console.error(`no lab.yaml: synthesizing ${file}`);
+if (isExample) console.log(`no lab.yaml: synthesizing ${file}`);
 synthPrivately(buildApp(withLabKey(plan)));
