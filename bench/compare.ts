@@ -3,7 +3,7 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { main } from '../scripts/cli.ts';
-import { ROOT } from '../scripts/paths.ts';
+import { ROOT } from '../lab/load.ts';
 
 const GOAL_MS = 240_000;
 await main(

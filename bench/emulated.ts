@@ -4,7 +4,7 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { main } from '../scripts/cli.ts';
-import { ROOT } from '../scripts/paths.ts';
+import { ROOT } from '../lab/load.ts';
 
 const GOALS_MS = { l2: 10_000, bgp: 20_000, teardown: 3_000 } as const;
 const tsx = join(ROOT, 'node_modules/.bin/tsx');

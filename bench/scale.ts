@@ -11,7 +11,7 @@ import { parseLab } from '../lab/parse.ts';
 import { planLab } from '../lab/plan.ts';
 import { netnsHost } from '../scripts/hosts/netns.ts';
 import { main } from '../scripts/cli.ts';
-import { ROOT } from '../scripts/paths.ts';
+import { ROOT } from '../lab/load.ts';
 import { vtyshCommand } from '../scripts/targets/netns/frr.ts';
 import { topology } from '../scripts/targets/netns/topology.ts';
 import type { LabReport } from '../scripts/verify/verdict.ts';

@@ -5,7 +5,7 @@ import { LabError } from '../lab/errors.ts';
 import type { LabPlan, Mode } from '../lab/plan.ts';
 import type { RouterSecrets } from '../templates/frr.ts';
 import { renderMode } from '../templates/render.ts';
-import { labStateDir } from './paths.ts';
+import { labStateDir } from '../lab/load.ts';
 
 /** The BGP password, from the variable that lab.yaml names; never from the file itself. */
 export function routerSecrets(plan: LabPlan, env = process.env): RouterSecrets {

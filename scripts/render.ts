@@ -2,7 +2,7 @@
 import { resolve } from 'node:path';
 import { CONFIG_FLAG, main } from './cli.ts';
 import { MODES } from '../lab/plan.ts';
-import { loadLab } from './config.ts';
+import { loadLab } from '../lab/load.ts';
 import { renderDir, routerSecrets, writeRender } from './render-files.ts';
 
 await main(

@@ -3,7 +3,7 @@
 // on both, the last verification.
 import type { LabPlan } from '../lab/plan.ts';
 import { LAB_FLAGS, main } from './cli.ts';
-import { loadLab } from './config.ts';
+import { loadLab } from '../lab/load.ts';
 import { lastVerification } from './last-verification.ts';
 import { createLogger } from './log.ts';
 import { formatLastVerification, formatNetnsStatus, formatProxmoxStatus } from './status-report.ts';

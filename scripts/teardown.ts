@@ -3,7 +3,7 @@ import { destroyCommands, removeLocalState } from './targets/proxmox/teardown.ts
 import { tokenFromEnv } from './targets/proxmox/api.ts';
 import { runLocal } from './targets/proxmox/local.ts';
 import { LAB_FLAGS, main } from './cli.ts';
-import { loadLab } from './config.ts';
+import { loadLab } from '../lab/load.ts';
 import { requireRoot } from './deps.ts';
 import { chooseTarget } from './targets/choose.ts';
 import { createLogger } from './log.ts';

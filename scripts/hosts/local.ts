@@ -1,7 +1,7 @@
 // This machine as a Host: the Proxmox run's local commands (render, ssh-keygen, cdktf deploy) run in
 // the project folder. Output is captured for the step log and, for long commands, shown as progress.
 import { spawn } from 'node:child_process';
-import { ROOT } from '../paths.ts';
+import { ROOT } from '../../lab/load.ts';
 import type { ExecResult, Host } from './host.ts';
 
 export interface LocalOptions {

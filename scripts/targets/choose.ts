@@ -1,6 +1,6 @@
 // Which target a command acts on: --target, else Proxmox when lab.yaml exists, else the emulated lab.
 import { basename } from 'node:path';
-import { configPath, EXAMPLE_CONFIG } from '../config.ts';
+import { configPath, EXAMPLE_CONFIG } from '../../lab/load.ts';
 
 export const TARGETS = ['netns', 'proxmox'] as const;
 export type TargetKind = (typeof TARGETS)[number];

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { LabPlan } from '../../lab/plan.ts';
 import { privileges } from '../../scripts/targets/proxmox/calls.ts';
-import type { HostOutput } from '../../scripts/targets/proxmox/guest-network.ts';
+import type { HostOutput } from '../../stacks/outputs.ts';
 import type { PveScenario } from '../../standins/proxmox-api/fake.ts';
 
 export const TOKEN = 'root@pam!lab=11111111-2222-3333-4444-555555555555';

@@ -7,7 +7,7 @@ import { $ } from 'zx';
 import { LabError } from '../../../lab/errors.ts';
 import type { LabPlan } from '../../../lab/plan.ts';
 import { LAST_VERIFICATION, lastVerification } from '../../last-verification.ts';
-import { labStateDir, ROOT } from '../../paths.ts';
+import { labStateDir, ROOT } from '../../../lab/load.ts';
 import { alive, namespacePids, recordedProcesses, stopPids } from './daemons.ts';
 import { namespaces, RUN_ROOT, type Topology, topology } from './topology.ts';
 

@@ -6,7 +6,7 @@ import { join, relative, resolve } from 'node:path';
 import { LabError } from '../../../lab/errors.ts';
 import type { Host } from '../../hosts/host.ts';
 import type { Logger } from '../../log.ts';
-import { ROOT } from '../../paths.ts';
+import { ROOT } from '../../../lab/load.ts';
 import { sleep } from '../../wait.ts';
 import { ApiError } from './api.ts';
 import type { StepContext } from './context.ts';

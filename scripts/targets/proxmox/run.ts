@@ -9,14 +9,15 @@ import type { LabPlan, Mode } from '../../../lab/plan.ts';
 import { localHost } from '../../hosts/local.ts';
 import { connectSshWhenUp, type SshHost } from '../../hosts/ssh.ts';
 import type { Logger } from '../../log.ts';
-import { labStateDir } from '../../paths.ts';
+import { labStateDir } from '../../../lab/load.ts';
 import { renderDir, routerSecrets } from '../../render-files.ts';
 import { type LabReport, labReport } from '../../verify/verdict.ts';
 import type { VerifyTarget } from '../../verify/verify.ts';
 import { createApi, type ProxmoxApi, tokenFromEnv } from './api.ts';
 import type { StepContext } from './context.ts';
 import { executeSteps } from './execute.ts';
-import { type HostOutput, nodeMacs, routerAddress } from './guest-network.ts';
+import { HOSTS_OUTPUT, type HostOutput } from '../../../stacks/outputs.ts';
+import { nodeMacs, routerAddress } from './guest-network.ts';
 import { proxmoxSteps } from './steps.ts';
 
 export interface ProxmoxRunOptions {
@@ -28,9 +29,9 @@ export interface ProxmoxRunOptions {
 
 function readOutputs(plan: LabPlan): HostOutput[] {
   const file = labStateDir(plan.name, 'outputs.json');
-  const outputs = JSON.parse(readFileSync(file, 'utf8')) as Record<string, { hosts?: HostOutput[] }>;
-  const hosts = outputs[plan.stacks.vms]?.hosts;
-  if (!hosts) throw new LabError('E_OUTPUTS', `${file} has no hosts output`, 'run the deploy again');
+  const outputs = JSON.parse(readFileSync(file, 'utf8')) as Record<string, { [HOSTS_OUTPUT]?: HostOutput[] }>;
+  const hosts = outputs[plan.stacks.vms]?.[HOSTS_OUTPUT];
+  if (!hosts) throw new LabError('E_OUTPUTS', `${file} has no ${HOSTS_OUTPUT} output`, 'run the deploy again');
   return hosts;
 }
 

@@ -7,7 +7,7 @@ import type { LabPlan, Mode } from '../../../lab/plan.ts';
 import { poolName } from '../../../templates/cilium.ts';
 import { type Host } from '../../hosts/host.ts';
 import { connectSsh, type SshHost } from '../../hosts/ssh.ts';
-import { labStateDir } from '../../paths.ts';
+import { labStateDir } from '../../../lab/load.ts';
 import type { ProxmoxApi } from './api.ts';
 
 export interface StackStatus {

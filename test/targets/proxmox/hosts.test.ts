@@ -13,7 +13,7 @@ import { probeService } from '../../../scripts/verify/traffic.ts';
 import { giveUpMs } from '../../../scripts/verify/bounds.ts';
 import { connectSsh, connectSshWhenUp, type SshHost } from '../../../scripts/hosts/ssh.ts';
 import { createLogger } from '../../../scripts/log.ts';
-import { labStateDir } from '../../../scripts/paths.ts';
+import { labStateDir } from '../../../lab/load.ts';
 import { startIn } from '../../../scripts/targets/netns/daemons.ts';
 import { type NetnsLab, provisionNetns } from '../../../scripts/targets/netns/provision.ts';
 import { teardownNetns } from '../../../scripts/targets/netns/teardown.ts';

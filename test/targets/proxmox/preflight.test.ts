@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { LabPlan } from '../../../lab/plan.ts';
 import { rmSync } from 'node:fs';
 import { createLogger } from '../../../scripts/log.ts';
-import { labStateDir } from '../../../scripts/paths.ts';
+import { labStateDir } from '../../../lab/load.ts';
 import { createApi } from '../../../scripts/targets/proxmox/api.ts';
 import { runProxmox } from '../../../scripts/targets/proxmox/run.ts';
 import { assertPreflight, granted, preflight } from '../../../scripts/targets/proxmox/preflight.ts';

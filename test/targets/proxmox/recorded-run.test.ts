@@ -9,7 +9,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import type { Mode } from '../../../lab/plan.ts';
 import type { ExecResult, Host } from '../../../scripts/hosts/host.ts';
 import { createLogger } from '../../../scripts/log.ts';
-import { ROOT } from '../../../scripts/paths.ts';
+import { ROOT } from '../../../lab/load.ts';
 import { writeRender } from '../../../scripts/render-files.ts';
 import { createApi, type ProxmoxApi } from '../../../scripts/targets/proxmox/api.ts';
 import { CALLS } from '../../../scripts/targets/proxmox/calls.ts';

@@ -2,7 +2,7 @@
 // Kubernetes side against the kubectl stand-in (standins/kubernetes); nothing is changed.
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { labStateDir } from '../../../scripts/paths.ts';
+import { labStateDir } from '../../../lab/load.ts';
 import { formatProxmoxStatus } from '../../../scripts/status-report.ts';
 import { createApi } from '../../../scripts/targets/proxmox/api.ts';
 import { kubernetesStatus, proxmoxStatus } from '../../../scripts/targets/proxmox/status.ts';
