@@ -1,10 +1,10 @@
 // npm run lab:check — validate lab.yaml and print the derived address plan.
-import type { LabPlan } from '../lab/plan.ts';
+import { allHosts, type LabPlan } from '../lab/plan.ts';
 import { CONFIG_FLAG, main } from './cli.ts';
 import { loadLab } from '../lab/load.ts';
 
 export function planRows(plan: LabPlan): { host: string; role: string; vmId: number; proxmoxNode: string; lan: string; lanMac: string; size: string }[] {
-  return [plan.router, ...plan.nodes].map((h) => ({
+  return allHosts(plan).map((h) => ({
     host: h.name,
     role: h.role,
     vmId: h.vmId,

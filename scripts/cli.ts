@@ -30,7 +30,7 @@ export type FlagValue<F extends Flag> = F extends { type: 'boolean' }
 
 export type FlagValues<F extends Flags> = { -readonly [K in keyof F]: FlagValue<F[K]> };
 
-export interface Command<F extends Flags> {
+export interface CliCommand<F extends Flags> {
   /** `npm run <name>`. */
   readonly name: string;
   readonly summary: string;
@@ -54,7 +54,7 @@ export const TARGET_FLAG = {
 export const CONFIG_FLAG = { type: 'string', help: 'lab definition (default: lab.yaml, else lab.example.yaml)' } as const satisfies Flag;
 export const LAB_FLAGS = { target: TARGET_FLAG, config: CONFIG_FLAG } as const satisfies Flags;
 
-export function usage(cmd: Command<Flags>): string {
+export function usage(cmd: CliCommand<Flags>): string {
   const lines = Object.entries(cmd.flags).map(([flag, spec]) => `  --${flag}${spec.type === 'boolean' ? '' : ' VALUE'}`.padEnd(26) + spec.help);
   return [
     `Usage: npm run ${cmd.name} -- [options]`,
@@ -93,7 +93,7 @@ export function flagValues<F extends Flags>(flags: F, raw: Record<string, string
  * Parses argv, handles --help, runs the verb with the typed flags and maps failures to exit codes:
  * 1 when the verb says it failed or a LabError, 2 for anything unexpected.
  */
-export async function main<const F extends Flags>(cmd: Command<F>, verb: (flags: FlagValues<F>, json: boolean) => Promise<boolean | void>): Promise<void> {
+export async function main<const F extends Flags>(cmd: CliCommand<F>, verb: (flags: FlagValues<F>, json: boolean) => Promise<boolean | void>): Promise<void> {
   const args = process.argv.slice(2);
   // Read leniently first, so that even a bad flag is reported as JSON when --json was given.
   let json = cmd.json !== false && parseArgs({ args, options: COMMON, strict: false, allowPositionals: true }).values.json === true;
@@ -117,7 +117,7 @@ export async function main<const F extends Flags>(cmd: Command<F>, verb: (flags:
 }
 
 /** Every message of a failure, ours or one passed on from FRR, cdktf or kubectl, loses the secrets it holds. */
-function report(err: unknown, json: boolean, cmd: Command<Flags>): void {
+function report(err: unknown, json: boolean, cmd: CliCommand<Flags>): void {
   const print = (write: (text: string) => void) => (text: string) => write(redact(text));
   const out = print((t) => console.log(t));
   const errOut = print((t) => console.error(t));

@@ -1,7 +1,7 @@
 // The lab's VMs: the router (WAN on the uplink, LAN on the lab bridge) and the Kubernetes nodes.
 import { TerraformOutput, TerraformStack } from 'cdktf';
 import type { Construct } from 'constructs';
-import type { Host, LabPlan } from '../lab/plan.ts';
+import type { LabHost, LabPlan } from '../lab/plan.ts';
 import { nodeUserData, routerUserData } from '../templates/cloud-init.ts';
 import { imageVolumeId } from './base.ts';
 import { HOSTS_OUTPUT, type HostOutput } from './outputs.ts';
@@ -53,7 +53,7 @@ export class VmsStack extends TerraformStack {
     });
   }
 
-  private vm(plan: LabPlan, host: Host, userData: string, nics: { bridge: string; mac: string; ipv4: { address: string; gateway?: string } }[], dependsOn?: VirtualEnvironmentVm[]): VirtualEnvironmentVm {
+  private vm(plan: LabPlan, host: LabHost, userData: string, nics: { bridge: string; mac: string; ipv4: { address: string; gateway?: string } }[], dependsOn?: VirtualEnvironmentVm[]): VirtualEnvironmentVm {
     const { datastores } = plan.config.proxmox;
     const snippet = new VirtualEnvironmentFile(this, `${host.name}-user-data`, {
       nodeName: host.proxmoxNode,

@@ -10,16 +10,16 @@ export interface LocalOptions {
   readonly progress?: NodeJS.WritableStream;
 }
 
-export function localHost(o: LocalOptions = {}): Host {
+export function localHost(local: LocalOptions = {}): Host {
   return {
     name: 'local',
     exec: (command, options) =>
       new Promise<ExecResult>((resolve) => {
-        const child = spawn('sh', ['-c', command], { cwd: ROOT, env: { ...process.env, CHECKPOINT_DISABLE: '1', ...o.env } });
+        const child = spawn('sh', ['-c', command], { cwd: ROOT, env: { ...process.env, CHECKPOINT_DISABLE: '1', ...local.env } });
         let stdout = '';
         let stderr = '';
-        child.stdout.on('data', (c: Buffer) => ((stdout += c.toString()), o.progress?.write(c)));
-        child.stderr.on('data', (c: Buffer) => ((stderr += c.toString()), o.progress?.write(c)));
+        child.stdout.on('data', (c: Buffer) => ((stdout += c.toString()), local.progress?.write(c)));
+        child.stderr.on('data', (c: Buffer) => ((stderr += c.toString()), local.progress?.write(c)));
         child.on('error', (err) => resolve({ stdout, stderr: `${stderr}${err.message}`, code: 127 }));
         child.on('close', (code) => resolve({ stdout, stderr, code: code ?? 1 }));
         child.stdin.end(options?.input ?? '');

@@ -35,9 +35,9 @@ export function keyBlob(line: string): Buffer {
  * authorized keys before sshd starts (cloud-init systemd/cloud-init-network.service.tmpl,
  * `Before=sshd.service`), so a refusal is not "not yet".
  */
-export function connectSshWhenUp(t: SshTarget, timeoutMs: number, intervalMs: number, via?: SshHost): Promise<SshHost> {
+export function connectSshWhenUp(target: SshTarget, timeoutMs: number, intervalMs: number, via?: SshHost): Promise<SshHost> {
   const heals = (err: unknown) => err instanceof LabError && err.code === 'E_SSH';
-  return waitFor(`SSH to ${t.name} (${t.address})`, timeoutMs, () => connectSsh(t, 10_000, via), intervalMs, heals);
+  return waitFor(`SSH to ${target.name} (${target.address})`, timeoutMs, () => connectSsh(target, 10_000, via), intervalMs, heals);
 }
 
 function readPrivateKey(path: string): string {
@@ -49,15 +49,15 @@ function readPrivateKey(path: string): string {
 }
 
 /** Connects directly, or through `via` (a jump host, as the Proxmox nodes are reached through the router). */
-export async function connectSsh(t: SshTarget, timeoutMs = 10_000, via?: SshHost): Promise<SshHost> {
+export async function connectSsh(target: SshTarget, timeoutMs = 10_000, via?: SshHost): Promise<SshHost> {
   const ssh = new NodeSSH();
-  const pinned = keyBlob(t.hostKey);
-  const privateKey = readPrivateKey(t.privateKeyPath);
+  const pinned = keyBlob(target.hostKey);
+  const privateKey = readPrivateKey(target.privateKeyPath);
   let mismatch = false;
   try {
     await ssh.connect({
-      ...(via ? { sock: await via.forward(t.address, t.port ?? 22) } : { host: t.address, port: t.port ?? 22 }),
-      username: t.username,
+      ...(via ? { sock: await via.forward(target.address, target.port ?? 22) } : { host: target.address, port: target.port ?? 22 }),
+      username: target.username,
       privateKey,
       readyTimeout: timeoutMs,
       hostVerifier: (key: Buffer) => {
@@ -66,22 +66,22 @@ export async function connectSsh(t: SshTarget, timeoutMs = 10_000, via?: SshHost
       },
     } as Parameters<NodeSSH['connect']>[0]);
   } catch (err) {
-    if (mismatch) throw new LabError('E_HOSTKEY', `${t.name} (${t.address}) presented a host key that is not the pinned one`, 'if the host was rebuilt, run npm run lab:teardown and start again');
+    if (mismatch) throw new LabError('E_HOSTKEY', `${target.name} (${target.address}) presented a host key that is not the pinned one`, 'if the host was rebuilt, run npm run lab:teardown and start again');
     // ssh2 1.17 lib/client.js marks the end of every offered method with this level.
     if ((err as { level?: string }).level === 'client-authentication') {
-      throw new LabError('E_SSH_AUTH', `${t.name} (${t.address}) refused the key ${t.privateKeyPath} for ${t.username}`, `the VM's authorized keys come from its cloud-init: is ${t.privateKeyPath}.pub among them (ssh.user ${t.username})?`, err);
+      throw new LabError('E_SSH_AUTH', `${target.name} (${target.address}) refused the key ${target.privateKeyPath} for ${target.username}`, `the VM's authorized keys come from its cloud-init: is ${target.privateKeyPath}.pub among them (ssh.user ${target.username})?`, err);
     }
-    throw new LabError('E_SSH', `cannot reach ${t.name} over SSH at ${t.address}: ${(err as Error).message}`, undefined, err);
+    throw new LabError('E_SSH', `cannot reach ${target.name} over SSH at ${target.address}: ${(err as Error).message}`, undefined, err);
   }
   return {
-    name: t.name,
+    name: target.name,
     async exec(command, options): Promise<ExecResult> {
       const r = await ssh.execCommand(command, { stdin: options?.input });
       return { stdout: r.stdout, stderr: r.stderr, code: r.code ?? 1 };
     },
     forward: (address, port) =>
       new Promise<Duplex>((resolve, reject) => {
-        ssh.connection!.forwardOut('127.0.0.1', 0, address, port, (err: Error | undefined, stream: Duplex) => (err ? reject(new LabError('E_SSH', `${t.name} cannot reach ${address}:${port}: ${err.message}`)) : resolve(stream)));
+        ssh.connection!.forwardOut('127.0.0.1', 0, address, port, (err: Error | undefined, stream: Duplex) => (err ? reject(new LabError('E_SSH', `${target.name} cannot reach ${address}:${port}: ${err.message}`)) : resolve(stream)));
       }),
     close: () => ssh.dispose(),
   };

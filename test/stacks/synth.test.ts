@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Testing } from 'cdktf';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { LabPlan } from '../../lab/plan.ts';
+import { allHosts, type LabPlan } from '../../lab/plan.ts';
 import { buildApp, synthPrivately } from '../../stacks/app.ts';
 import { BaseStack, IMAGE_DOWNLOAD_TIMEOUT_S } from '../../stacks/base.ts';
 import { AGENT_TIMEOUT, VmsStack } from '../../stacks/vms.ts';
@@ -32,7 +32,7 @@ const LABS: [string, LabPlan][] = [
 describe.each(LABS)('stacks for the %s lab', (_, plan) => {
   const { base, vms } = synth(plan);
   const vm = vms.resource.proxmox_virtual_environment_vm as Record<string, any>;
-  const hosts = [plan.router, ...plan.nodes];
+  const hosts = allHosts(plan);
 
   it('should create one VM per host with its VM ID, node, tags and stop_on_destroy', () => {
     expect(Object.keys(vm).sort()).toEqual(hosts.map((h) => h.name).sort());

@@ -12,7 +12,7 @@ import { ApiError } from './api.ts';
 import type { StepContext } from './context.ts';
 import { knownFix } from './fixes.ts';
 import { openStepLog, type StepLog } from './step-log.ts';
-import { type ApiCall, type Command, type Exec, formatCommand, type Step } from './steps.ts';
+import { type ApiCall, type StepCommand, type Exec, formatCommand, type Step } from './steps.ts';
 
 export interface ExecuteOptions {
   /** .lab/<name>/logs */
@@ -24,15 +24,15 @@ export interface ExecuteOptions {
   readonly log: Logger;
 }
 
-export async function executeSteps(steps: readonly Step[], ctx: StepContext, o: ExecuteOptions): Promise<void> {
+export async function executeSteps(steps: readonly Step[], ctx: StepContext, options: ExecuteOptions): Promise<void> {
   for (const [i, step] of steps.entries()) {
     const header = `step ${i + 1}/${steps.length} ${step.id}: ${step.title}\non ${step.where}\n${step.commands.map(formatCommand).join('\n')}`;
-    const slog = openStepLog(join(o.logDir, `${String(i + 1).padStart(2, '0')}-${step.id}.log`), header, o.secrets);
-    await o.log.step(step.id, step.title, async () => {
+    const slog = openStepLog(join(options.logDir, `${String(i + 1).padStart(2, '0')}-${step.id}.log`), header, options.secrets);
+    await options.log.step(step.id, step.title, async () => {
       try {
         await runStep(step, scoped(ctx, slog, step), Date.now());
       } catch (err) {
-        throw failure(step, `${i + 1}/${steps.length}`, slog, err, o.resume);
+        throw failure(step, `${i + 1}/${steps.length}`, slog, err, options.resume);
       }
     });
   }
@@ -69,7 +69,7 @@ async function runStep(step: Step, ctx: StepContext, startedAt: number): Promise
   }
 }
 
-export async function runCommands(host: Host, commands: readonly Command[], ctx: StepContext): Promise<void> {
+export async function runCommands(host: Host, commands: readonly StepCommand[], ctx: StepContext): Promise<void> {
   for (const c of commands) {
     const input = !c.input ? undefined : 'file' in c.input ? readFileSync(resolve(ROOT, c.input.file), 'utf8') : ctx.secret(c.input.secret);
     const r = await host.exec(c.run, { input });

@@ -47,7 +47,7 @@ export function resumeCommand(mode: Mode, configFile: string, failover: boolean)
 }
 
 /** The step context of a real run: SSH to the VMs (the nodes through the router), the Proxmox API, this machine. */
-function proxmoxContext(plan: LabPlan, mode: Mode, configFile: string, o: ProxmoxRunOptions, log: Logger): StepContext & { close(): void } {
+function proxmoxContext(plan: LabPlan, mode: Mode, configFile: string, options: ProxmoxRunOptions, log: Logger): StepContext & { close(): void } {
   const state = labStateDir(plan.name);
   const api: ProxmoxApi = createApi({ endpoint: plan.config.proxmox.endpoint, insecure: plan.config.proxmox.insecure, token: tokenFromEnv() });
   const hostKeys = new Map<string, string>();
@@ -71,7 +71,7 @@ function proxmoxContext(plan: LabPlan, mode: Mode, configFile: string, o: Proxmo
   return {
     plan,
     mode,
-    requests: o.requests,
+    requests: options.requests,
     api,
     local: localHost({ env: { LAB_CONFIG: configFile }, progress: process.stderr }),
     host: connect,
@@ -97,13 +97,13 @@ function proxmoxContext(plan: LabPlan, mode: Mode, configFile: string, o: Proxmo
   };
 }
 
-export async function runProxmox(plan: LabPlan, mode: Mode, configFile: string, o: ProxmoxRunOptions, log: Logger): Promise<LabReport> {
+export async function runProxmox(plan: LabPlan, mode: Mode, configFile: string, options: ProxmoxRunOptions, log: Logger): Promise<LabReport> {
   const state = labStateDir(plan.name);
-  const steps = proxmoxSteps(plan, mode, { failover: o.failover, failoverNode: o.failoverNode, renderDir: renderDir(plan, mode), stateDir: state, requests: o.requests });
-  const ctx = proxmoxContext(plan, mode, configFile, o, log);
+  const steps = proxmoxSteps(plan, mode, { failover: options.failover, failoverNode: options.failoverNode, renderDir: renderDir(plan, mode), stateDir: state, requests: options.requests });
+  const ctx = proxmoxContext(plan, mode, configFile, options, log);
   const secrets = () => [existsSync(join(state, 'k3s-token')) ? k3sToken(plan) : '', process.env[plan.config.bgp.passwordEnv ?? ''] ?? ''];
   try {
-    await executeSteps(steps, ctx, { logDir: join(state, 'logs'), resume: resumeCommand(mode, configFile, o.failover), secrets, log });
+    await executeSteps(steps, ctx, { logDir: join(state, 'logs'), resume: resumeCommand(mode, configFile, options.failover), secrets, log });
   } finally {
     ctx.close();
   }

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { LabPlan } from '../../../lab/plan.ts';
+import { allHosts, type LabPlan } from '../../../lab/plan.ts';
 import { rmSync } from 'node:fs';
 import { createLogger } from '../../../scripts/log.ts';
 import { labStateDir } from '../../../lab/load.ts';
@@ -135,7 +135,7 @@ describe.skipIf(!schemaFile)('preflight against the fake Proxmox API', () => {
   it('should accept its own bridge and VMs from an earlier run, counting only new VMs against memory', async () => {
     const out = await run((s, plan) => {
       s.network.pve!.push({ iface: 'vmbr42', type: 'bridge', comments: plan.lan.comment });
-      s.vms.push(...[plan.router, ...plan.nodes].map((h) => ({ vmid: h.vmId, node: 'pve', name: h.name, tags: `cilium-lab;lab-cilab;${h.role}`, status: 'running' as const })));
+      s.vms.push(...allHosts(plan).map((h) => ({ vmid: h.vmId, node: 'pve', name: h.name, tags: `cilium-lab;lab-cilab;${h.role}`, status: 'running' as const })));
       s.nodes[0]!.mem = 63 * 1024 ** 3;
     });
     expect(out).toContain("✓ pve: vmbr42 is this lab's");
