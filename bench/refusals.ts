@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError } from '../lab/errors.ts';
 import { MAX_FILE_BYTES, parseLab } from '../lab/parse.ts';
-import { ROOT } from '../scripts/paths.ts';
+import { ROOT } from '../lab/load.ts';
 
 const GOAL_MS = 2000;
 const tsx = join(ROOT, 'node_modules/.bin/tsx');

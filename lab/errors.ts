@@ -19,8 +19,10 @@ export class LabError extends Error {
     readonly code: string,
     message: string,
     readonly hint?: string,
+    /** The error this one reports, kept for whoever digs further (a wait's last failure). */
+    cause?: unknown,
   ) {
-    super(message);
+    super(message, cause === undefined ? undefined : { cause });
     this.name = 'LabError';
   }
 }

@@ -11,7 +11,7 @@ export type Role = 'router' | 'control-plane' | 'worker';
 export type Mode = 'l2' | 'bgp';
 export const MODES: readonly Mode[] = ['l2', 'bgp'];
 
-export interface Host {
+export interface LabHost {
   readonly name: string;
   readonly role: Role;
   readonly vmId: number;
@@ -39,14 +39,24 @@ export interface LabPlan {
   readonly stacks: { readonly base: string; readonly vms: string };
   /** The lab bridge's comment marks it as this lab's: the preflight refuses a bridge without it. */
   readonly lan: { readonly bridge: string; readonly cidr: string; readonly prefix: number; readonly gateway: string; readonly comment: string };
-  readonly router: Host & { /** MAC of its NIC on the uplink bridge (your network). */ readonly wanMac: string };
+  readonly router: LabHost & { /** MAC of its NIC on the uplink bridge (your network). */ readonly wanMac: string };
   /** Kubernetes nodes: control planes first, then workers. */
-  readonly nodes: readonly Host[];
+  readonly nodes: readonly LabHost[];
   /** The API server that nodes join and Cilium's kube-proxy replacement talks to: the first control plane. */
   readonly apiServer: string;
   readonly l2: ServicePool & { readonly leaseMs: { readonly duration: number; readonly renewDeadline: number; readonly retryPeriod: number } };
   /** `maximumPaths`: equal-cost paths the router installs; nodes beyond them peer but get no traffic. */
   readonly bgp: ServicePool & { readonly maximumPaths: number };
+}
+
+/** Every lab host, the router first and then the nodes: the order of VM IDs, MACs and the stack's outputs. */
+export function allHosts(plan: Pick<LabPlan, 'router' | 'nodes'>): LabHost[] {
+  return [plan.router, ...plan.nodes];
+}
+
+/** Proxmox nodes that host at least one VM, in plan order. */
+export function usedProxmoxNodes(plan: Pick<LabPlan, 'router' | 'nodes'>): string[] {
+  return [...new Set(allHosts(plan).map((h) => h.proxmoxNode))];
 }
 
 export function poolServiceIp(pool: string): string {
@@ -69,7 +79,7 @@ export function planLab(config: LabConfig): LabPlan {
   const lan = parseCidr(config.network.cidr);
   const pveNodes = config.proxmox.nodes;
   // `lanNic`: the router's LAN NIC is net1 (net0 is the WAN), a node's is net0.
-  const host = (index: number, name: string, role: Role, ip: number, size: LabConfig['sizes']['node'], lanNic: number): Host => ({
+  const host = (index: number, name: string, role: Role, ip: number, size: LabConfig['sizes']['node'], lanNic: number): LabHost => ({
     name: `${config.name}-${name}`,
     role,
     vmId: config.proxmox.vmIdBase + index,

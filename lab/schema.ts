@@ -64,13 +64,14 @@ export function reservedAsn(n: number): string | undefined {
 
 /**
  * Bridge names: Proxmox's own convention vmbrN (pve-docs, "Network Configuration"; VM NICs take a
- * `pve-bridge-id`, pve-api-9.1.3.json `/nodes/{node}/qemu` net[n].bridge), well inside Linux's 15.
+ * `pve-bridge-id`, ../shared/schemas/proxmox/pve-api-9.1.3.json `/nodes/{node}/qemu` net[n].bridge),
+ * well inside Linux's 15.
  */
 const bridge = (example: string) => z.string().regex(/^vmbr\d{1,4}$/, rule('not a Proxmox bridge name', 'use vmbrN with N from 0 to 9999', example));
 /**
- * A bridge port is a `pve-iface` (pve-api-9.1.3.json `/nodes/{node}/network` bridge_ports, checked by
- * pve-common JSONSchema.pm pve_verify_iface: ^[a-z][a-z0-9_]{1,20}([:.]\d+)?$, case-insensitive) and a
- * Linux interface name (at most 15 characters). A ':' alias is not a port.
+ * A bridge port is a `pve-iface` (../shared/schemas/proxmox/pve-api-9.1.3.json `/nodes/{node}/network`
+ * bridge_ports, checked by pve-common JSONSchema.pm pve_verify_iface: ^[a-z][a-z0-9_]{1,20}([:.]\d+)?$,
+ * case-insensitive) and a Linux interface name (at most 15 characters). A ':' alias is not a port.
  */
 const port = z
   .string()

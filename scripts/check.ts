@@ -1,10 +1,10 @@
 // npm run lab:check — validate lab.yaml and print the derived address plan.
-import type { LabPlan } from '../lab/plan.ts';
-import { main } from './cli.ts';
-import { loadLab } from './config.ts';
+import { allHosts, type LabPlan } from '../lab/plan.ts';
+import { CONFIG_FLAG, main } from './cli.ts';
+import { loadLab } from '../lab/load.ts';
 
 export function planRows(plan: LabPlan): { host: string; role: string; vmId: number; proxmoxNode: string; lan: string; lanMac: string; size: string }[] {
-  return [plan.router, ...plan.nodes].map((h) => ({
+  return allHosts(plan).map((h) => ({
     host: h.name,
     role: h.role,
     vmId: h.vmId,
@@ -39,11 +39,10 @@ await main(
   {
     name: 'lab:check',
     summary: 'Validates the lab definition and prints the derived address plan. Exit 1 with every problem listed otherwise.',
-    options: { config: { type: 'string' } },
-    help: { config: 'lab definition (default: lab.yaml, else lab.example.yaml)' },
+    flags: { config: CONFIG_FLAG },
   },
-  async (opts, json) => {
-    const { file, plan } = loadLab(opts.config as string | undefined);
+  async (flags, json) => {
+    const { file, plan } = loadLab(flags.config);
     if (json) console.log(JSON.stringify({ file, lab: plan.name, hosts: planRows(plan), l2: plan.l2, bgp: plan.bgp, apiServer: plan.apiServer }, null, 2));
     else console.log(`✓ ${file} is valid\n\n${formatPlan(plan)}`);
   },

@@ -1,44 +1,106 @@
-// The one place that parses flags, prints help and turns errors into an exit code.
-import { parseArgs, type ParseArgsConfig } from 'node:util';
+// The one place that parses flags, prints help and turns errors into an exit code. Each command declares
+// its flags here, with their types and allowed values, and receives typed values; it returns whether it
+// succeeded, and this file sets the exit code (only signal handlers end the process themselves).
+import { parseArgs } from 'node:util';
 import { ConfigError, LabError } from '../lab/errors.ts';
 import { redact } from '../lab/secrets.ts';
+import { TARGETS } from './targets/choose.ts';
 
-type Options = NonNullable<ParseArgsConfig['options']>;
+/** One flag: its type, its help line, and what it allows. */
+export type Flag =
+  | { readonly type: 'boolean'; readonly help: string }
+  | { readonly type: 'string'; readonly help: string }
+  /** A whole number of at least `min`. */
+  | { readonly type: 'count'; readonly help: string; readonly min: number; readonly default: number }
+  /** One of `choices`; `example` is the hint when the value is missing or wrong. */
+  | { readonly type: 'choice'; readonly help: string; readonly choices: readonly string[]; readonly default?: string; readonly required?: boolean; readonly example?: string };
 
-export interface Command<O extends Options> {
+export type Flags = Readonly<Record<string, Flag>>;
+
+/** The value a command receives for a flag. */
+export type FlagValue<F extends Flag> = F extends { type: 'boolean' }
+  ? boolean
+  : F extends { type: 'count' }
+    ? number
+    : F extends { type: 'choice'; choices: readonly (infer C)[] }
+      ? F extends { required: true } | { default: string }
+        ? C
+        : C | undefined
+      : string | undefined;
+
+export type FlagValues<F extends Flags> = { -readonly [K in keyof F]: FlagValue<F[K]> };
+
+export interface CliCommand<F extends Flags> {
   /** `npm run <name>`. */
   readonly name: string;
   readonly summary: string;
-  readonly options: O;
-  /** One line per option, in the same order. */
-  readonly help: Record<keyof O & string, string>;
+  /** In the order --help lists them. */
+  readonly flags: F;
+  /** false: the command prints no JSON document, so it takes no --json (the generators, the benchmarks). */
+  readonly json?: false;
 }
 
 const COMMON = {
   help: { type: 'boolean', short: 'h' },
   json: { type: 'boolean' },
-} as const satisfies Options;
-
-/** --target and --config, as every command that works on a lab takes them. */
-export const LAB_OPTIONS = { target: { type: 'string' }, config: { type: 'string' } } as const satisfies Options;
-export const LAB_HELP = {
-  target: 'netns (emulated, this machine) or proxmox; default: proxmox when lab.yaml exists',
-  config: 'lab definition (default: lab.yaml, else lab.example.yaml)',
 } as const;
 
-export function usage<O extends Options>(cmd: Command<O>): string {
-  const lines = Object.entries(cmd.help).map(([flag, text]) => {
-    const spec = cmd.options[flag]!;
-    return `  --${flag}${spec.type === 'string' ? ' VALUE' : ''}`.padEnd(26) + text;
-  });
-  return [`Usage: npm run ${cmd.name} -- [options]`, '', cmd.summary, '', 'Options:', ...lines, '  --json'.padEnd(26) + 'print one JSON document on stdout, nothing else', '  -h, --help'.padEnd(26) + 'show this help'].join('\n');
+/** --target and --config, as every command that works on a lab takes them. */
+export const TARGET_FLAG = {
+  type: 'choice',
+  choices: TARGETS,
+  help: 'netns (emulated, this machine) or proxmox; default: proxmox when lab.yaml exists',
+} as const satisfies Flag;
+export const CONFIG_FLAG = { type: 'string', help: 'lab definition (default: lab.yaml, else lab.example.yaml)' } as const satisfies Flag;
+export const LAB_FLAGS = { target: TARGET_FLAG, config: CONFIG_FLAG } as const satisfies Flags;
+
+export function usage(cmd: CliCommand<Flags>): string {
+  const lines = Object.entries(cmd.flags).map(([flag, spec]) => `  --${flag}${spec.type === 'boolean' ? '' : ' VALUE'}`.padEnd(26) + spec.help);
+  return [
+    `Usage: npm run ${cmd.name} -- [options]`,
+    '',
+    cmd.summary,
+    '',
+    'Options:',
+    ...lines,
+    ...(cmd.json === false ? [] : ['  --json'.padEnd(26) + 'print one JSON document on stdout, nothing else']),
+    '  -h, --help'.padEnd(26) + 'show this help',
+  ].join('\n');
 }
 
-/** Parses argv, handles --help, runs the verb and maps failures to exit codes; only here does the process exit. */
-export async function main<O extends Options>(cmd: Command<O>, verb: (values: Record<string, string | boolean | undefined>, json: boolean) => Promise<boolean | void>): Promise<void> {
-  let json = process.argv.includes('--json');
+/** The flags' values as declared: a count is a whole number at least its minimum, a choice one of its choices. */
+export function flagValues<F extends Flags>(flags: F, raw: Record<string, string | boolean | undefined>): FlagValues<F> {
+  const out: Record<string, unknown> = {};
+  for (const [flag, spec] of Object.entries(flags)) {
+    const value = raw[flag];
+    if (spec.type === 'boolean') out[flag] = value === true;
+    else if (spec.type === 'string') out[flag] = value;
+    else if (spec.type === 'count') {
+      const n = Number(value ?? spec.default);
+      if (!Number.isInteger(n) || n < spec.min) throw new LabError('E_USAGE', `--${flag} must be a whole number above ${spec.min - 1}, not ${value}`);
+      out[flag] = n;
+    } else {
+      const chosen = value ?? spec.default;
+      if (chosen === undefined && !spec.required) out[flag] = undefined;
+      else if (typeof chosen === 'string' && spec.choices.includes(chosen)) out[flag] = chosen;
+      else throw new LabError('E_USAGE', `--${flag} must be ${spec.choices.join(' or ')}${value === undefined ? '' : `, not ${JSON.stringify(value)}`}`, spec.example);
+    }
+  }
+  return out as FlagValues<F>;
+}
+
+/**
+ * Parses argv, handles --help, runs the verb with the typed flags and maps failures to exit codes:
+ * 1 when the verb says it failed or a LabError, 2 for anything unexpected.
+ */
+export async function main<const F extends Flags>(cmd: CliCommand<F>, verb: (flags: FlagValues<F>, json: boolean) => Promise<boolean | void>): Promise<void> {
+  const args = process.argv.slice(2);
+  // Read leniently first, so that even a bad flag is reported as JSON when --json was given.
+  let json = cmd.json !== false && parseArgs({ args, options: COMMON, strict: false, allowPositionals: true }).values.json === true;
   try {
-    const { values } = parseArgs({ args: process.argv.slice(2), options: { ...COMMON, ...cmd.options }, strict: true, allowPositionals: false }) as {
+    const options = Object.fromEntries(Object.entries(cmd.flags).map(([flag, spec]) => [flag, { type: spec.type === 'boolean' ? 'boolean' : 'string' } as const]));
+    const common = cmd.json === false ? { help: COMMON.help } : COMMON;
+    const { values } = parseArgs({ args, options: { ...common, ...options }, strict: true, allowPositionals: false }) as {
       values: Record<string, string | boolean | undefined>;
     };
     json = values.json === true;
@@ -46,7 +108,7 @@ export async function main<O extends Options>(cmd: Command<O>, verb: (values: Re
       console.log(usage(cmd));
       return;
     }
-    const ok = await verb(values, json);
+    const ok = await verb(flagValues(cmd.flags, values), json);
     if (ok === false) process.exitCode = 1;
   } catch (err) {
     process.exitCode = err instanceof LabError ? 1 : 2;
@@ -55,7 +117,7 @@ export async function main<O extends Options>(cmd: Command<O>, verb: (values: Re
 }
 
 /** Every message of a failure, ours or one passed on from FRR, cdktf or kubectl, loses the secrets it holds. */
-function report(err: unknown, json: boolean, cmd: Command<Options>): void {
+function report(err: unknown, json: boolean, cmd: CliCommand<Flags>): void {
   const print = (write: (text: string) => void) => (text: string) => write(redact(text));
   const out = print((t) => console.log(t));
   const errOut = print((t) => console.error(t));

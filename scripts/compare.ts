@@ -2,15 +2,14 @@
 // writes .lab/<name>/report/{report.json,report.md,report.html}.
 import { relative } from 'node:path';
 import { LabError } from '../lab/errors.ts';
-import { LAB_HELP, LAB_OPTIONS, main } from './cli.ts';
+import { LAB_FLAGS, main } from './cli.ts';
 import { netnsCompareTarget } from './compare/netns.ts';
-import { applyPreset, parsePreset, PRESETS } from './compare/presets.ts';
+import { applyPreset, PRESETS } from './compare/presets.ts';
 import { runCompare } from './compare/run.ts';
 import { parseScenarios } from './compare/scenarios.ts';
-import { loadLab } from './config.ts';
+import { labStateDir, loadLab } from '../lab/load.ts';
 import { ensurePackages, LAB_TOOLS, requireRoot } from './deps.ts';
 import { createLogger } from './log.ts';
-import { labStateDir } from './paths.ts';
 import { SCENARIOS } from './report/model.ts';
 import { summaryTables } from './report/markdown.ts';
 import { chooseTarget } from './targets/choose.ts';
@@ -20,31 +19,28 @@ await main(
   {
     name: 'lab:compare',
     summary: 'Measures L2 announcement against BGP on one lab: traffic per node, then each fault scenario N times per mode; writes report.json, report.md and report.html.',
-    options: {
-      ...LAB_OPTIONS,
-      trials: { type: 'string' },
-      scenarios: { type: 'string' },
-      preset: { type: 'string' },
-    },
-    help: {
-      ...LAB_HELP,
-      trials: 'runs of every scenario per mode (default 5)',
-      scenarios: `comma-separated subset of ${SCENARIOS.join(',')} (default: all)`,
-      preset: `timers: ${PRESETS.join(' (as in the lab file) or ')} (lease 15s/5s/2s, hold 90 s, keepalive 30 s)`,
+    flags: {
+      ...LAB_FLAGS,
+      trials: { type: 'count', min: 1, default: 5, help: 'runs of every scenario per mode (default 5)' },
+      scenarios: { type: 'string', help: `comma-separated subset of ${SCENARIOS.join(',')} (default: all)` },
+      preset: {
+        type: 'choice',
+        choices: PRESETS,
+        default: 'lab',
+        help: `timers: ${PRESETS.join(' (as in the lab file) or ')} (lease 15s/5s/2s, hold 90 s, keepalive 30 s)`,
+      },
     },
   },
-  async (opts, json) => {
+  async (flags, json) => {
     const log = createLogger({ json });
-    const trials = Number(opts.trials ?? 5);
-    if (!Number.isInteger(trials) || trials < 1) throw new LabError('E_USAGE', `--trials must be a whole number above 0, not ${opts.trials}`);
-    const scenarios = parseScenarios(opts.scenarios as string | undefined);
-    const preset = parsePreset(opts.preset as string | undefined);
-    const { target, why } = chooseTarget(opts.target as string | undefined, opts.config as string | undefined);
+    const { trials, preset } = flags;
+    const scenarios = parseScenarios(flags.scenarios);
+    const { target, why } = chooseTarget(flags.target, flags.config);
     log.note(why);
     if (target === 'proxmox') {
       throw new LabError('E_UNSUPPORTED', 'lab:compare runs on the emulated lab only for now', 'pass --target netns; on Proxmox, lab:l2/lab:bgp -- --failover measure the link-loss case');
     }
-    const plan = applyPreset(loadLab(opts.config as string | undefined).plan, preset);
+    const plan = applyPreset(loadLab(flags.config).plan, preset);
     requireRoot('lab:compare on the emulated lab');
     await ensurePackages(LAB_TOOLS, false);
     for (const signal of ['SIGINT', 'SIGTERM'] as const) {

@@ -2,8 +2,8 @@
 // command once a target returns its report, read by lab:status. Teardown removes it with the lab.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import type { LabPlan, Mode } from '../lab/plan.ts';
-import { labStateDir } from './paths.ts';
-import type { LabReport } from './verify/verify.ts';
+import { labStateDir } from '../lab/load.ts';
+import type { LabReport } from './verify/verdict.ts';
 
 export const LAST_VERIFICATION = 'last-verification.json';
 

@@ -2,15 +2,10 @@
 import { chmodSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { LabError } from '../lab/errors.ts';
-import { type LabPlan, type Mode, MODES } from '../lab/plan.ts';
+import type { LabPlan, Mode } from '../lab/plan.ts';
 import type { RouterSecrets } from '../templates/frr.ts';
 import { renderMode } from '../templates/render.ts';
-import { labStateDir } from './paths.ts';
-
-export function parseMode(value: unknown): Mode {
-  if (MODES.includes(value as Mode)) return value as Mode;
-  throw new LabError('E_USAGE', `--mode must be ${MODES.join(' or ')}${value === undefined ? '' : `, not ${JSON.stringify(value)}`}`, 'e.g. npm run lab:render -- --mode bgp');
-}
+import { labStateDir } from '../lab/load.ts';
 
 /** The BGP password, from the variable that lab.yaml names; never from the file itself. */
 export function routerSecrets(plan: LabPlan, env = process.env): RouterSecrets {

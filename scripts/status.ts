@@ -2,8 +2,8 @@
 // cloud-init, k3s nodes, Cilium and the applied mode; in the emulated lab its namespaces and daemons;
 // on both, the last verification.
 import type { LabPlan } from '../lab/plan.ts';
-import { main } from './cli.ts';
-import { loadLab } from './config.ts';
+import { LAB_FLAGS, main } from './cli.ts';
+import { loadLab } from '../lab/load.ts';
 import { lastVerification } from './last-verification.ts';
 import { createLogger } from './log.ts';
 import { formatLastVerification, formatNetnsStatus, formatProxmoxStatus } from './status-report.ts';
@@ -22,14 +22,13 @@ await main(
   {
     name: 'lab:status',
     summary: 'Says where the lab stands without changing it: Proxmox stacks, VMs, agents, cloud-init, k3s, Cilium and mode (read-only API and SSH), or the emulated lab\'s namespaces and daemons; and the last verification.',
-    options: { target: { type: 'string' }, config: { type: 'string' } },
-    help: { target: 'netns or proxmox (default: proxmox when lab.yaml exists)', config: 'lab definition (default: lab.yaml, else lab.example.yaml)' },
+    flags: LAB_FLAGS,
   },
-  async (opts, json) => {
+  async (flags, json) => {
     const log = createLogger({ json });
-    const { target, why } = chooseTarget(opts.target as string | undefined, opts.config as string | undefined);
+    const { target, why } = chooseTarget(flags.target, flags.config);
     log.note(why);
-    const { plan } = loadLab(opts.config as string | undefined);
+    const { plan } = loadLab(flags.config);
     const found = await status(plan, target);
     const last = lastVerification(plan);
     if (json) return void console.log(JSON.stringify({ lab: plan.name, target, ...found, lastVerification: last }, null, 2));

@@ -2,8 +2,8 @@
 import { destroyCommands, removeLocalState } from './targets/proxmox/teardown.ts';
 import { tokenFromEnv } from './targets/proxmox/api.ts';
 import { runLocal } from './targets/proxmox/local.ts';
-import { main } from './cli.ts';
-import { loadLab } from './config.ts';
+import { LAB_FLAGS, main } from './cli.ts';
+import { loadLab } from '../lab/load.ts';
 import { requireRoot } from './deps.ts';
 import { chooseTarget } from './targets/choose.ts';
 import { createLogger } from './log.ts';
@@ -13,20 +13,18 @@ await main(
   {
     name: 'lab:teardown',
     summary: 'Removes every namespace, link, process and file of the lab (emulated), or destroys its stacks (Proxmox).',
-    options: { target: { type: 'string' }, config: { type: 'string' }, 'keep-images': { type: 'boolean' } },
-    help: {
-      target: 'netns or proxmox (default: proxmox when lab.yaml exists)',
-      config: 'lab definition (default: lab.yaml, else lab.example.yaml)',
-      'keep-images': 'Proxmox: keep the base stack (downloaded image, lab bridge) for the next lab',
+    flags: {
+      ...LAB_FLAGS,
+      'keep-images': { type: 'boolean', help: 'Proxmox: keep the base stack (downloaded image, lab bridge) for the next lab' },
     },
   },
-  async (opts, json) => {
+  async (flags, json) => {
     const log = createLogger({ json });
-    const { target, why } = chooseTarget(opts.target as string | undefined, opts.config as string | undefined);
+    const { target, why } = chooseTarget(flags.target, flags.config);
     log.note(why);
-    const { plan, file } = loadLab(opts.config as string | undefined);
+    const { plan, file } = loadLab(flags.config);
     if (target === 'proxmox') {
-      const keepImages = opts['keep-images'] === true;
+      const keepImages = flags['keep-images'];
       tokenFromEnv();
       for (const command of destroyCommands(plan, keepImages)) await log.step('destroy', `destroy ${keepImages ? 'the VM stack (image kept)' : 'both stacks'}`, () => runLocal(command, { LAB_CONFIG: file }));
       const removed = removeLocalState(plan, keepImages);

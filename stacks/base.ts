@@ -2,9 +2,9 @@
 // It outlives `lab:teardown --keep-images` and VM rebuilds, so a new lab skips the image download.
 import { TerraformStack } from 'cdktf';
 import type { Construct } from 'constructs';
-import type { LabPlan } from '../lab/plan.ts';
+import { type LabPlan, usedProxmoxNodes } from '../lab/plan.ts';
 import { VirtualEnvironmentDownloadFile, VirtualEnvironmentNetworkLinuxBridge } from './proxmox.ts';
-import { usedProxmoxNodes, useProxmox } from './provider.ts';
+import { useProxmox } from './provider.ts';
 
 /**
  * Seconds the provider gives the image download (bpg/proxmox 0.111.1 download_file `upload_timeout`,

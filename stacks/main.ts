@@ -2,8 +2,7 @@
 // key (.lab/<name>/ssh/id_ed25519.pub, made by `npm run lab:l2|bgp`) joins the authorized keys.
 import { existsSync, readFileSync } from 'node:fs';
 import type { LabPlan } from '../lab/plan.ts';
-import { loadLab } from '../scripts/config.ts';
-import { labStateDir } from '../scripts/paths.ts';
+import { labStateDir, loadLab } from '../lab/load.ts';
 import { buildApp, synthPrivately } from './app.ts';
 
 function withLabKey(plan: LabPlan): LabPlan {
@@ -14,5 +13,5 @@ function withLabKey(plan: LabPlan): LabPlan {
 }
 
 const { file, isExample, plan } = loadLab(process.env.LAB_CONFIG);
-if (isExample) console.error(`no lab.yaml: synthesizing ${file}`);
+if (isExample) console.log(`no lab.yaml: synthesizing ${file}`);
 synthPrivately(buildApp(withLabKey(plan)));

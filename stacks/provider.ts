@@ -9,8 +9,3 @@ export function useProxmox(stack: TerraformStack, plan: LabPlan, stackName: stri
   // Terraform runs in cdktf.out/stacks/<stack>/: keep state with the lab's other local files.
   new LocalBackend(stack, { path: `../../../.lab/${plan.name}/${stackName}.tfstate` });
 }
-
-/** Proxmox nodes that host at least one VM, in plan order. */
-export function usedProxmoxNodes(plan: LabPlan): string[] {
-  return [...new Set([plan.router, ...plan.nodes].map((h) => h.proxmoxNode))];
-}

@@ -1,9 +1,10 @@
 // The lab's VMs: the router (WAN on the uplink, LAN on the lab bridge) and the Kubernetes nodes.
 import { TerraformOutput, TerraformStack } from 'cdktf';
 import type { Construct } from 'constructs';
-import type { Host, LabPlan } from '../lab/plan.ts';
+import type { LabHost, LabPlan } from '../lab/plan.ts';
 import { nodeUserData, routerUserData } from '../templates/cloud-init.ts';
 import { imageVolumeId } from './base.ts';
+import { HOSTS_OUTPUT, type HostOutput } from './outputs.ts';
 import { VirtualEnvironmentFile, VirtualEnvironmentVm } from './proxmox.ts';
 import { useProxmox } from './provider.ts';
 
@@ -37,7 +38,7 @@ export class VmsStack extends TerraformStack {
       this.vm(plan, host, nodeUserData(plan, host), [{ bridge: plan.lan.bridge, mac: host.lanMac, ipv4: { address: `${host.lanIp}/${plan.lan.prefix}`, gateway: plan.lan.gateway } }], [this.router]),
     );
     const all = [this.router, ...this.nodes];
-    new TerraformOutput(this, 'hosts', {
+    new TerraformOutput(this, HOSTS_OUTPUT, {
       description: 'Every lab host: name, role, VM ID, planned LAN address and the interfaces the guest agent reports (lo first, in its order).',
       value: [plan.router, ...plan.nodes].map((host, i) => ({
         name: host.name,
@@ -48,11 +49,11 @@ export class VmsStack extends TerraformStack {
         ipv4_addresses: all[i]!.ipv4Addresses,
         mac_addresses: all[i]!.macAddresses,
         network_interface_names: all[i]!.networkInterfaceNames,
-      })),
+      })) satisfies Record<keyof HostOutput, unknown>[],
     });
   }
 
-  private vm(plan: LabPlan, host: Host, userData: string, nics: { bridge: string; mac: string; ipv4: { address: string; gateway?: string } }[], dependsOn?: VirtualEnvironmentVm[]): VirtualEnvironmentVm {
+  private vm(plan: LabPlan, host: LabHost, userData: string, nics: { bridge: string; mac: string; ipv4: { address: string; gateway?: string } }[], dependsOn?: VirtualEnvironmentVm[]): VirtualEnvironmentVm {
     const { datastores } = plan.config.proxmox;
     const snippet = new VirtualEnvironmentFile(this, `${host.name}-user-data`, {
       nodeName: host.proxmoxNode,

@@ -1,6 +1,6 @@
 // cloud-init user-data for the router and node VMs. Proxmox writes the network config itself from ip_config.
 import { stringify } from 'yaml';
-import type { Host, LabPlan, Mode } from '../lab/plan.ts';
+import type { LabHost, LabPlan, Mode } from '../lab/plan.ts';
 import { frrApplyCommands, frrConf, type RouterSecrets } from './frr.ts';
 import { natRules, routerSysctls, sysctlConf } from './router.ts';
 
@@ -25,7 +25,7 @@ export const WAIT_FOR_APT_ARGS = { attempts: 60, delaySeconds: 10 } as const;
 /** A download that fails midway is tried again (apt.conf(5), Acquire::Retries). */
 const APT_RETRIES: CloudFile = { path: '/etc/apt/apt.conf.d/80lab-retries', content: 'Acquire::Retries "5";\n' };
 
-function userData(plan: LabPlan, host: Host, packages: string[], files: CloudFile[], runcmd: string[]): string {
+function userData(plan: LabPlan, host: LabHost, packages: string[], files: CloudFile[], runcmd: string[]): string {
   const { user, authorizedKeys } = plan.config.ssh;
   // cloud-init's schema refuses empty lists, so absent ones are left out.
   const doc = {
@@ -72,6 +72,6 @@ export function routerUserData(plan: LabPlan, mode: Mode = 'l2', secrets: Router
 }
 
 /** A Kubernetes node: k3s and Cilium come later over SSH, so the image stays generic. */
-export function nodeUserData(plan: LabPlan, host: Host): string {
+export function nodeUserData(plan: LabPlan, host: LabHost): string {
   return userData(plan, host, ['curl', 'ca-certificates'], [], []);
 }

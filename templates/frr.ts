@@ -1,4 +1,4 @@
-// FRR configuration of the lab router. L2 mode needs no routing protocol at all (the article's point:
+// FRR configuration of the lab router. L2 mode needs no routing protocol at all (what the lab shows:
 // the router only learns MACs by ARP); BGP mode peers with every node and installs equal-cost paths.
 import type { LabPlan, Mode } from '../lab/plan.ts';
 

@@ -1,6 +1,6 @@
 // The Kubernetes install plan: k3s HA with embedded etcd. The first server initialises the cluster,
 // the other servers and the agents join it. Flags leave networking to Cilium.
-import type { Host, LabPlan } from '../lab/plan.ts';
+import type { LabHost, LabPlan } from '../lab/plan.ts';
 import { quote } from '../scripts/hosts/shell.ts';
 import { BGP_NODE_LABEL } from './cilium.ts';
 
@@ -12,7 +12,7 @@ export interface InstallStep {
 }
 
 /** Everything Cilium replaces or that the lab does not want: flannel, kube-proxy, ServiceLB, Traefik, the policy controller. */
-export function k3sServerFlags(plan: LabPlan, host: Host): string[] {
+export function k3sServerFlags(plan: LabPlan, host: LabHost): string[] {
   const k = plan.config.kubernetes;
   return [
     '--flannel-backend=none',
@@ -27,7 +27,7 @@ export function k3sServerFlags(plan: LabPlan, host: Host): string[] {
   ];
 }
 
-function nodeFlags(plan: LabPlan, host: Host): string[] {
+function nodeFlags(plan: LabPlan, host: LabHost): string[] {
   return [`--node-ip=${host.lanIp}`, `--node-label=${BGP_NODE_LABEL}=${plan.config.bgp.nodeAsn}`];
 }
 

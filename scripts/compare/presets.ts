@@ -1,6 +1,5 @@
 // Timing presets: the lab's own settings (short, so a comparison runs in minutes), or Cilium's
 // defaults, so a user sees what they cost.
-import { LabError } from '../../lab/errors.ts';
 import { type LabPlan, planLab } from '../../lab/plan.ts';
 import type { Settings } from '../report/model.ts';
 
@@ -17,12 +16,6 @@ export const CILIUM_DEFAULTS = {
   lease: { duration: '15s', renewDeadline: '5s', retryPeriod: '2s' },
   timers: { keepalive: 30, hold: 90, connectRetry: 120 },
 } as const;
-
-export function parsePreset(value: string | undefined): Preset {
-  const preset = (value ?? 'lab') as Preset;
-  if (!PRESETS.includes(preset)) throw new LabError('E_USAGE', `--preset: unknown ${value}`, `pick ${PRESETS.join(' or ')}`);
-  return preset;
-}
 
 /** The plan the comparison runs: the lab's as written, or with Cilium's default timers. */
 export function applyPreset(plan: LabPlan, preset: Preset): LabPlan {

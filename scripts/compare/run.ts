@@ -42,21 +42,21 @@ export function minutes(ms: number): string {
 }
 
 /** Every unit of work in order, as `mode/scenario` keys, `mode/up` first for each mode. */
-export function workUnits(o: CompareOptions): string[] {
-  return MODE_ORDER.flatMap((m) => [`${m}/up`, ...o.scenarios.flatMap((s) => Array.from({ length: o.trials }, () => `${m}/${s}`))]);
+export function workUnits(options: CompareOptions): string[] {
+  return MODE_ORDER.flatMap((m) => [`${m}/up`, ...options.scenarios.flatMap((s) => Array.from({ length: options.trials }, () => `${m}/${s}`))]);
 }
 
-export async function runCompare(plan: LabPlan, target: CompareTarget, o: CompareOptions, log: Logger): Promise<CompareReport> {
+export async function runCompare(plan: LabPlan, target: CompareTarget, options: CompareOptions, log: Logger): Promise<CompareReport> {
   const started = Date.now();
-  const settings = settingsOf(plan, o.preset, PROBE_INTERVAL_MS, REQUESTS_PER_SOURCE);
-  const faults = o.scenarios.filter((s): s is FaultId => s !== 'steady');
+  const settings = settingsOf(plan, options.preset, PROBE_INTERVAL_MS, REQUESTS_PER_SOURCE);
+  const faults = options.scenarios.filter((s): s is FaultId => s !== 'steady');
   const eta = new Eta((key) => {
     const [mode, what] = key.split('/') as [ModeId, string];
     if (what === 'up') return mode === 'bgp' ? 15_000 : 8_000;
     if (what === 'steady') return 4_000;
     return bound(what as FaultId, mode, settings).ms + 8_000;
   });
-  const units = workUnits(o);
+  const units = workUnits(options);
   let next = 0;
   const unit = async <T>(label: string, fn: () => Promise<T>): Promise<T> => {
     const key = units[next]!;
@@ -76,20 +76,20 @@ export async function runCompare(plan: LabPlan, target: CompareTarget, o: Compar
       const session = await unit(`${mode} · bringing the lab up`, () => target.up(mode));
       const upMs = Date.now() - t0;
       const steady: SteadyTrial[] = [];
-      if (o.scenarios.includes('steady')) {
-        for (let i = 1; i <= o.trials; i++) steady.push(await unit(`${mode} · steady · trial ${i}/${o.trials}`, () => steadyTrial(session, plan, mode, i, REQUESTS_PER_SOURCE)));
+      if (options.scenarios.includes('steady')) {
+        for (let i = 1; i <= options.trials; i++) steady.push(await unit(`${mode} · steady · trial ${i}/${options.trials}`, () => steadyTrial(session, plan, mode, i, REQUESTS_PER_SOURCE)));
       }
       const results: FaultResult[] = [];
       for (const fault of faults) {
         const b = bound(fault, mode, settings);
         const why = session.unsupported(fault);
         const trials = [];
-        for (let i = 1; i <= o.trials; i++) {
+        for (let i = 1; i <= options.trials; i++) {
           if (why) {
             next++;
             continue;
           }
-          trials.push(await unit(`${mode} · ${fault} · trial ${i}/${o.trials}`, () => faultTrial(session, plan, mode, fault, i, b.ms + PROBE_SLACK_MS)));
+          trials.push(await unit(`${mode} · ${fault} · trial ${i}/${options.trials}`, () => faultTrial(session, plan, mode, fault, i, b.ms + PROBE_SLACK_MS)));
         }
         results.push({ scenario: fault, ...(why ? { unavailable: why } : {}), bound: b, trials });
       }
@@ -103,8 +103,8 @@ export async function runCompare(plan: LabPlan, target: CompareTarget, o: Compar
     lab: plan.name,
     target: target.kind,
     date: new Date(started).toISOString(),
-    trials: o.trials,
-    scenarios: o.scenarios,
+    trials: options.trials,
+    scenarios: options.scenarios,
     settings,
     versions: { cilium: `${plan.config.cilium.version} (pinned; ${target.kind === 'netns' ? 'modelled by the stand-ins' : 'running'})`, ...versions },
     modes,

@@ -29,25 +29,36 @@ export function keyBlob(line: string): Buffer {
   return Buffer.from(b64, 'base64');
 }
 
-/** Retries until sshd answers (a booting VM, a starting daemon), but never past a wrong host key. */
-export function connectSshWhenUp(t: SshTarget, timeoutMs: number, intervalMs: number, via?: SshHost): Promise<SshHost> {
-  return waitFor(`SSH to ${t.name} (${t.address})`, timeoutMs, () =>
-    connectSsh(t, 10_000, via).catch((err: unknown) => {
-      if (err instanceof LabError && err.code === 'E_HOSTKEY') throw err;
-      return undefined;
-    }), intervalMs);
+/**
+ * Retries while sshd cannot be reached (a booting VM, a starting daemon); a wrong host key, a refused
+ * key or a missing key file end the wait at once: waiting does not heal them. cloud-init writes the
+ * authorized keys before sshd starts (cloud-init systemd/cloud-init-network.service.tmpl,
+ * `Before=sshd.service`), so a refusal is not "not yet".
+ */
+export function connectSshWhenUp(target: SshTarget, timeoutMs: number, intervalMs: number, via?: SshHost): Promise<SshHost> {
+  const heals = (err: unknown) => err instanceof LabError && err.code === 'E_SSH';
+  return waitFor(`SSH to ${target.name} (${target.address})`, timeoutMs, () => connectSsh(target, 10_000, via), intervalMs, heals);
+}
+
+function readPrivateKey(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new LabError('E_SSH_KEY', `cannot read the SSH key ${path}: ${(err as Error).message}`, 'the lab command makes it when it brings the lab up: run npm run lab:l2 (or lab:bgp) again', err);
+  }
 }
 
 /** Connects directly, or through `via` (a jump host, as the Proxmox nodes are reached through the router). */
-export async function connectSsh(t: SshTarget, timeoutMs = 10_000, via?: SshHost): Promise<SshHost> {
+export async function connectSsh(target: SshTarget, timeoutMs = 10_000, via?: SshHost): Promise<SshHost> {
   const ssh = new NodeSSH();
-  const pinned = keyBlob(t.hostKey);
+  const pinned = keyBlob(target.hostKey);
+  const privateKey = readPrivateKey(target.privateKeyPath);
   let mismatch = false;
   try {
     await ssh.connect({
-      ...(via ? { sock: await via.forward(t.address, t.port ?? 22) } : { host: t.address, port: t.port ?? 22 }),
-      username: t.username,
-      privateKey: readFileSync(t.privateKeyPath, 'utf8'),
+      ...(via ? { sock: await via.forward(target.address, target.port ?? 22) } : { host: target.address, port: target.port ?? 22 }),
+      username: target.username,
+      privateKey,
       readyTimeout: timeoutMs,
       hostVerifier: (key: Buffer) => {
         mismatch = !key.equals(pinned);
@@ -55,18 +66,22 @@ export async function connectSsh(t: SshTarget, timeoutMs = 10_000, via?: SshHost
       },
     } as Parameters<NodeSSH['connect']>[0]);
   } catch (err) {
-    if (mismatch) throw new LabError('E_HOSTKEY', `${t.name} (${t.address}) presented a host key that is not the pinned one`, 'if the host was rebuilt, run npm run lab:teardown and start again');
-    throw new LabError('E_SSH', `cannot reach ${t.name} over SSH at ${t.address}: ${(err as Error).message}`);
+    if (mismatch) throw new LabError('E_HOSTKEY', `${target.name} (${target.address}) presented a host key that is not the pinned one`, 'if the host was rebuilt, run npm run lab:teardown and start again');
+    // ssh2 1.17 lib/client.js marks the end of every offered method with this level.
+    if ((err as { level?: string }).level === 'client-authentication') {
+      throw new LabError('E_SSH_AUTH', `${target.name} (${target.address}) refused the key ${target.privateKeyPath} for ${target.username}`, `the VM's authorized keys come from its cloud-init: is ${target.privateKeyPath}.pub among them (ssh.user ${target.username})?`, err);
+    }
+    throw new LabError('E_SSH', `cannot reach ${target.name} over SSH at ${target.address}: ${(err as Error).message}`, undefined, err);
   }
   return {
-    name: t.name,
+    name: target.name,
     async exec(command, options): Promise<ExecResult> {
       const r = await ssh.execCommand(command, { stdin: options?.input });
       return { stdout: r.stdout, stderr: r.stderr, code: r.code ?? 1 };
     },
     forward: (address, port) =>
       new Promise<Duplex>((resolve, reject) => {
-        ssh.connection!.forwardOut('127.0.0.1', 0, address, port, (err: Error | undefined, stream: Duplex) => (err ? reject(new LabError('E_SSH', `${t.name} cannot reach ${address}:${port}: ${err.message}`)) : resolve(stream)));
+        ssh.connection!.forwardOut('127.0.0.1', 0, address, port, (err: Error | undefined, stream: Duplex) => (err ? reject(new LabError('E_SSH', `${target.name} cannot reach ${address}:${port}: ${err.message}`)) : resolve(stream)));
       }),
     close: () => ssh.dispose(),
   };

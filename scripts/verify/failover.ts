@@ -8,22 +8,8 @@ import type { Host } from '../hosts/host.ts';
 import { quote } from '../hosts/shell.ts';
 import { recoveryMs } from './bounds.ts';
 import { arpEntry } from './router.ts';
+import type { Failover } from './verdict.ts';
 import type { VerifyTarget } from './verify.ts';
-
-export interface Failover {
-  /** From the first failed probe to the first success after the last failure. */
-  outageMs: number;
-  /** The node taken away (by default L2: the holder; BGP: the last node). */
-  from: string;
-  /**
-   * The node the router sends to afterwards, null when the service no longer answers. L2: the node whose
-   * MAC the router's entry holds (the echo names the backend pod's node, not the entry); BGP: the node
-   * that answered the last probe (externalTrafficPolicy Local: the entry).
-   */
-  to: string | null;
-  probes: number;
-  failedProbes: number;
-}
 
 export interface ProbeOptions {
   readonly ip: string;
@@ -119,12 +105,6 @@ export function resolveNode(plan: LabPlan, name: string): string {
   const node = plan.nodes.find((n) => n.name === name || n.name === `${plan.name}-${name}`);
   if (!node) throw new LabError('E_USAGE', `--failover-node ${name}: lab ${plan.name} has no such node`, `pick one of ${plan.nodes.map((n) => n.name.slice(plan.name.length + 1)).join(', ')}`);
   return node.name;
-}
-
-/** A failover that left the service unanswered, or on the node that went away, is not one. */
-export function failoverProblems(f: Failover): string[] {
-  if (f.to === null) return ['after the failover the service does not answer'];
-  return f.to === f.from ? [`after the failover the service is still served by ${f.from}`] : [];
 }
 
 /**

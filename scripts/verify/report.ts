@@ -1,5 +1,5 @@
 // The end of a lab run: a summary for people, or the one JSON document for programs.
-import type { LabReport } from './verify.ts';
+import type { LabReport } from './verdict.ts';
 import { formatMs } from '../log.ts';
 
 /** Says which node a row counts: the entry (where the router sent the request) or the backend pod's node. */

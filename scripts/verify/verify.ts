@@ -8,9 +8,9 @@ import { raw, sh } from '../hosts/shell.ts';
 import { formatMs } from '../log.ts';
 import { waitFor } from '../wait.ts';
 import { giveUpMs, recoveryMs } from './bounds.ts';
-import type { Failover } from './failover.ts';
-import { type ArpEntry, arpEntry, type BgpPeer, bgpPeers, bgpSummaryCommand, type RouterAccess, routeCommand, routeNexthops } from './router.ts';
+import { arpEntry, bgpPeers, bgpSummaryCommand, type RouterAccess, routeCommand, routeNexthops } from './router.ts';
 import { addTraffic, probeService, type Traffic } from './traffic.ts';
+import type { Verification } from './verdict.ts';
 
 export interface VerifyTarget {
   readonly kind: 'netns' | 'proxmox';
@@ -22,25 +22,6 @@ export interface VerifyTarget {
   /** The emulated lab's stand-in echo answers on the node the request reached, whatever the service's policy. */
   readonly echoOnEntry?: boolean;
 }
-
-export interface LabReport {
-  lab: string;
-  mode: Mode;
-  target: 'netns' | 'proxmox';
-  verified: boolean;
-  /** Why not verified; empty when verified. */
-  problems: string[];
-  service: { ip: string; port: number };
-  router: { arp: (ArpEntry & { node: string | null }) | null; bgp: { peers: BgpPeer[]; nexthops: string[] } | null };
-  /** L2: the node every request enters through, the one whose MAC the router holds (checked against the lease holder); BGP: null, ECMP spreads the entries. */
-  entryNode: string | null;
-  traffic: Traffic;
-  trafficBySource: Record<string, Traffic>;
-  failover: Failover | null;
-  timings: Record<string, number>;
-}
-
-export type Verification = Omit<LabReport, 'failover' | 'timings'>;
 
 /** What the router runs to see whether the service answers (once, a short timeout). */
 export const serviceCheckCommand = (ip: string) => sh`curl -sS --max-time 1 ${`http://${ip}:${DEMO.port}/`}`;
@@ -121,8 +102,8 @@ export async function verify(target: VerifyTarget, plan: LabPlan, mode: Mode, re
   const traffic = Object.values(trafficBySource).reduce(addTraffic);
   if (traffic.failed > 0) problems.unshift(`${traffic.failed} of ${traffic.requests} requests failed`);
 
-  let arp: LabReport['router']['arp'] = null;
-  let bgp: LabReport['router']['bgp'] = null;
+  let arp: Verification['router']['arp'] = null;
+  let bgp: Verification['router']['bgp'] = null;
   if (mode === 'l2') {
     const entry = await arpEntry(target.router, ip);
     arp = entry && { ...entry, node: target.nodeMacs[entry.mac] ?? null };
@@ -142,10 +123,10 @@ export async function verify(target: VerifyTarget, plan: LabPlan, mode: Mode, re
     if (idle.length > 0) problems.push(`no request reached ${idle.map((n) => n.name).join(', ')}: flows are not spread`);
   }
   problems.push(...(await frrProblems(target.router, mode)));
-  return { lab: plan.name, mode, target: target.kind, verified: problems.length === 0, problems, service: { ip, port: DEMO.port }, router: { arp, bgp }, entryNode: arp?.node ?? null, traffic, trafficBySource };
+  return { lab: plan.name, mode, target: target.kind, problems, service: { ip, port: DEMO.port }, router: { arp, bgp }, entryNode: arp?.node ?? null, traffic, trafficBySource };
 }
 
 /** L2: the node that holds the announcement lease must be the one whose MAC the router learned. */
-export function leaseProblems(holder: string | undefined, arp: LabReport['router']['arp']): string[] {
+export function leaseProblems(holder: string | undefined, arp: Verification['router']['arp']): string[] {
   return holder && holder === arp?.node ? [] : [`the L2 lease is held by ${holder || 'nobody'}, but the router's MAC is ${arp?.node ?? 'nobody'}'s`];
 }

@@ -3,7 +3,7 @@
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import ts from 'typescript';
-import { ROOT } from '../../scripts/paths.ts';
+import { ROOT } from '../../lab/load.ts';
 import type { KubeState } from './kubectl.ts';
 
 export interface KubeStandin {

@@ -1,11 +1,9 @@
 // lab:compare's flags: bad values are refused with the field and the fix, before anything starts.
-import { spawnSync } from 'node:child_process';
-import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ROOT } from '../helpers/shared.ts';
+import { runScript } from '../helpers/cli.ts';
 
 const compare = (...args: string[]) => {
-  const r = spawnSync(resolve(ROOT, 'node_modules/.bin/tsx'), ['scripts/compare.ts', ...args, '--json'], { cwd: ROOT, encoding: 'utf8' });
+  const r = runScript('scripts/compare.ts', [...args, '--json']);
   return { status: r.status, body: JSON.parse(r.stdout) as { error: { code: string; message: string; hint?: string } } };
 };
 

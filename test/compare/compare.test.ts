@@ -4,17 +4,17 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { CompareReport } from '../../scripts/report/model.ts';
 import { SCENARIOS } from '../../scripts/report/model.ts';
 import { RUN_ROOT } from '../../scripts/targets/netns/topology.ts';
 import { labPlan, labText } from '../helpers/labs.ts';
+import { runScript } from '../helpers/cli.ts';
 import { ROOT } from '../helpers/shared.ts';
 import { hasTool, isRoot } from '../helpers/tools.ts';
 
 const NAME = 'i9cmpe2e';
-const TSX = resolve(ROOT, 'node_modules/.bin/tsx');
 const dir = mkdtempSync(join(tmpdir(), 'lab-compare-'));
 const config = join(dir, 'lab.yaml');
 const PATCH = { name: NAME, l2: { lease: { duration: '2s', renewDeadline: '1s', retryPeriod: '200ms' } }, bgp: { timers: { keepalive: 1, hold: 3, connectRetry: 1 } } };
@@ -25,13 +25,13 @@ const ready = isRoot && ['gobgpd', 'vtysh', 'arping', 'curl', 'nft'].every(hasTo
 
 describe.skipIf(!ready)('lab:compare on the emulated lab', () => {
   afterAll(() => {
-    spawnSync(TSX, ['scripts/teardown.ts', '--target', 'netns', '--config', config], { cwd: ROOT });
+    runScript('scripts/teardown.ts', ['--target', 'netns', '--config', config]);
     rmSync(join(ROOT, '.lab', NAME), { recursive: true, force: true });
     rmSync(dir, { recursive: true, force: true });
   });
 
   it('should run every scenario once per mode, write the report and leave nothing behind', () => {
-    const r = spawnSync(TSX, ['scripts/compare.ts', '--target', 'netns', '--config', config, '--trials', '1'], { cwd: ROOT, encoding: 'utf8', timeout: 600_000 });
+    const r = runScript('scripts/compare.ts', ['--target', 'netns', '--config', config, '--trials', '1'], { timeoutMs: 600_000 });
     expect(r.status, r.stderr).toBe(0);
     // Progress names mode, scenario, trial and the time left, on stderr; the summary and the HTML's path on stdout.
     expect(r.stderr).toMatch(/bgp · link-loss · trial 1\/1 · about .* left/);

@@ -1,6 +1,6 @@
 // lab:compare's pure parts: scenario and preset parsing, the bounds from the settings, the time estimate.
 import { describe, expect, it } from 'vitest';
-import { applyPreset, parsePreset } from '../../scripts/compare/presets.ts';
+import { applyPreset } from '../../scripts/compare/presets.ts';
 import { servedAfter } from '../../scripts/compare/measure.ts';
 import { Eta, minutes, workUnits } from '../../scripts/compare/run.ts';
 import { bound, parseScenarios, settingsOf } from '../../scripts/compare/scenarios.ts';
@@ -25,9 +25,6 @@ describe('presets', () => {
     expect(d.l2.leaseMs).toEqual({ duration: 15_000, renewDeadline: 5_000, retryPeriod: 2_000 });
     expect(d.config.bgp.timers).toEqual({ keepalive: 30, hold: 90, connectRetry: 120 });
     expect(settingsOf(d, 'cilium-defaults', 100, 100).bgpTimers).toEqual({ keepalive: 30, hold: 90, connectRetry: 120, idleHoldAfterReset: 5, gracefulRestart: 15 });
-  });
-  it('should refuse an unknown preset', () => {
-    expect(() => parsePreset('fast')).toThrow(/--preset: unknown fast/);
   });
 });
 

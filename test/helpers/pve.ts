@@ -3,9 +3,9 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { LabPlan } from '../../lab/plan.ts';
+import { allHosts, type LabPlan } from '../../lab/plan.ts';
 import { privileges } from '../../scripts/targets/proxmox/calls.ts';
-import type { HostOutput } from '../../scripts/targets/proxmox/guest-network.ts';
+import type { HostOutput } from '../../stacks/outputs.ts';
 import type { PveScenario } from '../../standins/proxmox-api/fake.ts';
 
 export const TOKEN = 'root@pam!lab=11111111-2222-3333-4444-555555555555';
@@ -73,7 +73,7 @@ export function agentInterfaces(plan: LabPlan, name: string, wan = '192.168.1.57
  * agent's order, IPv4 addresses only, MACs uppercased.
  */
 export function hostOutputs(plan: LabPlan, agent: (name: string) => AgentInterface[] = (n) => agentInterfaces(plan, n)): HostOutput[] {
-  return [plan.router, ...plan.nodes].map((h) => {
+  return allHosts(plan).map((h) => {
     const ifaces = agent(h.name);
     return {
       name: h.name,

@@ -7,6 +7,7 @@ import { MAX_FILE_BYTES, parseLab } from '../../lab/parse.ts';
 import { bgpPasswordProblem, redact, treatAsSecret } from '../../lab/secrets.ts';
 import { EXAMPLE_FILE, labPlan, labText } from '../helpers/labs.ts';
 import { ROOT } from '../helpers/shared.ts';
+import { allHosts } from '../../lab/plan.ts';
 
 const BAD = resolve(ROOT, 'test/fixtures/bad-labs');
 
@@ -116,7 +117,7 @@ describe('secrets', () => {
 describe('planLab', () => {
   it('should derive names, addresses and VM IDs from the example', () => {
     const plan = labPlan();
-    expect([plan.router, ...plan.nodes].map((h) => [h.name, h.role, h.vmId, h.lanIp])).toEqual([
+    expect(allHosts(plan).map((h) => [h.name, h.role, h.vmId, h.lanIp])).toEqual([
       ['cilab-router', 'router', 4200, '10.42.0.1'],
       ['cilab-cp1', 'control-plane', 4201, '10.42.0.11'],
       ['cilab-cp2', 'control-plane', 4202, '10.42.0.12'],
@@ -138,6 +139,6 @@ describe('planLab', () => {
 
   it('should name workers after control planes and spread hosts over Proxmox nodes in turn', () => {
     const plan = labPlan({ proxmox: { nodes: ['pve1', 'pve2'] }, network: { ports: ['eno1.42'] }, kubernetes: { controlPlanes: 1, workers: 2 } });
-    expect([plan.router, ...plan.nodes].map((h) => `${h.name}@${h.proxmoxNode}`)).toEqual(['cilab-router@pve1', 'cilab-cp1@pve2', 'cilab-w1@pve1', 'cilab-w2@pve2']);
+    expect(allHosts(plan).map((h) => `${h.name}@${h.proxmoxNode}`)).toEqual(['cilab-router@pve1', 'cilab-cp1@pve2', 'cilab-w1@pve1', 'cilab-w2@pve2']);
   });
 });

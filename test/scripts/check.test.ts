@@ -1,13 +1,12 @@
-import { execFile, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { runScript, runScriptAsync } from '../helpers/cli.ts';
 import { ROOT } from '../helpers/shared.ts';
 
 function labCheck(...args: string[]) {
-  const r = spawnSync(resolve(ROOT, 'node_modules/.bin/tsx'), ['scripts/check.ts', ...args], { cwd: ROOT, encoding: 'utf8' });
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+  return runScript('scripts/check.ts', args);
 }
 
 describe('npm run lab:check', () => {
@@ -60,23 +59,14 @@ describe('every lab command, given a bad lab file', () => {
   it('should cut the value of a secret variable out of whatever it prints', () => {
     const file = join(dir, 'token-as-name.yaml');
     writeFileSync(file, 'name: plainvalue4711\nproxmox: { endpoint: "https://pve:8006/", nodes: [pve] }\n');
-    const r = spawnSync(resolve(ROOT, 'node_modules/.bin/tsx'), ['scripts/check.ts', '--config', file], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, PROXMOX_VE_API_TOKEN: 'root@pam!lab=plainvalue4711' } });
+    const r = runScript('scripts/check.ts', ['--config', file], { env: { PROXMOX_VE_API_TOKEN: 'root@pam!lab=plainvalue4711' } });
     expect(r.status).toBe(1);
     expect(r.stderr).toContain('name (line 1): not a lab name (got "‹secret›")');
     expect(r.stderr).not.toContain('plainvalue4711');
   });
 
   it.each(CASES)('should refuse %s alike, naming field, line and fix, before any change, never printing the secret', async (_, file, secrets, env) => {
-    const runs = await Promise.all(
-      COMMANDS.map(
-        ([name, args]) =>
-          new Promise<{ name: string; status: number | null; stdout: string; stderr: string }>((done) =>
-            execFile(resolve(ROOT, 'node_modules/.bin/tsx'), [...args, '--config', file], { cwd: ROOT, env: { ...process.env, ...env } }, (err, stdout, stderr) =>
-              done({ name, status: err ? (err.code as number) : 0, stdout, stderr }),
-            ),
-          ),
-      ),
-    );
+    const runs = await Promise.all(COMMANDS.map(async ([name, [script, ...args]]) => ({ name, ...(await runScriptAsync(script!, [...args, '--config', file], { env })) })));
     // From the refusal on; a lab command says which target it chose before it.
     const problem = (stderr: string) => stderr.slice(stderr.indexOf('✗')).trimEnd().split('\n');
     for (const r of runs) {

@@ -1,9 +1,7 @@
-import { spawnSync } from 'node:child_process';
-import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { formatSteps, proxmoxSteps } from '../../scripts/targets/proxmox/steps.ts';
 import { labPlan } from '../helpers/labs.ts';
-import { ROOT } from '../helpers/shared.ts';
+import { runScript } from '../helpers/cli.ts';
 
 describe('--failover-node', () => {
   const plan = labPlan();
@@ -16,7 +14,7 @@ describe('--failover-node', () => {
   });
 
   it('should name the flag and the nodes to pick from when the node does not exist', () => {
-    const r = spawnSync(resolve(ROOT, 'node_modules/.bin/tsx'), ['scripts/lab.ts', '--mode', 'l2', '--target', 'proxmox', '--dry-run', '--config', 'lab.example.yaml', '--failover-node', 'cp9'], { cwd: ROOT, encoding: 'utf8' });
+    const r = runScript('scripts/lab.ts', ['--mode', 'l2', '--target', 'proxmox', '--dry-run', '--config', 'lab.example.yaml', '--failover-node', 'cp9']);
     expect(r.status).toBe(1);
     expect(r.stderr).toContain('--failover-node cp9: lab cilab has no such node\n  pick one of cp1, cp2, cp3');
   });

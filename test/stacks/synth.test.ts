@@ -2,8 +2,8 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Testing } from 'cdktf';
-import { afterAll, describe, expect, it } from 'vitest';
-import type { LabPlan } from '../../lab/plan.ts';
+import { afterAll, describe, expect, it, vi } from 'vitest';
+import { allHosts, type LabPlan } from '../../lab/plan.ts';
 import { buildApp, synthPrivately } from '../../stacks/app.ts';
 import { BaseStack, IMAGE_DOWNLOAD_TIMEOUT_S } from '../../stacks/base.ts';
 import { AGENT_TIMEOUT, VmsStack } from '../../stacks/vms.ts';
@@ -32,7 +32,7 @@ const LABS: [string, LabPlan][] = [
 describe.each(LABS)('stacks for the %s lab', (_, plan) => {
   const { base, vms } = synth(plan);
   const vm = vms.resource.proxmox_virtual_environment_vm as Record<string, any>;
-  const hosts = [plan.router, ...plan.nodes];
+  const hosts = allHosts(plan);
 
   it('should create one VM per host with its VM ID, node, tags and stop_on_destroy', () => {
     expect(Object.keys(vm).sort()).toEqual(hosts.map((h) => h.name).sort());
@@ -122,8 +122,7 @@ describe('the synthesized app', () => {
 
   it('should write both stacks and no secret from the environment', () => {
     const marker = 'root@pam!lab=00000000-SECRET-MARKER';
-    const saved = { token: process.env.PROXMOX_VE_API_TOKEN, ssh: process.env.PROXMOX_VE_SSH_PASSWORD, bgp: process.env.LAB_BGP_PASSWORD };
-    Object.assign(process.env, { PROXMOX_VE_API_TOKEN: marker, PROXMOX_VE_SSH_PASSWORD: marker, LAB_BGP_PASSWORD: marker });
+    for (const name of ['PROXMOX_VE_API_TOKEN', 'PROXMOX_VE_SSH_PASSWORD', 'LAB_BGP_PASSWORD']) vi.stubEnv(name, marker);
     try {
       const plan = labPlan({ bgp: { passwordEnv: 'LAB_BGP_PASSWORD' } });
       synthPrivately(buildApp(plan, outdir));
@@ -139,10 +138,7 @@ describe('the synthesized app', () => {
       expect(modes.filter(([, mode]) => (mode as number) & 0o077)).toEqual([]);
       expect(statSync(outdir).mode & 0o777).toBe(0o700);
     } finally {
-      for (const [k, v] of [['PROXMOX_VE_API_TOKEN', saved.token], ['PROXMOX_VE_SSH_PASSWORD', saved.ssh], ['LAB_BGP_PASSWORD', saved.bgp]] as const) {
-        if (v === undefined) delete process.env[k];
-        else process.env[k] = v;
-      }
+      vi.unstubAllEnvs();
     }
   });
 });

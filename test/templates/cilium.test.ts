@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { Ajv } from 'ajv';
 import { describe, expect, it } from 'vitest';
 import type { Mode } from '../../lab/plan.ts';
-import type { Host, LabPlan } from '../../lab/plan.ts';
+import type { LabHost, LabPlan } from '../../lab/plan.ts';
 import { PINS } from '../../lab/pins.ts';
 import { ciliumResources, ciliumValues, clientRateLimit, type Manifest } from '../../templates/cilium.ts';
 import { demoManifests, parseEcho } from '../../templates/demo.ts';
@@ -48,8 +48,8 @@ describe('supported Cilium versions', () => {
 // named beside K3S_LOCAL_API in templates/cilium.ts). A server: its supervisor on <node IP>:6443 and
 // kube-apiserver on 127.0.0.1:6444. An agent: the client load balancer on 127.0.0.1:6444, which
 // reaches any server that is up. Returns the nodes whose API server a client on `from` reaches.
-function apiServersReached(p: LabPlan, from: Host, host: string, port: number, down: string): Host[] {
-  const up = (h: Host) => h.name !== down;
+function apiServersReached(p: LabPlan, from: LabHost, host: string, port: number, down: string): LabHost[] {
+  const up = (h: LabHost) => h.name !== down;
   const servers = p.nodes.filter((h) => h.role === 'control-plane' && up(h));
   if (host === '127.0.0.1' && port === 6444) return from.role === 'control-plane' ? [from].filter(up) : servers;
   if (port === 6443) return servers.filter((h) => h.lanIp === host);

@@ -12,16 +12,21 @@ import { labPlan } from '../helpers/labs.ts';
 import { scratchNamespace, type Scratch } from '../helpers/netns.ts';
 import { hasTool, isRoot } from '../helpers/tools.ts';
 
-const dir = mkdtempSync(join(tmpdir(), 'lab-frr-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const plan = labPlan({ bgp: { passwordEnv: 'LAB_BGP_PASSWORD' } });
 const files = {
   bgp: frrConf(plan, 'bgp', { bgpPassword: 'not-a-real-secret' }),
   l2: frrConf(plan, 'l2'),
   broken: frrConf(plan, 'bgp', { bgpPassword: 'x' }).replace(' neighbor CILIUM remote-as 65001', ' neighbor CILIUM remote-as'),
 };
-const paths = Object.fromEntries(Object.entries(files).map(([k, v]) => [k, join(dir, `${k}.conf`)])) as Record<keyof typeof files, string>;
-Object.entries(files).forEach(([k, v]) => writeFileSync(paths[k as keyof typeof files], v));
+/** The rendered files on disk, for the FRR programs: written before the tests, removed after them. */
+let paths: Record<keyof typeof files, string>;
+let dir: string;
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'lab-frr-'));
+  paths = Object.fromEntries(Object.keys(files).map((k) => [k, join(dir, `${k}.conf`)])) as Record<keyof typeof files, string>;
+  for (const [k, v] of Object.entries(files)) writeFileSync(paths[k as keyof typeof files], v);
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('frrConf', () => {
   it('should configure no routing protocol in L2 mode', () => {

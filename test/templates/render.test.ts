@@ -5,6 +5,7 @@ import { dirname, join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { MODES } from '../../lab/plan.ts';
 import { renderMode } from '../../templates/render.ts';
+import { runScript } from '../helpers/cli.ts';
 import { labPlan } from '../helpers/labs.ts';
 import { ROOT } from '../helpers/shared.ts';
 import { hasTool } from '../helpers/tools.ts';
@@ -45,7 +46,7 @@ describe('npm run lab:render', () => {
   const out = mkdtempSync(join(tmpdir(), 'lab-render-cli-'));
   afterAll(() => rmSync(out, { recursive: true, force: true }));
   const render = (args: string[], env: Record<string, string> = {}) =>
-    spawnSync(resolve(ROOT, 'node_modules/.bin/tsx'), ['scripts/render.ts', ...args], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, ...env } });
+    runScript('scripts/render.ts', args, { env });
 
   it('should write the full set for a mode', () => {
     const r = render(['--mode', 'bgp', '--config', 'lab.example.yaml', '--out', out, '--json']);

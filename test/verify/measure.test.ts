@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import type { Host } from '../../scripts/hosts/host.ts';
-import { failoverProbe, failoverProblems, failoverVictim, measureOutage, parseProbe, resolveNode, runFailover } from '../../scripts/verify/failover.ts';
+import { failoverProbe, failoverVictim, measureOutage, parseProbe, resolveNode, runFailover } from '../../scripts/verify/failover.ts';
 import { formatReport } from '../../scripts/verify/report.ts';
 import { addTraffic, countReplies } from '../../scripts/verify/traffic.ts';
-import { type LabReport, leaseProblems, verify, type VerifyTarget } from '../../scripts/verify/verify.ts';
+import { failoverProblems, labReport } from '../../scripts/verify/verdict.ts';
+import { leaseProblems, verify, type VerifyTarget } from '../../scripts/verify/verify.ts';
 import { replyNames } from '../../templates/demo.ts';
 import { labPlan } from '../helpers/labs.ts';
 
@@ -50,7 +51,7 @@ describe('what byNode counts (defect 9)', () => {
     const v = await verify(target, plan, 'l2', 3);
     expect(v.entryNode).toBe('cilab-cp2');
     expect(v.traffic).toEqual({ requests: 3, failed: 0, byNode: { 'cilab-cp1': 1, 'cilab-cp2': 1, 'cilab-cp3': 1 }, counts: 'backend' });
-    const report: LabReport = { ...v, failover: null, timings: {} };
+    const report = labReport(v, { findings: [], failover: null, timings: {} });
     expect(JSON.parse(JSON.stringify(report))).toMatchObject({ entryNode: 'cilab-cp2', traffic: { counts: 'backend' }, trafficBySource: { router: { counts: 'backend' } } });
     expect(formatReport(report, undefined)).toContain('requests by backend node, the node of the pod that answered (externalTrafficPolicy Cluster; all entered through cilab-cp2');
   });
@@ -59,7 +60,7 @@ describe('what byNode counts (defect 9)', () => {
     const router = clusterPolicyRouter(() => 'ok node=cilab-cp2 pod=standin-cilab-cp2');
     const v = await verify({ kind: 'netns', router: { host: router, vtysh: 'vtysh', lanIface: 'eth1' }, nodeMacs: MACS, echoOnEntry: true }, plan, 'l2', 1);
     expect(v.traffic.counts).toBe('entry');
-    expect(formatReport({ ...v, failover: null, timings: {} }, undefined)).toContain('requests by entry node, the node the router sent each to');
+    expect(formatReport(labReport(v, { findings: [], failover: null, timings: {} }), undefined)).toContain('requests by entry node, the node the router sent each to');
   });
 
   it('should report the node the router sends to after an L2 failover, not the pod that answered last', async () => {
@@ -123,6 +124,20 @@ describe('failoverProblems', () => {
     expect(failoverProblems({ ...f, to: 'cp2' })).toEqual([]);
     expect(failoverProblems({ ...f, to: 'cp1' })).toEqual(['after the failover the service is still served by cp1']);
     expect(failoverProblems({ ...f, to: null })).toEqual(['after the failover the service does not answer']);
+  });
+});
+
+describe('labReport', () => {
+  it('should decide the verdict from the verification, the target\'s findings and the failover together', () => {
+    const traffic = { requests: 1, failed: 0, byNode: { 'cilab-cp2': 1 }, counts: 'entry' as const };
+    const v = { lab: 'cilab', mode: 'l2' as const, target: 'netns' as const, problems: [], service: { ip: '10.42.0.193', port: 8080 }, router: { arp: null, bgp: null }, entryNode: null, traffic, trafficBySource: { router: traffic } };
+    const failover = { outageMs: 3000, from: 'cilab-cp2', to: 'cilab-cp2', probes: 40, failedProbes: 15 };
+    expect(labReport(v, { findings: [], failover: null, timings: {} })).toMatchObject({ verified: true, problems: [] });
+    expect(labReport({ ...v, problems: ['1 of 1 requests failed'] }, { findings: ['the lease API does not answer'], failover, timings: {} })).toMatchObject({
+      verified: false,
+      problems: ['1 of 1 requests failed', 'the lease API does not answer', 'after the failover the service is still served by cilab-cp2'],
+      failover,
+    });
   });
 });
 

@@ -25,35 +25,35 @@ export function ipLine(strings: TemplateStringsArray, ...values: (string | numbe
 
 const up = (iface: string, address?: string) => [...(address ? [ipLine`addr add ${address} dev ${iface}`] : []), ipLine`link set ${iface} up`];
 
-export function networkBatches(t: Topology, plan: LabPlan): NetworkBatches {
-  const r = t.router;
+export function networkBatches(topo: Topology, plan: LabPlan): NetworkBatches {
+  const r = topo.router;
   const host = [
-    ...[t.lanNamespace, r.namespace, t.client.namespace, ...t.nodes.map((n) => n.namespace)].map((ns) => ipLine`netns add ${ns}`),
-    ipLine`link add ${t.lanIface} netns ${r.namespace} type veth peer name ${r.bridgePort} netns ${t.lanNamespace}`,
-    ...t.nodes.map((n) => ipLine`link add ${t.nodeIface} netns ${n.namespace} type veth peer name ${n.bridgePort} netns ${t.lanNamespace}`),
-    ipLine`link add ${t.wanIface} netns ${r.namespace} type veth peer name ${t.wanIface} netns ${t.client.namespace}`,
-    ipLine`link add ${t.mgmt.iface} type veth peer name mgmt0 netns ${r.namespace}`,
-    ...up(t.mgmt.iface, `${t.mgmt.hostIp}/${t.mgmt.prefix}`),
+    ...[topo.lanNamespace, r.namespace, topo.client.namespace, ...topo.nodes.map((n) => n.namespace)].map((ns) => ipLine`netns add ${ns}`),
+    ipLine`link add ${topo.lanIface} netns ${r.namespace} type veth peer name ${r.bridgePort} netns ${topo.lanNamespace}`,
+    ...topo.nodes.map((n) => ipLine`link add ${topo.nodeIface} netns ${n.namespace} type veth peer name ${n.bridgePort} netns ${topo.lanNamespace}`),
+    ipLine`link add ${topo.wanIface} netns ${r.namespace} type veth peer name ${topo.wanIface} netns ${topo.client.namespace}`,
+    ipLine`link add ${topo.mgmt.iface} type veth peer name mgmt0 netns ${r.namespace}`,
+    ...up(topo.mgmt.iface, `${topo.mgmt.hostIp}/${topo.mgmt.prefix}`),
   ];
-  const lan = ['link set lo up', ipLine`link add ${t.bridge} type bridge`, ipLine`link set ${t.bridge} up`, ...[r, ...t.nodes].flatMap((n) => [ipLine`link set ${n.bridgePort} master ${t.bridge}`, ipLine`link set ${n.bridgePort} up`])];
+  const lan = ['link set lo up', ipLine`link add ${topo.bridge} type bridge`, ipLine`link set ${topo.bridge} up`, ...[r, ...topo.nodes].flatMap((n) => [ipLine`link set ${n.bridgePort} master ${topo.bridge}`, ipLine`link set ${n.bridgePort} up`])];
   const router = [
     'link set lo up',
-    ...up(t.wanIface, `${r.wanIp}/${r.wanPrefix}`),
-    ...up(t.lanIface, `${r.lanIp}/${t.lanPrefix}`),
-    ...up('mgmt0', `${r.mgmtIp}/${t.mgmt.prefix}`),
+    ...up(topo.wanIface, `${r.wanIp}/${r.wanPrefix}`),
+    ...up(topo.lanIface, `${r.lanIp}/${topo.lanPrefix}`),
+    ...up('mgmt0', `${r.mgmtIp}/${topo.mgmt.prefix}`),
     // The client stands for the internet: the router's default route leads to it.
-    ipLine`route add default via ${t.client.wanIp}`,
+    ipLine`route add default via ${topo.client.wanIp}`,
   ];
   // The client is the outside world: it reaches the lab as a home router would, through the lab router.
-  const client = ['link set lo up', ...up(t.wanIface, `${t.client.wanIp}/${r.wanPrefix}`), ...[plan.lan.cidr, plan.bgp.cidr].map((net) => ipLine`route add ${net} via ${r.wanIp}`)];
-  const nodes = Object.fromEntries(t.nodes.map((n) => [n.namespace, ['link set lo up', ...up(t.nodeIface, `${n.lanIp}/${t.lanPrefix}`), ipLine`route add default via ${r.lanIp}`]]));
-  return { host, namespaces: { [t.lanNamespace]: lan, [r.namespace]: router, [t.client.namespace]: client, ...nodes } };
+  const client = ['link set lo up', ...up(topo.wanIface, `${topo.client.wanIp}/${r.wanPrefix}`), ...[plan.lan.cidr, plan.bgp.cidr].map((net) => ipLine`route add ${net} via ${r.wanIp}`)];
+  const nodes = Object.fromEntries(topo.nodes.map((n) => [n.namespace, ['link set lo up', ...up(topo.nodeIface, `${n.lanIp}/${topo.lanPrefix}`), ipLine`route add default via ${r.lanIp}`]]));
+  return { host, namespaces: { [topo.lanNamespace]: lan, [r.namespace]: router, [topo.client.namespace]: client, ...nodes } };
 }
 
 /** Nodes that do not hold the service IP must stay silent: answer ARP only for their own interface's addresses. */
-export function nodeSysctls(t: Topology): Record<string, string> {
+export function nodeSysctls(topo: Topology): Record<string, string> {
   return Object.fromEntries(
-    ['all', t.nodeIface].flatMap((i) => [
+    ['all', topo.nodeIface].flatMap((i) => [
       [`net.ipv4.conf.${i}.arp_ignore`, '1'],
       [`net.ipv4.conf.${i}.arp_announce`, '2'],
     ]),

@@ -15,7 +15,7 @@ import { netnsHost } from '../../hosts/netns.ts';
 import { sh } from '../../hosts/shell.ts';
 import { connectSshWhenUp, type SshHost } from '../../hosts/ssh.ts';
 import type { Logger } from '../../log.ts';
-import { labStateDir, ROOT } from '../../paths.ts';
+import { labStateDir, ROOT } from '../../../lab/load.ts';
 import { routerSecrets, writeRender } from '../../render-files.ts';
 import type { VerifyTarget } from '../../verify/verify.ts';
 import { waitFor } from '../../wait.ts';

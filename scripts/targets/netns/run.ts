@@ -2,8 +2,9 @@
 import type { LabPlan, Mode } from '../../../lab/plan.ts';
 import { ensurePackages, LAB_TOOLS, requireRoot } from '../../deps.ts';
 import type { Logger } from '../../log.ts';
-import { entryNode, failoverProbe, failoverProblems, failoverVictim, runFailover } from '../../verify/failover.ts';
-import { type LabReport, leaseProblems, verify, waitForAnnouncement } from '../../verify/verify.ts';
+import { entryNode, failoverProbe, failoverVictim, runFailover } from '../../verify/failover.ts';
+import { type LabReport, labReport } from '../../verify/verdict.ts';
+import { leaseProblems, verify, waitForAnnouncement } from '../../verify/verify.ts';
 import { l2LeaseName } from '../../../templates/cilium.ts';
 import { DEMO } from '../../../templates/demo.ts';
 import { sh } from '../../hosts/shell.ts';
@@ -48,10 +49,11 @@ export async function runNetns(plan: LabPlan, mode: Mode, opts: RunOptions, log:
     const { target } = lab;
     await converge(lab, plan, mode, log);
     const result = await log.step('verify', `${opts.requests} requests from the router and from the client`, () => verify(target, plan, mode, opts.requests));
+    const findings: string[] = [];
     if (mode === 'l2') {
       // Its holder must be the node whose MAC the router holds.
       const lease = await leaseHolder(lab);
-      result.problems.push(...('error' in lease ? [`the lease API does not answer: ${lease.error}`] : leaseProblems(lease.holder, result.router.arp)));
+      findings.push(...('error' in lease ? [`the lease API does not answer: ${lease.error}`] : leaseProblems(lease.holder, result.router.arp)));
     }
     let failover = null;
     if (opts.failover) {
@@ -62,9 +64,8 @@ export async function runNetns(plan: LabPlan, mode: Mode, opts: RunOptions, log:
         await lab.restore(victim);
         return measured;
       });
-      result.problems.push(...failoverProblems(failover));
     }
-    return { ...result, verified: result.problems.length === 0, failover, timings: log.timings };
+    return labReport(result, { findings, failover, timings: log.timings });
   } finally {
     lab.router.close();
   }

@@ -7,7 +7,7 @@ import { $ } from 'zx';
 import { LabError } from '../../../lab/errors.ts';
 import type { LabPlan } from '../../../lab/plan.ts';
 import { LAST_VERIFICATION, lastVerification } from '../../last-verification.ts';
-import { labStateDir, ROOT } from '../../paths.ts';
+import { labStateDir, ROOT } from '../../../lab/load.ts';
 import { alive, namespacePids, recordedProcesses, stopPids } from './daemons.ts';
 import { namespaces, RUN_ROOT, type Topology, topology } from './topology.ts';
 
@@ -18,16 +18,16 @@ export async function existingNamespaces(): Promise<Set<string>> {
 
 const linkExists = async (iface: string) => (await $({ nothrow: true, quiet: true })`ip link show ${iface}`).exitCode === 0;
 
-export async function isUp(t: Topology): Promise<boolean> {
+export async function isUp(topo: Topology): Promise<boolean> {
   const present = await existingNamespaces();
-  return namespaces(t).some((ns) => present.has(ns));
+  return namespaces(topo).some((ns) => present.has(ns));
 }
 
 /** What a lab that is up is missing: namespaces gone, recorded processes no longer running. */
-export async function damage(t: Topology): Promise<string[]> {
+export async function damage(topo: Topology): Promise<string[]> {
   const present = await existingNamespaces();
-  const missing = namespaces(t).filter((ns) => !present.has(ns));
-  const stopped = recordedProcesses(t.runDir).filter((p) => !alive(p.pid));
+  const missing = namespaces(topo).filter((ns) => !present.has(ns));
+  const stopped = recordedProcesses(topo.runDir).filter((p) => !alive(p.pid));
   return [...missing.map((ns) => `namespace ${ns} missing`), ...stopped.map((p) => `${p.what.split(' ').slice(1).join(' ')} in ${p.what.split(' ')[0]} not running`)];
 }
 

@@ -3,7 +3,7 @@
 // this machine to the router. Inside, interface names match the VMs' (router eth0 WAN / eth1 LAN,
 // node eth0), so the rendered router files apply unchanged.
 import { formatIp, parseCidr } from '../../../lab/ipv4.ts';
-import type { Host as PlanHost, LabPlan } from '../../../lab/plan.ts';
+import type { LabHost, LabPlan } from '../../../lab/plan.ts';
 import { ROUTER_LAN, ROUTER_WAN } from '../../../templates/router.ts';
 
 export interface NetnsNode {
@@ -45,7 +45,7 @@ export function mgmtSubnet(lab: string): number {
 
 export function topology(plan: LabPlan): Topology {
   const lab = plan.name;
-  const node = (h: PlanHost, port: string): NetnsNode => ({ name: h.name, namespace: h.name, bridgePort: port, lanIp: h.lanIp });
+  const node = (h: LabHost, port: string): NetnsNode => ({ name: h.name, namespace: h.name, bridgePort: port, lanIp: h.lanIp });
   const wan = plan.config.router.wan;
   const [wanIp, wanPrefix] = wan.mode === 'static' ? [wan.address.split('/')[0]!, Number(wan.address.split('/')[1])] : ['198.18.0.2', 24];
   const mgmt = mgmtSubnet(lab);
@@ -68,6 +68,6 @@ export function topology(plan: LabPlan): Topology {
 }
 
 /** Every namespace of the lab, in teardown order. */
-export function namespaces(t: Topology): string[] {
-  return [t.client.namespace, ...t.nodes.map((n) => n.namespace), t.router.namespace, t.lanNamespace];
+export function namespaces(topo: Topology): string[] {
+  return [topo.client.namespace, ...topo.nodes.map((n) => n.namespace), topo.router.namespace, topo.lanNamespace];
 }

@@ -56,11 +56,11 @@ export const outputs = {
   },
   hostKey: (name: string) => (out: string, ctx: StepContext) => ctx.pinHostKey(name, (JSON.parse(out) as { content: string }).content.trim()),
   leaseHolder: (out: string, ctx: StepContext) => {
-    ctx.results.verification!.problems.push(...leaseProblems(out.trim(), ctx.results.verification!.router.arp));
+    ctx.results.findings.push(...leaseProblems(out.trim(), ctx.results.verification!.router.arp));
   },
   bgpPeers: (out: string, ctx: StepContext) => {
     if (!/established/i.test(out) || /idle|active|connect/i.test(out.split('\n').slice(1).join('\n'))) {
-      ctx.results.verification!.problems.push(`cilium bgp peers shows sessions that are not established:\n${out.trim()}`);
+      ctx.results.findings.push(`cilium bgp peers shows sessions that are not established:\n${out.trim()}`);
     }
   },
 };

@@ -30,10 +30,21 @@ export function fillPath(template: string, values: Record<string, string | numbe
   });
 }
 
+/** The API answered with an error status: 5xx may pass (a guest agent not running yet), 4xx is the request's fault. */
+export class ApiError extends LabError {
+  constructor(
+    readonly status: number,
+    message: string,
+    hint?: string,
+  ) {
+    super('E_API', message, hint);
+  }
+}
+
 const TLS_CODES = new Set(['DEPTH_ZERO_SELF_SIGNED_CERT', 'SELF_SIGNED_CERT_IN_CHAIN', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'CERT_HAS_EXPIRED', 'ERR_TLS_CERT_ALTNAME_INVALID']);
 
-export function createApi(o: ApiOptions): ProxmoxApi {
-  const base = new URL(o.endpoint);
+export function createApi(options: ApiOptions): ProxmoxApi {
+  const base = new URL(options.endpoint);
   return {
     call<T>(name: CallName, pathValues?: Record<string, string | number>, params: Record<string, string | number> = {}): Promise<T> {
       const { method, path } = CALLS[name];
@@ -45,22 +56,22 @@ export function createApi(o: ApiOptions): ProxmoxApi {
           url,
           {
             method,
-            rejectUnauthorized: !o.insecure,
-            timeout: o.timeoutMs ?? 10_000,
-            headers: { Authorization: `PVEAPIToken=${o.token}`, ...(body !== undefined ? { 'Content-Type': 'application/x-www-form-urlencoded' } : {}) },
+            rejectUnauthorized: !options.insecure,
+            timeout: options.timeoutMs ?? 10_000,
+            headers: { Authorization: `PVEAPIToken=${options.token}`, ...(body !== undefined ? { 'Content-Type': 'application/x-www-form-urlencoded' } : {}) },
           },
           (res) => {
             let text = '';
             res.on('data', (c: Buffer) => (text += c.toString()));
             res.on('end', () => {
               const status = res.statusCode ?? 0;
-              if (status === 401) return reject(new LabError('E_AUTH', `${o.endpoint} rejected the API token (401)`, 'check PROXMOX_VE_API_TOKEN: user@realm!tokenid=uuid, not expired'));
+              if (status === 401) return reject(new LabError('E_AUTH', `${options.endpoint} rejected the API token (401)`, 'check PROXMOX_VE_API_TOKEN: user@realm!tokenid=uuid, not expired'));
               if (status === 403) return reject(new LabError('E_FORBIDDEN', `${method} ${url.pathname}: permission denied (403)`, 'give the token the privileges that the preflight lists'));
-              if (status >= 400) return reject(new LabError('E_API', `${method} ${url.pathname}: ${status} ${res.statusMessage ?? ''}`.trim()));
+              if (status >= 400) return reject(new ApiError(status, `${method} ${url.pathname}: ${status} ${res.statusMessage ?? ''}`.trim()));
               try {
                 resolve((JSON.parse(text) as { data: T }).data);
               } catch {
-                reject(new LabError('E_API', `${method} ${url.pathname}: not a Proxmox API answer`, 'is proxmox.endpoint the API (https://host:8006/)?'));
+                reject(new ApiError(status, `${method} ${url.pathname}: not a Proxmox API answer`, 'is proxmox.endpoint the API (https://host:8006/)?'));
               }
             });
           },
@@ -68,9 +79,9 @@ export function createApi(o: ApiOptions): ProxmoxApi {
         req.on('timeout', () => req.destroy(Object.assign(new Error('timed out'), { code: 'ETIMEDOUT' })));
         req.on('error', (err: NodeJS.ErrnoException) => {
           if (err.code && TLS_CODES.has(err.code)) {
-            reject(new LabError('E_TLS', `${o.endpoint}: TLS certificate not trusted (${err.code})`, 'install the Proxmox CA on this machine, or set proxmox.insecure: true for a self-signed certificate'));
+            reject(new LabError('E_TLS', `${options.endpoint}: TLS certificate not trusted (${err.code})`, 'install the Proxmox CA on this machine, or set proxmox.insecure: true for a self-signed certificate'));
           } else {
-            reject(new LabError('E_UNREACHABLE', `cannot reach ${o.endpoint}: ${err.code ?? err.message}`, 'check proxmox.endpoint and that this machine reaches port 8006'));
+            reject(new LabError('E_UNREACHABLE', `cannot reach ${options.endpoint}: ${err.code ?? err.message}`, 'check proxmox.endpoint and that this machine reaches port 8006'));
           }
         });
         if (body !== undefined) req.write(body);

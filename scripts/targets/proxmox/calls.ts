@@ -1,6 +1,7 @@
-// Every Proxmox VE API call the toolkit makes, and the privileges the lab needs for them and for the
-// calls the bpg/proxmox provider makes on its behalf. A test checks both lists against the API
-// description in ../shared/schemas/proxmox (paths, methods, privileges).
+// The Proxmox VE API calls: those the toolkit makes (CALLS, each used by a step, the preflight or the
+// status), those the bpg/proxmox provider makes for the stacks (PROVIDER_CALLS), and the privileges the
+// lab needs for both. A test checks both lists against the API description in ../shared/schemas/proxmox
+// (paths, methods, privileges).
 
 export const CALLS = {
   version: { method: 'GET', path: '/version' },
@@ -9,12 +10,9 @@ export const CALLS = {
   storage: { method: 'GET', path: '/nodes/{node}/storage' },
   network: { method: 'GET', path: '/nodes/{node}/network' },
   resources: { method: 'GET', path: '/cluster/resources' },
-  vmStatus: { method: 'GET', path: '/nodes/{node}/qemu/{vmid}/status/current' },
   vmStart: { method: 'POST', path: '/nodes/{node}/qemu/{vmid}/status/start' },
   vmStop: { method: 'POST', path: '/nodes/{node}/qemu/{vmid}/status/stop' },
-  agentInterfaces: { method: 'GET', path: '/nodes/{node}/qemu/{vmid}/agent/network-get-interfaces' },
   agentFileRead: { method: 'GET', path: '/nodes/{node}/qemu/{vmid}/agent/file-read' },
-  task: { method: 'GET', path: '/nodes/{node}/tasks/{upid}/status' },
 } as const;
 
 export type CallName = keyof typeof CALLS;
@@ -29,6 +27,11 @@ export const PROVIDER_CALLS = [
   { method: 'POST', path: '/nodes/{node}/qemu' },
   { method: 'POST', path: '/nodes/{node}/qemu/{vmid}/config' },
   { method: 'DELETE', path: '/nodes/{node}/qemu/{vmid}' },
+  // Reading a VM back, its addresses (agent.waitForIp) and every task it waits for (bpg/proxmox 0.111.1
+  // proxmox/nodes/vms/vms.go GetVMStatus, GetVMNetworkInterfacesFromAgent; proxmox/nodes/tasks/tasks.go).
+  { method: 'GET', path: '/nodes/{node}/qemu/{vmid}/status/current' },
+  { method: 'GET', path: '/nodes/{node}/qemu/{vmid}/agent/network-get-interfaces' },
+  { method: 'GET', path: '/nodes/{node}/tasks/{upid}/status' },
 ] as const;
 
 /** The Proxmox VE majors whose privileges the lab knows; a later major is checked as the newest. */

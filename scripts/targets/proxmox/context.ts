@@ -2,8 +2,8 @@
 // build one from recording hosts and a recording API; the run builds it from SSH and the real API.
 import type { LabPlan, Mode } from '../../../lab/plan.ts';
 import type { Host } from '../../hosts/host.ts';
-import type { Failover } from '../../verify/failover.ts';
-import type { Verification, VerifyTarget } from '../../verify/verify.ts';
+import type { Failover, Verification } from '../../verify/verdict.ts';
+import type { VerifyTarget } from '../../verify/verify.ts';
 import type { ProxmoxApi } from './api.ts';
 
 export type SecretName = 'k3s-token' | 'bgp-password';
@@ -28,11 +28,13 @@ export interface StepContext {
   note(message: string): void;
   /** This machine, for local commands. */
   readonly local: Host;
-  /** What the run found: the verify step sets it, later steps add to it. */
+  /** What the run found: the verify step sets the verification, later steps add findings and the failover; run.ts decides. */
   readonly results: RunResults;
 }
 
 export interface RunResults {
   verification?: Verification;
+  /** What the steps after the verification found wrong (the lease holder, Cilium's view of its peers). */
+  readonly findings: string[];
   failover: Failover | null;
 }

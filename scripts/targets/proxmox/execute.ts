@@ -6,12 +6,13 @@ import { join, relative, resolve } from 'node:path';
 import { LabError } from '../../../lab/errors.ts';
 import type { Host } from '../../hosts/host.ts';
 import type { Logger } from '../../log.ts';
-import { ROOT } from '../../paths.ts';
+import { ROOT } from '../../../lab/load.ts';
 import { sleep } from '../../wait.ts';
+import { ApiError } from './api.ts';
 import type { StepContext } from './context.ts';
 import { knownFix } from './fixes.ts';
 import { openStepLog, type StepLog } from './step-log.ts';
-import { type ApiCall, type Command, type Exec, formatCommand, type Step } from './steps.ts';
+import { type ApiCall, type StepCommand, type Exec, formatCommand, type Step } from './steps.ts';
 
 export interface ExecuteOptions {
   /** .lab/<name>/logs */
@@ -23,15 +24,15 @@ export interface ExecuteOptions {
   readonly log: Logger;
 }
 
-export async function executeSteps(steps: readonly Step[], ctx: StepContext, o: ExecuteOptions): Promise<void> {
+export async function executeSteps(steps: readonly Step[], ctx: StepContext, options: ExecuteOptions): Promise<void> {
   for (const [i, step] of steps.entries()) {
     const header = `step ${i + 1}/${steps.length} ${step.id}: ${step.title}\non ${step.where}\n${step.commands.map(formatCommand).join('\n')}`;
-    const slog = openStepLog(join(o.logDir, `${String(i + 1).padStart(2, '0')}-${step.id}.log`), header, o.secrets);
-    await o.log.step(step.id, step.title, async () => {
+    const slog = openStepLog(join(options.logDir, `${String(i + 1).padStart(2, '0')}-${step.id}.log`), header, options.secrets);
+    await options.log.step(step.id, step.title, async () => {
       try {
         await runStep(step, scoped(ctx, slog, step), Date.now());
       } catch (err) {
-        throw failure(step, `${i + 1}/${steps.length}`, slog, err, o.resume);
+        throw failure(step, `${i + 1}/${steps.length}`, slog, err, options.resume);
       }
     });
   }
@@ -68,7 +69,7 @@ async function runStep(step: Step, ctx: StepContext, startedAt: number): Promise
   }
 }
 
-export async function runCommands(host: Host, commands: readonly Command[], ctx: StepContext): Promise<void> {
+export async function runCommands(host: Host, commands: readonly StepCommand[], ctx: StepContext): Promise<void> {
   for (const c of commands) {
     const input = !c.input ? undefined : 'file' in c.input ? readFileSync(resolve(ROOT, c.input.file), 'utf8') : ctx.secret(c.input.secret);
     const r = await host.exec(c.run, { input });
@@ -77,19 +78,23 @@ export async function runCommands(host: Host, commands: readonly Command[], ctx:
   }
 }
 
-/** An API call; with waitMs, retried while the server answers with an error (not 401/403), until that long after the step began. */
+/**
+ * An API call; with waitMs, retried while its error may pass (a 5xx such as qemu-server's "QEMU guest
+ * agent is not running", or the API out of reach), until that long after the step began. A refused
+ * token, a missing privilege or another 4xx fails at once: waiting does not heal them.
+ */
 async function callApi(ctx: StepContext, a: ApiCall, e: Extract<Exec, { kind: 'api' }>, startedAt: number): Promise<unknown> {
   const at = a.vm ? ctx.vm(a.vm) : undefined;
   for (;;) {
     try {
       return await ctx.api.call(a.call, at, a.params);
     } catch (err) {
-      const retry = e.waitMs !== undefined && err instanceof LabError && err.code === 'E_API';
-      if (!retry) throw err;
-      if (Date.now() - startedAt > e.waitMs!) {
-        throw new LabError('E_UNANSWERED', `${a.vm ?? 'the API'}${at ? ` (VM ${at.vmid} on ${at.node})` : ''} did not answer within ${e.waitMs! / 1000} s: ${err.message}`, e.unanswered?.replaceAll('VMID', String(at?.vmid)));
+      const heals = (err instanceof ApiError && err.status >= 500) || (err instanceof LabError && err.code === 'E_UNREACHABLE');
+      if (e.waitMs === undefined || !heals) throw err;
+      if (Date.now() - startedAt > e.waitMs) {
+        throw new LabError('E_UNANSWERED', `${a.vm ?? 'the API'}${at ? ` (VM ${at.vmid} on ${at.node})` : ''} did not answer within ${e.waitMs / 1000} s: ${err.message}`, e.unanswered?.replaceAll('VMID', String(at?.vmid)), err);
       }
-      await sleep(Math.min(5000, e.waitMs! / 10));
+      await sleep(Math.min(5000, e.waitMs / 10));
     }
   }
 }

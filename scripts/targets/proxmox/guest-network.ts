@@ -5,18 +5,7 @@
 import { LabError } from '../../../lab/errors.ts';
 import { contains, isIpv4, parseCidr, parseIp } from '../../../lab/ipv4.ts';
 import type { LabPlan } from '../../../lab/plan.ts';
-
-/** One lab host as stacks/vms.ts outputs it. The agent's lists are empty when it did not answer in time. */
-export interface HostOutput {
-  name: string;
-  role: string;
-  vm_id: number;
-  proxmox_node: string;
-  lan_ip: string;
-  ipv4_addresses: (string[] | null)[];
-  mac_addresses: string[];
-  network_interface_names?: string[];
-}
+import type { HostOutput } from '../../../stacks/outputs.ts';
 
 export interface GuestInterface {
   readonly name: string;

@@ -1,7 +1,7 @@
 // Before any change on Proxmox: is everything the lab needs there, and is nothing in its way?
 // Every finding is one line with the fix; all are gathered before the verdict.
 import { LabError } from '../../../lab/errors.ts';
-import type { LabPlan } from '../../../lab/plan.ts';
+import { allHosts, type LabPlan, usedProxmoxNodes } from '../../../lab/plan.ts';
 import type { ProxmoxApi } from './api.ts';
 import { AGENT_PRIVILEGES, PVE_MAJORS, type PveMajor, privileges } from './calls.ts';
 
@@ -57,9 +57,9 @@ export function granted(perms: Record<string, Record<string, number | boolean>>,
 function requiredPrivileges(plan: LabPlan, major: PveMajor): { path: string; privs: string }[] {
   const { datastores, uplinkBridge } = plan.config.proxmox;
   const fill: Record<string, string[]> = {
-    '{vmid}': [plan.router, ...plan.nodes].map((h) => String(h.vmId)),
+    '{vmid}': allHosts(plan).map((h) => String(h.vmId)),
     '{storage}': [...new Set(Object.values(datastores))],
-    '{node}': [...new Set([plan.router, ...plan.nodes].map((h) => h.proxmoxNode))],
+    '{node}': usedProxmoxNodes(plan),
     '{bridge}': [uplinkBridge, plan.lan.bridge],
   };
   return Object.entries(privileges(major)).flatMap(([template, privs]) => {
@@ -113,7 +113,7 @@ export async function preflight(api: ProxmoxApi, plan: LabPlan, env: NodeJS.Proc
   for (const m of missing) fail('privileges', `the token lacks ${m.privs.replace('|', ' or ')} on ${m.path}`, `grant it (e.g. role Administrator on / for the token's user, with privilege separation off, or the same ACL on the token)`);
 
   const nodes = await api.call<PveNode[]>('nodes');
-  const needed = [...new Set([plan.router, ...plan.nodes].map((h) => h.proxmoxNode))];
+  const needed = usedProxmoxNodes(plan);
   const online = needed.filter((n) => {
     const found = nodes.find((x) => x.node === n);
     if (!found) fail('nodes', `Proxmox node ${n} does not exist (cluster has ${nodes.map((x) => x.node).join(', ')})`, 'correct proxmox.nodes');
@@ -147,7 +147,7 @@ export async function preflight(api: ProxmoxApi, plan: LabPlan, env: NodeJS.Proc
     if (lab && lab.comments?.trim() !== plan.lan.comment) fail('lab bridge', `${node}: ${plan.lan.bridge} exists and is not this lab's`, 'pick a free bridge name for network.bridge');
     else pass('lab bridge', `${node}: ${plan.lan.bridge} ${lab ? "is this lab's" : 'is free'}`);
 
-    const hosts = [plan.router, ...plan.nodes].filter((h) => h.proxmoxNode === node);
+    const hosts = allHosts(plan).filter((h) => h.proxmoxNode === node);
     const fresh = hosts.filter((h) => !vms.some((vm) => vm.vmid === h.vmId && ours(vm)));
     const needBytes = fresh.reduce((sum, h) => sum + h.memoryMiB * 1024 ** 2, 0);
     const info = nodes.find((n) => n.node === node)!;
@@ -155,7 +155,7 @@ export async function preflight(api: ProxmoxApi, plan: LabPlan, env: NodeJS.Proc
     if (needBytes > free) fail('memory', `${node}: ${fresh.length} new VMs need ${gib(needBytes)}, ${gib(free)} is free`, 'lower sizes.*.memoryMiB or kubernetes.*, or spread over more proxmox.nodes');
     else pass('memory', `${node}: ${gib(needBytes)} needed, ${gib(free)} free`);
   }
-  for (const h of [plan.router, ...plan.nodes]) {
+  for (const h of allHosts(plan)) {
     const vm = vms.find((v) => v.vmid === h.vmId);
     if (vm && !ours(vm)) fail('vm ids', `VM ID ${h.vmId} (for ${h.name}) is taken by ${vm.name ?? 'another VM'} on ${vm.node}`, 'change proxmox.vmIdBase to a free range');
   }

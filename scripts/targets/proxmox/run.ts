@@ -9,14 +9,15 @@ import type { LabPlan, Mode } from '../../../lab/plan.ts';
 import { localHost } from '../../hosts/local.ts';
 import { connectSshWhenUp, type SshHost } from '../../hosts/ssh.ts';
 import type { Logger } from '../../log.ts';
-import { labStateDir } from '../../paths.ts';
+import { labStateDir } from '../../../lab/load.ts';
 import { renderDir, routerSecrets } from '../../render-files.ts';
-import { failoverProblems } from '../../verify/failover.ts';
-import type { LabReport, VerifyTarget } from '../../verify/verify.ts';
+import { type LabReport, labReport } from '../../verify/verdict.ts';
+import type { VerifyTarget } from '../../verify/verify.ts';
 import { createApi, type ProxmoxApi, tokenFromEnv } from './api.ts';
 import type { StepContext } from './context.ts';
 import { executeSteps } from './execute.ts';
-import { type HostOutput, nodeMacs, routerAddress } from './guest-network.ts';
+import { HOSTS_OUTPUT, type HostOutput } from '../../../stacks/outputs.ts';
+import { nodeMacs, routerAddress } from './guest-network.ts';
 import { proxmoxSteps } from './steps.ts';
 
 export interface ProxmoxRunOptions {
@@ -28,9 +29,9 @@ export interface ProxmoxRunOptions {
 
 function readOutputs(plan: LabPlan): HostOutput[] {
   const file = labStateDir(plan.name, 'outputs.json');
-  const outputs = JSON.parse(readFileSync(file, 'utf8')) as Record<string, { hosts?: HostOutput[] }>;
-  const hosts = outputs[plan.stacks.vms]?.hosts;
-  if (!hosts) throw new LabError('E_OUTPUTS', `${file} has no hosts output`, 'run the deploy again');
+  const outputs = JSON.parse(readFileSync(file, 'utf8')) as Record<string, { [HOSTS_OUTPUT]?: HostOutput[] }>;
+  const hosts = outputs[plan.stacks.vms]?.[HOSTS_OUTPUT];
+  if (!hosts) throw new LabError('E_OUTPUTS', `${file} has no ${HOSTS_OUTPUT} output`, 'run the deploy again');
   return hosts;
 }
 
@@ -46,7 +47,7 @@ export function resumeCommand(mode: Mode, configFile: string, failover: boolean)
 }
 
 /** The step context of a real run: SSH to the VMs (the nodes through the router), the Proxmox API, this machine. */
-function proxmoxContext(plan: LabPlan, mode: Mode, configFile: string, o: ProxmoxRunOptions, log: Logger): StepContext & { close(): void } {
+function proxmoxContext(plan: LabPlan, mode: Mode, configFile: string, options: ProxmoxRunOptions, log: Logger): StepContext & { close(): void } {
   const state = labStateDir(plan.name);
   const api: ProxmoxApi = createApi({ endpoint: plan.config.proxmox.endpoint, insecure: plan.config.proxmox.insecure, token: tokenFromEnv() });
   const hostKeys = new Map<string, string>();
@@ -70,7 +71,7 @@ function proxmoxContext(plan: LabPlan, mode: Mode, configFile: string, o: Proxmo
   return {
     plan,
     mode,
-    requests: o.requests,
+    requests: options.requests,
     api,
     local: localHost({ env: { LAB_CONFIG: configFile }, progress: process.stderr }),
     host: connect,
@@ -89,24 +90,23 @@ function proxmoxContext(plan: LabPlan, mode: Mode, configFile: string, o: Proxmo
         nodeMacs: nodeMacs(plan, hosts()),
       }),
     note: (message) => log.note(message),
-    results: { failover: null },
+    results: { findings: [], failover: null },
     close: () => {
       for (const c of conns.values()) c.close();
     },
   };
 }
 
-export async function runProxmox(plan: LabPlan, mode: Mode, configFile: string, o: ProxmoxRunOptions, log: Logger): Promise<LabReport> {
+export async function runProxmox(plan: LabPlan, mode: Mode, configFile: string, options: ProxmoxRunOptions, log: Logger): Promise<LabReport> {
   const state = labStateDir(plan.name);
-  const steps = proxmoxSteps(plan, mode, { failover: o.failover, failoverNode: o.failoverNode, renderDir: renderDir(plan, mode), stateDir: state, requests: o.requests });
-  const ctx = proxmoxContext(plan, mode, configFile, o, log);
+  const steps = proxmoxSteps(plan, mode, { failover: options.failover, failoverNode: options.failoverNode, renderDir: renderDir(plan, mode), stateDir: state, requests: options.requests });
+  const ctx = proxmoxContext(plan, mode, configFile, options, log);
   const secrets = () => [existsSync(join(state, 'k3s-token')) ? k3sToken(plan) : '', process.env[plan.config.bgp.passwordEnv ?? ''] ?? ''];
   try {
-    await executeSteps(steps, ctx, { logDir: join(state, 'logs'), resume: resumeCommand(mode, configFile, o.failover), secrets, log });
+    await executeSteps(steps, ctx, { logDir: join(state, 'logs'), resume: resumeCommand(mode, configFile, options.failover), secrets, log });
   } finally {
     ctx.close();
   }
-  const { verification, failover } = ctx.results;
-  const problems = [...verification!.problems, ...(failover ? failoverProblems(failover) : [])];
-  return { ...verification!, problems, verified: problems.length === 0, failover, timings: log.timings };
+  const { verification, findings, failover } = ctx.results;
+  return labReport(verification!, { findings, failover, timings: log.timings });
 }

@@ -3,11 +3,11 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { contains, parseCidr, parseIp } from '../../../lab/ipv4.ts';
-import type { LabPlan, Mode } from '../../../lab/plan.ts';
+import { allHosts, type LabPlan, type Mode } from '../../../lab/plan.ts';
 import { poolName } from '../../../templates/cilium.ts';
 import { type Host } from '../../hosts/host.ts';
 import { connectSsh, type SshHost } from '../../hosts/ssh.ts';
-import { labStateDir } from '../../paths.ts';
+import { labStateDir } from '../../../lab/load.ts';
 import type { ProxmoxApi } from './api.ts';
 
 export interface StackStatus {
@@ -62,7 +62,7 @@ async function agentReads(api: ProxmoxApi, node: string, vmid: number, file: str
 export async function vmStatus(plan: LabPlan, api: ProxmoxApi): Promise<VmStatus[]> {
   const vms = await api.call<{ vmid: number; node: string; status: string }[]>('resources', undefined, { type: 'vm' });
   return Promise.all(
-    [plan.router, ...plan.nodes].map(async (h): Promise<VmStatus> => {
+    allHosts(plan).map(async (h): Promise<VmStatus> => {
       const vm = vms.find((v) => v.vmid === h.vmId);
       const state = !vm ? 'absent' : vm.status === 'running' ? 'running' : 'stopped';
       const node = vm?.node ?? h.proxmoxNode;

@@ -3,7 +3,7 @@
 // context). The dry run prints this list; the executor (run.ts) is a loop over the same list, and a
 // test runs it against recording hosts and API to prove that what runs is what is printed. Every step
 // is idempotent: after Ctrl-C the same command resumes.
-import type { LabPlan, Mode } from '../../../lab/plan.ts';
+import { type LabPlan, type Mode, usedProxmoxNodes } from '../../../lab/plan.ts';
 import { PINS } from '../../../lab/pins.ts';
 import { BGP_SECRET_NAMESPACE, bgpSecretName, ciliumResources, l2LeaseName, type Manifest } from '../../../templates/cilium.ts';
 import { DEMO, serviceIp } from '../../../templates/demo.ts';
@@ -29,7 +29,7 @@ export interface ApiCall {
   readonly params?: Readonly<Record<string, string>>;
 }
 
-export interface Command {
+export interface StepCommand {
   /** Exactly what runs (shell, local), or the API call as METHOD /path. */
   readonly run: string;
   readonly input?: Input;
@@ -57,7 +57,7 @@ export interface Step {
   /** `local`, `proxmox-api`, or lab hosts' names. */
   readonly where: string;
   readonly exec: Exec;
-  readonly commands: readonly Command[];
+  readonly commands: readonly StepCommand[];
   /** A wait: what it waits for, and how long at most. */
   readonly until?: string;
 }
@@ -78,7 +78,7 @@ const kubectl = 'sudo k3s kubectl';
 const VTYSH = 'sudo vtysh';
 const LAN_IFACE = 'eth1';
 /** An API call as the dry run prints it: METHOD /path?params  (note). */
-const api = (name: CallName, call: Omit<ApiCall, 'call'> = {}, note?: string): Command => ({
+const api = (name: CallName, call: Omit<ApiCall, 'call'> = {}, note?: string): StepCommand => ({
   run: `${CALLS[name].method} ${CALLS[name].path}${call.params ? `?${Object.entries(call.params).map(([k, v]) => `${k}=${v}`).join('&')}` : ''}${note ? `  (${note})` : ''}`,
   api: { call: name, ...call },
 });
@@ -110,16 +110,16 @@ export function staleDeletes(plan: LabPlan, mode: Mode): string[] {
   return [...byKind].map(([kind, names]) => `crd=$(${kubectl} get crd ${crdName(kinds[kind]!)} --ignore-not-found -o name) && { [ -z "$crd" ] || ${kubectl} delete ${names.join(' ')} --ignore-not-found; }`);
 }
 
-export function proxmoxSteps(plan: LabPlan, mode: Mode, o: StepOptions): Step[] {
+export function proxmoxSteps(plan: LabPlan, mode: Mode, options: StepOptions): Step[] {
   const cp1 = plan.nodes[0]!.name;
   const router = plan.router.name;
   const vms = [router, ...plan.nodes.map((n) => n.name)];
   const other: Mode = mode === 'l2' ? 'bgp' : 'l2';
   const ip = serviceIp(plan, mode);
   const stacks = [plan.stacks.base, plan.stacks.vms];
-  const proxmoxNodes = [...new Set([plan.router, ...plan.nodes].map((h) => h.proxmoxNode))];
-  const file = (rel: string) => ({ file: `${o.renderDir}/${rel}` });
-  const push = (rel: string, name = rel.split('/').pop()!): Command => ({ run: `mkdir -p ${REMOTE} && cat > ${REMOTE}/${quote(name)}`, input: file(rel) });
+  const proxmoxNodes = usedProxmoxNodes(plan);
+  const file = (rel: string) => ({ file: `${options.renderDir}/${rel}` });
+  const push = (rel: string, name = rel.split('/').pop()!): StepCommand => ({ run: `mkdir -p ${REMOTE} && cat > ${REMOTE}/${quote(name)}`, input: file(rel) });
   const crds = ciliumResources(plan, mode).map((m) => `crd/${crdName(m.kind)}`);
   const steps: Step[] = [
     {
@@ -129,20 +129,20 @@ export function proxmoxSteps(plan: LabPlan, mode: Mode, o: StepOptions): Step[] 
       exec: action('preflight', runPreflight),
       commands: [api('version'), api('permissions'), api('nodes'), api('resources', { params: { type: 'vm' } }), ...proxmoxNodes.flatMap(() => [api('storage'), api('network')])],
     },
-    { id: 'render', title: `render the ${mode} files`, where: 'local', exec: { kind: 'local' }, commands: [{ run: sh`npm run lab:render -- --mode ${mode} --out ${o.renderDir}` }] },
+    { id: 'render', title: `render the ${mode} files`, where: 'local', exec: { kind: 'local' }, commands: [{ run: sh`npm run lab:render -- --mode ${mode} --out ${options.renderDir}` }] },
     {
       id: 'keys',
       title: "the lab's SSH key (injected into every VM by cloud-init)",
       where: 'local',
       exec: { kind: 'local' },
-      commands: [{ run: sh`mkdir -p -m 0700 ${`${o.stateDir}/ssh`} && { test -f ${`${o.stateDir}/ssh/id_ed25519`} || ssh-keygen -q -t ed25519 -N '' -f ${`${o.stateDir}/ssh/id_ed25519`}; }` }],
+      commands: [{ run: sh`mkdir -p -m 0700 ${`${options.stateDir}/ssh`} && { test -f ${`${options.stateDir}/ssh/id_ed25519`} || ssh-keygen -q -t ed25519 -N '' -f ${`${options.stateDir}/ssh/id_ed25519`}; }` }],
     },
     {
       id: 'deploy',
       title: 'deploy the stacks: lab bridge and cloud image, then router and node VMs',
       where: 'local',
       exec: { kind: 'local' },
-      commands: [{ run: `npm run -s gen -- --if-missing && npx cdktf deploy --auto-approve --outputs-file ${quote(`${o.stateDir}/outputs.json`)} --outputs-file-include-sensitive-outputs=false ${stacks.map(quote).join(' ')}` }],
+      commands: [{ run: `npm run -s gen -- --if-missing && npx cdktf deploy --auto-approve --outputs-file ${quote(`${options.stateDir}/outputs.json`)} --outputs-file-include-sensitive-outputs=false ${stacks.map(quote).join(' ')}` }],
     },
     {
       id: 'hostkeys',
@@ -174,7 +174,7 @@ export function proxmoxSteps(plan: LabPlan, mode: Mode, o: StepOptions): Step[] 
       })),
     {
       id: 'kubeconfig',
-      title: `kubeconfig to ${o.stateDir}/kubeconfig, server https://${plan.apiServer}:6443`,
+      title: `kubeconfig to ${options.stateDir}/kubeconfig, server https://${plan.apiServer}:6443`,
       where: cp1,
       exec: shell(cp1),
       commands: [
@@ -267,11 +267,11 @@ export function proxmoxSteps(plan: LabPlan, mode: Mode, o: StepOptions): Step[] 
     },
     {
       id: 'verify',
-      title: `verify from the router: ${o.requests} requests to ${ip}; ${mode === 'l2' ? 'neighbour entry = the holder' : 'every peer Established, one nexthop per node'}`,
+      title: `verify from the router: ${options.requests} requests to ${ip}; ${mode === 'l2' ? 'neighbour entry = the holder' : 'every peer Established, one nexthop per node'}`,
       where: router,
       exec: action('verify', runVerify),
       commands: [
-        { run: probeLoop(ip, DEMO.port, o.requests, giveUpMs(plan, mode)) },
+        { run: probeLoop(ip, DEMO.port, options.requests, giveUpMs(plan, mode)) },
         ...(mode === 'l2' ? [{ run: arpCommand(ip, LAN_IFACE) }] : [{ run: bgpSummaryCommand(VTYSH) }, { run: routeCommand(ip) }]),
         { run: frrDaemonsCommand(VTYSH) },
       ],
@@ -288,13 +288,13 @@ export function proxmoxSteps(plan: LabPlan, mode: Mode, o: StepOptions): Step[] 
       ],
     },
   ];
-  if (o.failover) {
-    const victim = plan.nodes.find((n) => n.name === o.failoverNode) ?? (mode === 'bgp' ? plan.nodes.at(-1) : undefined);
+  if (options.failover) {
+    const victim = plan.nodes.find((n) => n.name === options.failoverNode) ?? (mode === 'bgp' ? plan.nodes.at(-1) : undefined);
     steps.push({
       id: 'failover',
       title: `failover: stop ${victim?.name ?? 'the L2 holder'} through the Proxmox API, probe every 100 ms from the router, start it again`,
       where: `${router}, proxmox-api`,
-      exec: action('failover', (ctx) => runFailoverStep(ctx, o.failoverNode)),
+      exec: action('failover', (ctx) => runFailoverStep(ctx, options.failoverNode)),
       commands: [
         // L2 without --failover-node: the holder is known only then, from the router's ARP entry.
         ...(victim ? [] : [{ run: arpCommand(ip, LAN_IFACE), on: router }]),
@@ -314,7 +314,7 @@ function describeInput(input: Input): string {
 }
 
 /** One command as the dry run and the step log show it: a multi-line script keeps its lines, indented. */
-export function formatCommand(c: Command): string {
+export function formatCommand(c: StepCommand): string {
   return `$ ${c.run.replaceAll('\n', '\n      ')}${c.input ? describeInput(c.input) : ''}`;
 }
 

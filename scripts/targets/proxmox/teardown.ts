@@ -4,7 +4,7 @@ import { readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { LabPlan } from '../../../lab/plan.ts';
 import { quote } from '../../hosts/shell.ts';
-import { labStateDir } from '../../paths.ts';
+import { labStateDir } from '../../../lab/load.ts';
 
 export function destroyCommands(plan: LabPlan, keepImages: boolean): string[] {
   const { base, vms } = plan.stacks;
@@ -16,7 +16,7 @@ export function removeLocalState(plan: LabPlan, keepImages: boolean): string[] {
   const dir = labStateDir(plan.name);
   // Terraform keeps a .backup beside each state file: both stay with the kept stack.
   const kept = (e: string) => e === 'netns' || (keepImages && e.startsWith(`${plan.stacks.base}.tfstate`));
-  let entries: string[] = [];
+  let entries: string[];
   try {
     entries = readdirSync(dir).filter((e) => !kept(e));
   } catch {

@@ -14,7 +14,7 @@ import { runNetns } from '../../../scripts/targets/netns/run.ts';
 import { teardownNetns } from '../../../scripts/targets/netns/teardown.ts';
 import { type Topology, topology } from '../../../scripts/targets/netns/topology.ts';
 import { verifyBoundMs } from '../../../scripts/verify/bounds.ts';
-import type { LabReport } from '../../../scripts/verify/verify.ts';
+import type { LabReport } from '../../../scripts/verify/verdict.ts';
 import { waitFor } from '../../../scripts/wait.ts';
 import { canariesIn, HOSTILE_IFACE, HOSTILE_PASSWORD } from '../../helpers/hostile.ts';
 import { labText } from '../../helpers/labs.ts';

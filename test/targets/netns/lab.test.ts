@@ -2,14 +2,10 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { run } from '../../../scripts/hosts/host.ts';
-import { netnsHost } from '../../../scripts/hosts/netns.ts';
-import { routeNexthops } from '../../../scripts/verify/router.ts';
-import { probeService } from '../../../scripts/verify/traffic.ts';
 import { waitFor } from '../../../scripts/wait.ts';
-import type { LabReport } from '../../../scripts/verify/verify.ts';
+import type { LabReport } from '../../../scripts/verify/verdict.ts';
 import { alive, recordedPids } from '../../../scripts/targets/netns/daemons.ts';
 import { RUN_ROOT } from '../../../scripts/targets/netns/topology.ts';
 import { parseLab } from '../../../lab/parse.ts';
@@ -18,10 +14,10 @@ import type { LastVerification } from '../../../scripts/last-verification.ts';
 import { formatNetnsStatus } from '../../../scripts/status-report.ts';
 import { type NetnsStatus, netnsStatus } from '../../../scripts/targets/netns/status.ts';
 import { labText } from '../../helpers/labs.ts';
+import { runScript } from '../../helpers/cli.ts';
 import { ROOT } from '../../helpers/shared.ts';
 import { hasTool, isRoot } from '../../helpers/tools.ts';
 
-const TSX = resolve(ROOT, 'node_modules/.bin/tsx');
 const dir = mkdtempSync(join(tmpdir(), 'lab-e2e-'));
 const config = (name: string) => {
   const file = join(dir, `${name}.yaml`);
@@ -33,8 +29,7 @@ const BGP = config('e2ebgp');
 const CTRLC = config('e2eint');
 
 function cli(script: string, args: string[]) {
-  const r = spawnSync(TSX, [`scripts/${script}.ts`, ...args], { cwd: ROOT, encoding: 'utf8', timeout: 150_000 });
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+  return runScript(`scripts/${script}.ts`, args, { timeoutMs: 150_000 });
 }
 
 function lab(mode: 'l2' | 'bgp', file: string, ...extra: string[]): LabReport {

@@ -13,7 +13,7 @@ import { probeService } from '../../../scripts/verify/traffic.ts';
 import { giveUpMs } from '../../../scripts/verify/bounds.ts';
 import { connectSsh, connectSshWhenUp, type SshHost } from '../../../scripts/hosts/ssh.ts';
 import { createLogger } from '../../../scripts/log.ts';
-import { labStateDir } from '../../../scripts/paths.ts';
+import { labStateDir } from '../../../lab/load.ts';
 import { startIn } from '../../../scripts/targets/netns/daemons.ts';
 import { type NetnsLab, provisionNetns } from '../../../scripts/targets/netns/provision.ts';
 import { teardownNetns } from '../../../scripts/targets/netns/teardown.ts';
@@ -61,6 +61,16 @@ describe.skipIf(!ready)('host-generic Proxmox steps on the emulated hosts', () =
     const other = readFileSync(join(labStateDir(plan.name, 'netns'), 'ssh', 'ssh_host_ed25519_key.pub'), 'utf8');
     const cp1 = lab.topology.nodes[0]!;
     await expect(connectSsh({ name: cp1.name, address: cp1.lanIp, username: 'root', privateKeyPath: keys.client, hostKey: other }, 10_000, lab.router)).rejects.toThrow(/presented a host key that is not the pinned one/);
+  });
+
+  it('should stop waiting at once when the node refuses our key, and say which key', async () => {
+    const cp1 = lab.topology.nodes[0]!;
+    const stranger = join(dir, 'stranger_key');
+    execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', stranger]);
+    const t0 = Date.now();
+    const target = { name: cp1.name, address: cp1.lanIp, username: 'root', privateKeyPath: stranger, hostKey: readFileSync(`${keys.nodeHost}.pub`, 'utf8') };
+    await expect(connectSshWhenUp(target, 60_000, 200, lab.router)).rejects.toMatchObject({ code: 'E_SSH_AUTH', message: expect.stringContaining(`refused the key ${stranger} for root`) });
+    expect(Date.now() - t0).toBeLessThan(10_000);
   });
 
   it('should push the rendered files as the push step does', async () => {

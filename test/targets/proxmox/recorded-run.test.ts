@@ -6,10 +6,10 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync }
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import type { Mode } from '../../../lab/plan.ts';
+import { allHosts, type Mode } from '../../../lab/plan.ts';
 import type { ExecResult, Host } from '../../../scripts/hosts/host.ts';
 import { createLogger } from '../../../scripts/log.ts';
-import { ROOT } from '../../../scripts/paths.ts';
+import { ROOT } from '../../../lab/load.ts';
 import { writeRender } from '../../../scripts/render-files.ts';
 import { createApi, type ProxmoxApi } from '../../../scripts/targets/proxmox/api.ts';
 import { CALLS } from '../../../scripts/targets/proxmox/calls.ts';
@@ -79,7 +79,7 @@ function recordingContext(mode: Mode, rec: Recording, o: { bgpDownFor?: number; 
       return real.call(name, path, params);
     },
   };
-  const vmOf = (name: string) => [plan.router, ...plan.nodes].find((h) => h.name === name)!;
+  const vmOf = (name: string) => allHosts(plan).find((h) => h.name === name)!;
   const secrets = { 'k3s-token': K3S_TOKEN, 'bgp-password': PASSWORD };
   const pinned = new Map<string, string>();
   return {
@@ -98,7 +98,7 @@ function recordingContext(mode: Mode, rec: Recording, o: { bgpDownFor?: number; 
     saveState: () => {},
     verifyTarget: async () => ({ kind: 'proxmox', router: { host: host(plan.router.name), vtysh: 'sudo vtysh', lanIface: 'eth1' }, nodeMacs: Object.fromEntries(nodes.map((n) => [macOf(n), n])) }),
     note: () => {},
-    results: { failover: null },
+    results: { findings: [], failover: null },
   };
 }
 
@@ -121,7 +121,7 @@ describe.skipIf(!schemaFile)('the Proxmox run, recorded', { timeout: 60_000 }, (
   const scenario = goodScenario(plan);
   beforeAll(async () => {
     vi.stubEnv('PROXMOX_VE_SSH_PRIVATE_KEY', '-----BEGIN OPENSSH PRIVATE KEY-----…');
-    for (const h of [plan.router, ...plan.nodes]) {
+    for (const h of allHosts(plan)) {
       scenario.vms.push({ vmid: h.vmId, node: h.proxmoxNode, name: h.name, tags: `lab-${plan.name}`, status: 'running' });
       scenario.guestFiles[h.vmId] = { '/etc/ssh/ssh_host_ed25519_key.pub': `ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAI${h.vmId} root@${h.name}\n` };
     }
@@ -153,13 +153,14 @@ describe.skipIf(!schemaFile)('the Proxmox run, recorded', { timeout: 60_000 }, (
     const promise = promised(steps, ctx, renderDir);
     // Where the list cannot name the VM (the L2 holder is known only then), the run's choice is checked below.
     expect(rec.events.map((e, i) => (promise[i]?.startsWith('api: ') && !promise[i]!.includes(' @') ? e.replace(/ @\d+$/, '') : e))).toEqual(promise);
-    const victim = [plan.router, ...plan.nodes].find((h) => h.name === nodes[mode === 'l2' ? 0 : 2])!;
+    const victim = allHosts(plan).find((h) => h.name === nodes[mode === 'l2' ? 0 : 2])!;
     expect(rec.events.filter((e) => e.includes('/status/'))).toEqual([`api: POST /nodes/{node}/qemu/{vmid}/status/stop @${victim.vmId}`, `api: POST /nodes/{node}/qemu/{vmid}/status/start @${victim.vmId}`]);
     // What reached the API server is the API part of the same list.
     expect(fake.requests.map((r) => `api: ${r.method} ${r.template}${query(r.params)}${r.path.match(/qemu\/(\d+)/) ? ` @${r.path.match(/qemu\/(\d+)/)![1]}` : ''}`)).toEqual(
       rec.events.filter((e) => e.startsWith('api: ')),
     );
     expect(ctx.results.verification?.problems).toEqual([]);
+    expect(ctx.results.findings).toEqual([]);
     expect(ctx.results.failover).toMatchObject({ from: nodes[mode === 'l2' ? 0 : 2], to: nodes[1], failedProbes: 2 });
 
     // One log per step, holding its commands and exit codes; no secret in any of them.
@@ -179,6 +180,7 @@ describe.skipIf(!schemaFile)('the Proxmox run, recorded', { timeout: 60_000 }, (
     const probe = rec.events.findIndex((e) => e.includes('i=0; since=0; while'));
     expect(rec.events.slice(0, probe).filter((e) => e.includes('summary json'))).toHaveLength(4);
     expect(ctx.results.verification?.problems).toEqual([]);
+    expect(ctx.results.findings).toEqual([]);
   });
 
   it('should name the VM whose guest agent does not answer, with the likely cause, in bounded time (defect 6)', async () => {

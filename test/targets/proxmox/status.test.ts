@@ -2,7 +2,7 @@
 // Kubernetes side against the kubectl stand-in (standins/kubernetes); nothing is changed.
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { labStateDir } from '../../../scripts/paths.ts';
+import { labStateDir } from '../../../lab/load.ts';
 import { formatProxmoxStatus } from '../../../scripts/status-report.ts';
 import { createApi } from '../../../scripts/targets/proxmox/api.ts';
 import { kubernetesStatus, proxmoxStatus } from '../../../scripts/targets/proxmox/status.ts';
@@ -12,6 +12,7 @@ import { loadPveSchema } from '../../../standins/proxmox-api/schema.ts';
 import { labPlan } from '../../helpers/labs.ts';
 import { goodScenario, selfSignedCert, TOKEN } from '../../helpers/pve.ts';
 import { sharedFile } from '../../helpers/shared.ts';
+import { allHosts } from '../../../lab/plan.ts';
 
 const schemaFile = sharedFile('schemas/proxmox/pve-api-9.1.3.json');
 const plan = labPlan({ name: 'kst' });
@@ -33,7 +34,7 @@ describe.skipIf(!schemaFile)('proxmoxStatus against the fake Proxmox API', () =>
     writeFileSync(labStateDir(plan.name, `${plan.stacks.vms}.tfstate`), state([]));
 
     const scenario = goodScenario(plan);
-    const [router, cp1, cp2] = [plan.router, ...plan.nodes];
+    const [router, cp1, cp2] = allHosts(plan);
     scenario.vms.push(
       { vmid: router!.vmId, node: 'pve', name: router!.name, status: 'running', tags: plan.tags.join(';') },
       { vmid: cp1!.vmId, node: 'pve', name: cp1!.name, status: 'running', tags: plan.tags.join(';') },

@@ -1,4 +1,3 @@
-import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -6,11 +5,12 @@ import { MODES } from '../../../lab/plan.ts';
 import { crdName, formatSteps, proxmoxSteps, staleDeletes, staleResources } from '../../../scripts/targets/proxmox/steps.ts';
 import { ciliumResources } from '../../../templates/cilium.ts';
 import { parse } from 'yaml';
+import { runScript } from '../../helpers/cli.ts';
 import { labPlan } from '../../helpers/labs.ts';
 import { ROOT, sharedFile } from '../../helpers/shared.ts';
 
 const snapshot = () => (existsSync(resolve(ROOT, '.lab')) ? readdirSync(resolve(ROOT, '.lab'), { recursive: true }).map(String).sort() : []);
-const dryRun = (...args: string[]) => spawnSync(resolve(ROOT, 'node_modules/.bin/tsx'), ['scripts/lab.ts', '--target', 'proxmox', '--dry-run', '--config', 'lab.example.yaml', ...args], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, PROXMOX_VE_API_TOKEN: '' } });
+const dryRun = (...args: string[]) => runScript('scripts/lab.ts', ['--target', 'proxmox', '--dry-run', '--config', 'lab.example.yaml', ...args], { env: { PROXMOX_VE_API_TOKEN: '' } });
 
 describe.each(MODES)('the Proxmox dry run of the example lab, %s mode', (mode) => {
   it('should print the whole ordered plan, matching the golden file, touching nothing', () => {
@@ -66,7 +66,7 @@ describe('proxmoxSteps', () => {
   });
 
   it('should refuse a dry run of the emulated target', () => {
-    const r = spawnSync(resolve(ROOT, 'node_modules/.bin/tsx'), ['scripts/lab.ts', '--mode', 'l2', '--target', 'netns', '--dry-run'], { cwd: ROOT, encoding: 'utf8' });
+    const r = runScript('scripts/lab.ts', ['--mode', 'l2', '--target', 'netns', '--dry-run']);
     expect(r.status).toBe(1);
     expect(r.stderr).toContain('--dry-run shows the Proxmox run');
   });

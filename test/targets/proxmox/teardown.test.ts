@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { labStateDir } from '../../../scripts/paths.ts';
+import { labStateDir } from '../../../lab/load.ts';
 import { destroyCommands, removeLocalState } from '../../../scripts/targets/proxmox/teardown.ts';
 import { labPlan } from '../../helpers/labs.ts';
 

@@ -1,9 +1,19 @@
-// Finds and reads the lab definition: --config, else ./lab.yaml, else the shipped example.
+// lab/'s one door to the disk: finds and reads the lab definition (--config, else ./lab.yaml, else the
+// shipped example) and names where a lab's local state lives (.lab/<name>/). The commands (scripts/)
+// and the CDKTF app (stacks/main.ts) both load through here.
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { resolve } from 'node:path';
-import { LabError } from '../lab/errors.ts';
-import { MAX_FILE_BYTES, parseLab, tooLarge } from '../lab/parse.ts';
-import { planLab, type LabPlan } from '../lab/plan.ts';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { LabError } from './errors.ts';
+import { MAX_FILE_BYTES, parseLab, tooLarge } from './parse.ts';
+import { planLab, type LabPlan } from './plan.ts';
+
+/** The project root. */
+export const ROOT = resolve(fileURLToPath(import.meta.url), '../..');
+
+export function labStateDir(lab: string, ...parts: string[]): string {
+  return join(ROOT, '.lab', lab, ...parts);
+}
 
 export const DEFAULT_CONFIG = 'lab.yaml';
 export const EXAMPLE_CONFIG = 'lab.example.yaml';
