@@ -15,7 +15,7 @@
 //   (kubernetes/kubectl pkg/cmd/create/create_secret.go, addKeyFromFileToSecret: os.ReadFile).
 // - `kubectl get crd NAME --ignore-not-found -o name` prints nothing and exits 0 for a missing CRD.
 // State lives in the JSON file $K8S_STANDIN_STATE; every call is appended to its `calls`.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { parseAllDocuments, stringify } from 'yaml';
 
 export interface KubeState {
@@ -102,16 +102,34 @@ function helm(s: KubeState, args: string[]): string {
 }
 
 const file = process.env.K8S_STANDIN_STATE!;
-const state = JSON.parse(readFileSync(file, 'utf8')) as KubeState;
 const [tool, ...args] = process.argv.slice(2);
-state.calls.push([tool, ...args].join(' '));
-const stdin = () => readFileSync(0, 'latin1');
+// A pipeline (`create … -o yaml | kubectl apply -f -`) runs two of us at once, as two clients of one API
+// server: read what stdin carries first, then hold the state for one read-modify-write at a time, so
+// neither reads a half-written file nor loses the other's change.
+const input = args.some((a) => a === '-' || a.includes('/dev/stdin')) ? readFileSync(0, 'latin1') : '';
+const stdin = () => input;
+const lock = `${file}.lock`;
+for (let tries = 0; ; tries++) {
+  try {
+    mkdirSync(lock);
+    break;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || tries > 3000) throw err;
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10);
+  }
+}
 try {
-  process.stdout.write(tool === 'kubectl' ? kubectl(state, args, stdin) : tool === 'helm' ? helm(state, args) : '');
-} catch (err) {
-  if (!(err instanceof Refused)) throw err;
-  process.stderr.write(`${err.message}\n`);
-  process.exitCode = 1;
+  const state = JSON.parse(readFileSync(file, 'utf8')) as KubeState;
+  state.calls.push([tool, ...args].join(' '));
+  try {
+    process.stdout.write(tool === 'kubectl' ? kubectl(state, args, stdin) : tool === 'helm' ? helm(state, args) : '');
+  } catch (err) {
+    if (!(err instanceof Refused)) throw err;
+    process.stderr.write(`${err.message}\n`);
+    process.exitCode = 1;
+  } finally {
+    writeFileSync(file, JSON.stringify(state, null, 2));
+  }
 } finally {
-  writeFileSync(file, JSON.stringify(state, null, 2));
+  rmdirSync(lock);
 }

@@ -106,7 +106,11 @@ describe.skipIf(!ready)('faults while the emulated lab verifies, with hostile co
       // node takes the lease once it expires; the router's traffic never stops.
       let who = '';
       const crashed = await runWith(l2, 'l2', async (t) => crashAgent(t, (who = await serviceHolder(t, vip))));
-      expect(crashed.report.problems).toEqual([]);
+      // No request fails. The lease check right after may still see the router on the old holder's MAC:
+      // Linux ignores the new holder's gratuitous ARP within locktime (1 s) of the old one's last answer,
+      // and the router moves on its next ARP — a real router does the same.
+      expect(crashed.report.traffic.failed).toBe(0);
+      expect(crashed.report.problems.filter((p) => !/^the L2 lease is held by .*, but the router's MAC is .*'s$/.test(p))).toEqual([]);
       expect(crashed.ms).toBeLessThan(bound);
       const rerun = await runWith(l2, 'l2');
       expect(rerun.notes.join('\n')).toContain(`damaged (agent-${who} in ${who} not running)`);
