@@ -106,9 +106,9 @@ describe.skipIf(!ready)('faults while the emulated lab verifies, with hostile co
       // node takes the lease once it expires; the router's traffic never stops.
       let who = '';
       const crashed = await runWith(l2, 'l2', async (t) => crashAgent(t, (who = await serviceHolder(t, vip))));
-      // No request fails. The lease check right after may still see the router on the old holder's MAC:
-      // Linux ignores the new holder's gratuitous ARP within locktime (1 s) of the old one's last answer,
-      // and the router moves on its next ARP — a real router does the same.
+      // No request fails. The lease check right after may still find the router on the old holder's MAC:
+      // its datapath answers ARP until the liveness stamp expires, so an ARP exchange after the new
+      // holder's one gratuitous ARP can move the router back until it asks again.
       expect(crashed.report.traffic.failed).toBe(0);
       expect(crashed.report.problems.filter((p) => !/^the L2 lease is held by .*, but the router's MAC is .*'s$/.test(p))).toEqual([]);
       expect(crashed.ms).toBeLessThan(bound);
