@@ -18,7 +18,12 @@ export default tseslint.config(
     // The layers (README, "Layout"): the model and the stacks are loaded and run by the commands, never the
     // other way round.
     files: ['lab/**', 'stacks/**'],
-    rules: { 'no-restricted-imports': ['error', { patterns: [{ group: ['**/scripts/**'], message: 'lab/ and stacks/ do not import the commands (scripts/)' }] }] },
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ group: ['**/scripts/**'], message: 'lab/ and stacks/ do not import the commands (scripts/)' }] },
+      ],
+    },
   },
   {
     // Tests and stand-ins read documents in upstream's loose shapes (synthesized Terraform JSON, rendered

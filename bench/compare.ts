@@ -20,11 +20,17 @@ await main(
     const { trials } = flags;
     const config = flags.config ?? 'lab.example.yaml';
     const t0 = performance.now();
-    const r = spawnSync(join(ROOT, 'node_modules/.bin/tsx'), ['scripts/compare.ts', '--target', 'netns', '--config', config, '--trials', String(trials)], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+    const r = spawnSync(
+      join(ROOT, 'node_modules/.bin/tsx'),
+      ['scripts/compare.ts', '--target', 'netns', '--config', config, '--trials', String(trials)],
+      { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] },
+    );
     const ms = Math.round(performance.now() - t0);
     if (r.status !== 0) throw new Error(`lab:compare failed (exit ${r.status})`);
     console.log(r.stdout);
-    console.log(`| command | wall time | goal |\n| --- | --- | --- |\n| lab:compare --trials ${trials} | ${(ms / 1000).toFixed(0)} s | ≤ ${GOAL_MS / 60_000} min ${ms <= GOAL_MS ? '✓' : '✗'} |`);
+    console.log(
+      `| command | wall time | goal |\n| --- | --- | --- |\n| lab:compare --trials ${trials} | ${(ms / 1000).toFixed(0)} s | ≤ ${GOAL_MS / 60_000} min ${ms <= GOAL_MS ? '✓' : '✗'} |`,
+    );
     return ms <= GOAL_MS;
   },
 );

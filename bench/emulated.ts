@@ -21,7 +21,8 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 await main(
   {
     name: 'bench:emulated',
-    summary: 'Cold start to verified for each mode of the emulated lab, and teardown, several runs: medians against the goals (root).',
+    summary:
+      'Cold start to verified for each mode of the emulated lab, and teardown, several runs: medians against the goals (root).',
     flags: {
       runs: { type: 'count', min: 1, default: 3, help: 'runs per mode (default 3)' },
       config: { type: 'string', help: 'lab definition (default: lab.example.yaml)' },
@@ -36,14 +37,27 @@ await main(
     timed(teardown);
     for (let i = 0; i < runs; i++) {
       for (const mode of ['l2', 'bgp'] as const) {
-        samples[mode].push(timed(['scripts/lab.ts', '--mode', mode, '--target', 'netns', '--config', config, '--json']));
+        samples[mode].push(
+          timed(['scripts/lab.ts', '--mode', mode, '--target', 'netns', '--config', config, '--json']),
+        );
         samples.teardown.push(timed(teardown));
-        console.error(`run ${i + 1}/${runs} ${mode}: ${samples[mode].at(-1)} ms, teardown ${samples.teardown.at(-1)} ms`);
+        console.error(
+          `run ${i + 1}/${runs} ${mode}: ${samples[mode].at(-1)} ms, teardown ${samples.teardown.at(-1)} ms`,
+        );
       }
     }
-    const rows = (Object.keys(GOALS_MS) as (keyof typeof GOALS_MS)[]).map((k) => ({ step: k, medianMs: median(samples[k]), goalMs: GOALS_MS[k], runs: samples[k], met: median(samples[k]) <= GOALS_MS[k] }));
+    const rows = (Object.keys(GOALS_MS) as (keyof typeof GOALS_MS)[]).map((k) => ({
+      step: k,
+      medianMs: median(samples[k]),
+      goalMs: GOALS_MS[k],
+      runs: samples[k],
+      met: median(samples[k]) <= GOALS_MS[k],
+    }));
     console.log('| step | median | goal | runs (ms) |\n| --- | --- | --- | --- |');
-    for (const r of rows) console.log(`| ${r.step === 'teardown' ? 'teardown' : `cold start → verified, ${r.step}`} | ${(r.medianMs / 1000).toFixed(1)} s | ≤ ${r.goalMs / 1000} s ${r.met ? '✓' : '✗'} | ${r.runs.join(', ')} |`);
+    for (const r of rows)
+      console.log(
+        `| ${r.step === 'teardown' ? 'teardown' : `cold start → verified, ${r.step}`} | ${(r.medianMs / 1000).toFixed(1)} s | ≤ ${r.goalMs / 1000} s ${r.met ? '✓' : '✗'} | ${r.runs.join(', ')} |`,
+      );
     return rows.every((r) => r.met);
   },
 );

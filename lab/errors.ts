@@ -33,7 +33,14 @@ export const SHOWN_CHARS = 80;
 const LISTED = 25;
 
 /** A private key, an API token, a bearer token or a password in a URL: never shown. */
-const SECRET_SHAPES = [/PRIVATE KEY/, /PVEAPIToken/i, /[\w.-]+@[\w.-]+![\w.-]+=/, /^[a-z][a-z0-9+.-]*:\/\/[^/\s]*:[^/\s]*@/i, /[?&](token|password|secret|key)=/i, /^Bearer /i];
+const SECRET_SHAPES = [
+  /PRIVATE KEY/,
+  /PVEAPIToken/i,
+  /[\w.-]+@[\w.-]+![\w.-]+=/,
+  /^[a-z][a-z0-9+.-]*:\/\/[^/\s]*:[^/\s]*@/i,
+  /[?&](token|password|secret|key)=/i,
+  /^Bearer /i,
+];
 
 export function looksSecret(text: string): boolean {
   return SECRET_SHAPES.some((re) => re.test(text));
@@ -47,7 +54,7 @@ export function clip(text: string, max = SHOWN_CHARS): string {
 /** What an issue may show of a value: nothing of a secret, a short part of anything long (undefined: nothing). */
 function shown(issue: FieldIssue): unknown {
   if (issue.value === undefined) return undefined;
-  const text = typeof issue.value === 'string' ? issue.value : JSON.stringify(issue.value) ?? String(issue.value);
+  const text = typeof issue.value === 'string' ? issue.value : (JSON.stringify(issue.value) ?? String(issue.value));
   if (issue.secret || looksSecret(text)) return undefined;
   if (text.length <= SHOWN_CHARS) return issue.value;
   return clip(text);
@@ -62,19 +69,33 @@ export class ConfigError extends LabError {
     // Issues are made safe here, once: the text and the --json document show the same clipped values.
     const safe = issues.map((i) => {
       const value = shown(i);
-      return { ...i, path: clip(i.path), problem: clip(i.problem, 2 * SHOWN_CHARS), value, ...(value === undefined && i.value !== undefined ? { secret: true } : {}) };
+      return {
+        ...i,
+        path: clip(i.path),
+        problem: clip(i.problem, 2 * SHOWN_CHARS),
+        value,
+        ...(value === undefined && i.value !== undefined ? { secret: true } : {}),
+      };
     });
     const listed = safe.slice(0, LISTED).map(formatIssue);
     if (safe.length > LISTED) listed.push(`  … and ${safe.length - LISTED} more`);
-    super('E_CONFIG', `${clip(file, 2 * SHOWN_CHARS)}: ${safe.length} problem${safe.length === 1 ? '' : 's'}\n${listed.join('\n')}`);
+    super(
+      'E_CONFIG',
+      `${clip(file, 2 * SHOWN_CHARS)}: ${safe.length} problem${safe.length === 1 ? '' : 's'}\n${listed.join('\n')}`,
+    );
     this.name = 'ConfigError';
     this.issues = safe;
   }
 }
 
 export function formatIssue(issue: FieldIssue): string {
-  const value = issue.secret ? ' (value not shown: it may be a secret)' : issue.value === undefined ? '' : ` (got ${JSON.stringify(issue.value)})`;
-  const at = issue.line === undefined ? '' : `line ${issue.line}${issue.col === undefined ? '' : `, column ${issue.col}`}`;
+  const value = issue.secret
+    ? ' (value not shown: it may be a secret)'
+    : issue.value === undefined
+      ? ''
+      : ` (got ${JSON.stringify(issue.value)})`;
+  const at =
+    issue.line === undefined ? '' : `line ${issue.line}${issue.col === undefined ? '' : `, column ${issue.col}`}`;
   const where = issue.path ? `${issue.path}${at ? ` (${at})` : ''}` : at || '(file)';
   return `  ${where}: ${issue.problem}${value} — ${issue.fix}`;
 }

@@ -30,7 +30,8 @@ export function parseCidr(text: string, strict = true): Cidr {
   }
   const address = parseIp(ip);
   const network = address - (address % size({ network: 0, prefix }));
-  if (strict && network !== address) throw new Error(`host bits set in ${text}; the network is ${formatIp(network)}/${prefix}`);
+  if (strict && network !== address)
+    throw new Error(`host bits set in ${text}; the network is ${formatIp(network)}/${prefix}`);
   return { network, prefix };
 }
 

@@ -34,11 +34,20 @@ export function configPath(explicit?: string, cwd = process.cwd()): { file: stri
 export function loadLab(explicit?: string, cwd = process.cwd()): LoadedLab {
   const { file, isExample } = configPath(explicit, cwd);
   if (!existsSync(file)) {
-    throw new LabError('E_NO_CONFIG', `no lab definition at ${file}`, `copy ${EXAMPLE_CONFIG} to ${DEFAULT_CONFIG} and edit it, or pass --config FILE`);
+    throw new LabError(
+      'E_NO_CONFIG',
+      `no lab definition at ${file}`,
+      `copy ${EXAMPLE_CONFIG} to ${DEFAULT_CONFIG} and edit it, or pass --config FILE`,
+    );
   }
   // Refused before it is read: a lab file is a few KiB.
   const stat = statSync(file);
-  if (!stat.isFile()) throw new LabError('E_NO_CONFIG', `${file} is not a regular file`, 'pass the lab definition file with --config FILE');
+  if (!stat.isFile())
+    throw new LabError(
+      'E_NO_CONFIG',
+      `${file} is not a regular file`,
+      'pass the lab definition file with --config FILE',
+    );
   if (stat.size > MAX_FILE_BYTES) throw tooLarge(file, stat.size);
   return { file, isExample, plan: planLab(parseLab(readFileSync(file, 'utf8'), file, process.env)) };
 }

@@ -12,7 +12,10 @@ import { crossFieldIssues } from './validate.ts';
 export const MAX_FILE_BYTES = 64 * 1024;
 /** Aliases a lab file may expand: plenty for sharing a block, far from a "billion laughs" bomb. */
 const MAX_ALIASES = 50;
-const DEEP = { problem: 'YAML nested too deeply to read', fix: 'a lab file nests a few levels: start again from lab.example.yaml' };
+const DEEP = {
+  problem: 'YAML nested too deeply to read',
+  fix: 'a lab file nests a few levels: start again from lab.example.yaml',
+};
 /** Fields whose bad value may be a secret pasted in the wrong place: never shown. */
 const SECRET_PATHS = /^(bgp\.passwordEnv|ssh\.authorizedKeys\.\d+)$/;
 
@@ -44,7 +47,14 @@ export function parseLab(text: string, file: string, env: NodeJS.ProcessEnv = {}
     if (first) {
       const at = lines.linePos(first.pos[0]);
       if (/call stack/i.test(first.message)) throw new ConfigError(file, [fileIssue(DEEP.problem, DEEP.fix)]);
-      throw new ConfigError(file, [fileIssue(`YAML syntax: ${first.message.split('\n')[0]}`, 'fix the YAML at that place (indentation, colons, quotes)', at.line, at.col)]);
+      throw new ConfigError(file, [
+        fileIssue(
+          `YAML syntax: ${first.message.split('\n')[0]}`,
+          'fix the YAML at that place (indentation, colons, quotes)',
+          at.line,
+          at.col,
+        ),
+      ]);
     }
     input = doc.toJS({ maxAliasCount: MAX_ALIASES }) ?? {};
   } catch (err) {
@@ -53,7 +63,10 @@ export function parseLab(text: string, file: string, env: NodeJS.ProcessEnv = {}
     const aliases = err instanceof Error && /alias/i.test(err.message);
     throw new ConfigError(file, [
       aliases
-        ? fileIssue(`YAML aliases expand beyond ${MAX_ALIASES} copies`, 'write the values out: a lab file needs few or no aliases (*name)')
+        ? fileIssue(
+            `YAML aliases expand beyond ${MAX_ALIASES} copies`,
+            'write the values out: a lab file needs few or no aliases (*name)',
+          )
         : fileIssue(DEEP.problem, DEEP.fix),
     ]);
   }
@@ -74,7 +87,14 @@ function secretIssues(config: LabConfig, env: NodeJS.ProcessEnv): FieldIssue[] {
   const password = env[name];
   const problem = password ? bgpPasswordProblem(password) : undefined;
   if (!problem) return [];
-  return [{ path: 'bgp.passwordEnv', value: undefined, problem: `the password in ${name} ${problem}`, fix: `set ${name} to 1-80 printable ASCII characters without blanks (openssl rand -hex 24 makes one)` }];
+  return [
+    {
+      path: 'bgp.passwordEnv',
+      value: undefined,
+      problem: `the password in ${name} ${problem}`,
+      fix: `set ${name} to 1-80 printable ASCII characters without blanks (openssl rand -hex 24 makes one)`,
+    },
+  ];
 }
 
 function position(doc: Document, lines: LineCounter, path: string): { line?: number } {
@@ -87,7 +107,10 @@ function position(doc: Document, lines: LineCounter, path: string): { line?: num
 }
 
 function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
-  return path.reduce<unknown>((v, k) => (v !== null && typeof v === 'object' ? (v as Record<PropertyKey, unknown>)[k] : undefined), input);
+  return path.reduce<unknown>(
+    (v, k) => (v !== null && typeof v === 'object' ? (v as Record<PropertyKey, unknown>)[k] : undefined),
+    input,
+  );
 }
 
 function fromZod(issue: z.core.$ZodIssue, input: unknown): FieldIssue[] {
@@ -105,17 +128,39 @@ function fromZod(issue: z.core.$ZodIssue, input: unknown): FieldIssue[] {
         fix: 'remove it or correct its spelling (lab.schema.json lists every field)',
       }));
     case 'invalid_type':
-      if (path === '') return [{ path, value: undefined, problem: 'the file is not a mapping of fields', fix: 'start from lab.example.yaml: name, proxmox, network, …' }];
+      if (path === '')
+        return [
+          {
+            path,
+            value: undefined,
+            problem: 'the file is not a mapping of fields',
+            fix: 'start from lab.example.yaml: name, proxmox, network, …',
+          },
+        ];
       return value === undefined
         ? [{ path, value, problem: 'missing', fix: `add it (a ${issue.expected}; see lab.example.yaml)` }]
         : [{ path, value, problem: `expected a ${issue.expected}`, fix: `write a ${issue.expected}`, secret }];
     case 'invalid_value':
-      return [{ path, value, problem: 'not an allowed value', fix: `use one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}` }];
+      return [
+        {
+          path,
+          value,
+          problem: 'not an allowed value',
+          fix: `use one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`,
+        },
+      ];
     case 'invalid_union':
       return [{ path, value, problem: 'does not match any allowed form', fix: 'see the forms in lab.example.yaml' }];
     case 'too_small':
     case 'too_big':
-      return [{ path, value, problem: issue.message, fix: `use a value ${issue.code === 'too_small' ? '≥' : '≤'} ${String(issue.code === 'too_small' ? issue.minimum : issue.maximum)}` }];
+      return [
+        {
+          path,
+          value,
+          problem: issue.message,
+          fix: `use a value ${issue.code === 'too_small' ? '≥' : '≤'} ${String(issue.code === 'too_small' ? issue.minimum : issue.maximum)}`,
+        },
+      ];
     default:
       return [{ path, value, problem: issue.message, fix: 'see lab.example.yaml', secret }];
   }

@@ -38,13 +38,21 @@ export interface LabPlan {
   /** CDKTF stacks: the slow, reusable bridge and image; the VMs. */
   readonly stacks: { readonly base: string; readonly vms: string };
   /** The lab bridge's comment marks it as this lab's: the preflight refuses a bridge without it. */
-  readonly lan: { readonly bridge: string; readonly cidr: string; readonly prefix: number; readonly gateway: string; readonly comment: string };
+  readonly lan: {
+    readonly bridge: string;
+    readonly cidr: string;
+    readonly prefix: number;
+    readonly gateway: string;
+    readonly comment: string;
+  };
   readonly router: LabHost & { /** MAC of its NIC on the uplink bridge (your network). */ readonly wanMac: string };
   /** Kubernetes nodes: control planes first, then workers. */
   readonly nodes: readonly LabHost[];
   /** The API server that nodes join and Cilium's kube-proxy replacement talks to: the first control plane. */
   readonly apiServer: string;
-  readonly l2: ServicePool & { readonly leaseMs: { readonly duration: number; readonly renewDeadline: number; readonly retryPeriod: number } };
+  readonly l2: ServicePool & {
+    readonly leaseMs: { readonly duration: number; readonly renewDeadline: number; readonly retryPeriod: number };
+  };
   /** `maximumPaths`: equal-cost paths the router installs; nodes beyond them peer but get no traffic. */
   readonly bgp: ServicePool & { readonly maximumPaths: number };
 }
@@ -79,7 +87,14 @@ export function planLab(config: LabConfig): LabPlan {
   const lan = parseCidr(config.network.cidr);
   const pveNodes = config.proxmox.nodes;
   // `lanNic`: the router's LAN NIC is net1 (net0 is the WAN), a node's is net0.
-  const host = (index: number, name: string, role: Role, ip: number, size: LabConfig['sizes']['node'], lanNic: number): LabHost => ({
+  const host = (
+    index: number,
+    name: string,
+    role: Role,
+    ip: number,
+    size: LabConfig['sizes']['node'],
+    lanNic: number,
+  ): LabHost => ({
     name: `${config.name}-${name}`,
     role,
     vmId: config.proxmox.vmIdBase + index,
@@ -88,11 +103,21 @@ export function planLab(config: LabConfig): LabPlan {
     lanMac: labMac(config.name, index, lanNic),
     ...size,
   });
-  const router = { ...host(0, 'router', 'router', cidrHost(lan, config.network.routerHost), config.sizes.router, 1), wanMac: labMac(config.name, 0, 0) };
+  const router = {
+    ...host(0, 'router', 'router', cidrHost(lan, config.network.routerHost), config.sizes.router, 1),
+    wanMac: labMac(config.name, 0, 0),
+  };
   const nodes = Array.from({ length: nodeCount(config) }, (_, i) => {
     const cp = i < config.kubernetes.controlPlanes;
     const label = cp ? `cp${i + 1}` : `w${i + 1 - config.kubernetes.controlPlanes}`;
-    return host(i + 1, label, cp ? 'control-plane' : 'worker', cidrHost(lan, config.network.firstNodeHost + i), config.sizes.node, 0);
+    return host(
+      i + 1,
+      label,
+      cp ? 'control-plane' : 'worker',
+      cidrHost(lan, config.network.firstNodeHost + i),
+      config.sizes.node,
+      0,
+    );
   });
   const lease = config.l2.lease;
   return {
@@ -100,14 +125,24 @@ export function planLab(config: LabConfig): LabPlan {
     config,
     tags: ['cilium-lab', `lab-${config.name}`],
     stacks: { base: `${config.name}-base`, vms: `${config.name}-vms` },
-    lan: { bridge: config.network.bridge, cidr: config.network.cidr, prefix: lan.prefix, gateway: router.lanIp, comment: `${config.name} lab LAN ${config.network.cidr} (proxmox-cilium-lab)` },
+    lan: {
+      bridge: config.network.bridge,
+      cidr: config.network.cidr,
+      prefix: lan.prefix,
+      gateway: router.lanIp,
+      comment: `${config.name} lab LAN ${config.network.cidr} (proxmox-cilium-lab)`,
+    },
     router,
     nodes,
     apiServer: nodes[0]!.lanIp,
     l2: {
       cidr: config.l2.pool,
       serviceIp: poolServiceIp(config.l2.pool),
-      leaseMs: { duration: durationMs(lease.duration), renewDeadline: durationMs(lease.renewDeadline), retryPeriod: durationMs(lease.retryPeriod) },
+      leaseMs: {
+        duration: durationMs(lease.duration),
+        renewDeadline: durationMs(lease.renewDeadline),
+        retryPeriod: durationMs(lease.retryPeriod),
+      },
     },
     bgp: { cidr: config.bgp.pool, serviceIp: poolServiceIp(config.bgp.pool), maximumPaths: ecmpPaths(config) },
   };

@@ -1,7 +1,18 @@
 // Rules that span several fields of lab.yaml. Each finding names the field, the value and the fix.
 import type { FieldIssue } from './errors.ts';
 import { durationMs } from './duration.ts';
-import { type Cidr, contains, formatCidr, formatIp, isUsableHost, lastAddress, overlaps, parseCidr, parseIp, size } from './ipv4.ts';
+import {
+  type Cidr,
+  contains,
+  formatCidr,
+  formatIp,
+  isUsableHost,
+  lastAddress,
+  overlaps,
+  parseCidr,
+  parseIp,
+  size,
+} from './ipv4.ts';
 import { FRR_MULTIPATH_MAX, MAX_NODES, PINS } from './pins.ts';
 import type { LabConfig } from './schema.ts';
 
@@ -56,11 +67,13 @@ function freeL2Pool(lan: Cidr, hosts: readonly number[], taken: readonly Cidr[])
   return undefined;
 }
 
-const eg = (fix: string, example: string | number | undefined) => (example === undefined ? fix : `${fix}, e.g. ${example}`);
+const eg = (fix: string, example: string | number | undefined) =>
+  example === undefined ? fix : `${fix}, e.g. ${example}`;
 
 export function crossFieldIssues(config: LabConfig): FieldIssue[] {
   const issues: FieldIssue[] = [];
-  const add = (path: string, value: unknown, problem: string, fix: string) => issues.push({ path, value, problem, fix });
+  const add = (path: string, value: unknown, problem: string, fix: string) =>
+    issues.push({ path, value, problem, fix });
 
   const lan = parseCidr(config.network.cidr);
   const count = nodeCount(config);
@@ -68,50 +81,107 @@ export function crossFieldIssues(config: LabConfig): FieldIssue[] {
   const nodeIps = Array.from({ length: count }, (_, i) => lan.network + config.network.firstNodeHost + i);
   const hostIps = [routerIp, ...nodeIps];
 
-  if (lan.prefix > 29) add('network.cidr', config.network.cidr, 'LAN too small', eg('use a /24 (at most /29)', `${formatIp(lan.network - (lan.network % 256))}/24`));
+  if (lan.prefix > 29)
+    add(
+      'network.cidr',
+      config.network.cidr,
+      'LAN too small',
+      eg('use a /24 (at most /29)', `${formatIp(lan.network - (lan.network % 256))}/24`),
+    );
   // A router host clear of the nodes, and a first node host whose run of nodes fits beside the router.
-  const freeRouterHost = [1, ...Array.from({ length: size(lan) - 2 }, (_, i) => i + 1)].find((h) => isUsableHost(lan, lan.network + h) && !nodeIps.includes(lan.network + h));
-  const fits = (first: number) => isUsableHost(lan, lan.network + first) && isUsableHost(lan, lan.network + first + count - 1) && (routerIp < lan.network + first || routerIp >= lan.network + first + count);
+  const freeRouterHost = [1, ...Array.from({ length: size(lan) - 2 }, (_, i) => i + 1)].find(
+    (h) => isUsableHost(lan, lan.network + h) && !nodeIps.includes(lan.network + h),
+  );
+  const fits = (first: number) =>
+    isUsableHost(lan, lan.network + first) &&
+    isUsableHost(lan, lan.network + first + count - 1) &&
+    (routerIp < lan.network + first || routerIp >= lan.network + first + count);
   const freeFirstNode = [11, config.network.routerHost + 1, 1].find(fits);
   if (!isUsableHost(lan, routerIp)) {
-    add('network.routerHost', config.network.routerHost, `router address ${formatIp(routerIp)} is not a usable host of ${config.network.cidr}`, eg(`use a host number from 1 to ${size(lan) - 2}`, freeRouterHost));
+    add(
+      'network.routerHost',
+      config.network.routerHost,
+      `router address ${formatIp(routerIp)} is not a usable host of ${config.network.cidr}`,
+      eg(`use a host number from 1 to ${size(lan) - 2}`, freeRouterHost),
+    );
   }
   const lastNode = nodeIps.at(-1);
   if (lastNode !== undefined && !isUsableHost(lan, lastNode)) {
-    add('network.firstNodeHost', config.network.firstNodeHost, `${count} nodes from host ${config.network.firstNodeHost} end at ${formatIp(lastNode)}, outside ${config.network.cidr}`, eg(`lower firstNodeHost to at most ${size(lan) - 1 - count} or widen network.cidr`, freeFirstNode));
+    add(
+      'network.firstNodeHost',
+      config.network.firstNodeHost,
+      `${count} nodes from host ${config.network.firstNodeHost} end at ${formatIp(lastNode)}, outside ${config.network.cidr}`,
+      eg(`lower firstNodeHost to at most ${size(lan) - 1 - count} or widen network.cidr`, freeFirstNode),
+    );
   }
   if (nodeIps.includes(routerIp)) {
-    add('network.routerHost', config.network.routerHost, `router address ${formatIp(routerIp)} is also a node address`, eg(`move routerHost below ${config.network.firstNodeHost} or firstNodeHost above it`, freeRouterHost));
+    add(
+      'network.routerHost',
+      config.network.routerHost,
+      `router address ${formatIp(routerIp)} is also a node address`,
+      eg(`move routerHost below ${config.network.firstNodeHost} or firstNodeHost above it`, freeRouterHost),
+    );
   }
 
   // Every network of the lab must stand alone; only the L2 pool lives inside the LAN, by design.
   const networks: [field: string, text: string][] = [
     ['network.cidr', config.network.cidr],
     ['l2.pool', config.l2.pool],
-    ...(config.router.wan.mode === 'static' ? [['router.wan.address', config.router.wan.address] as [string, string]] : []),
+    ...(config.router.wan.mode === 'static'
+      ? [['router.wan.address', config.router.wan.address] as [string, string]]
+      : []),
     ['bgp.pool', config.bgp.pool],
     ['kubernetes.podCidr', config.kubernetes.podCidr],
     ['kubernetes.serviceCidr', config.kubernetes.serviceCidr],
   ];
-  const othersThan = (field: string) => networks.filter(([f]) => f !== field && !(field === 'l2.pool' && f === 'network.cidr')).map(([, t]) => parseCidr(t, false));
+  const othersThan = (field: string) =>
+    networks
+      .filter(([f]) => f !== field && !(field === 'l2.pool' && f === 'network.cidr'))
+      .map(([, t]) => parseCidr(t, false));
 
   const l2 = parseCidr(config.l2.pool);
   const l2Example = () => freeL2Pool(lan, hostIps, othersThan('l2.pool'));
   if (!contains(lan, l2.network) || !contains(lan, l2.network + size(l2) - 1)) {
-    add('l2.pool', config.l2.pool, `L2 pool is not inside the LAN ${config.network.cidr}`, eg('ARP only reaches the LAN: pick a block inside it, clear of the hosts', l2Example()));
+    add(
+      'l2.pool',
+      config.l2.pool,
+      `L2 pool is not inside the LAN ${config.network.cidr}`,
+      eg('ARP only reaches the LAN: pick a block inside it, clear of the hosts', l2Example()),
+    );
   } else {
     const clash = hostIps.find((ip) => contains(l2, ip));
-    if (clash !== undefined) add('l2.pool', config.l2.pool, `L2 pool holds host address ${formatIp(clash)}`, eg('move the pool clear of the router and node addresses', l2Example()));
+    if (clash !== undefined)
+      add(
+        'l2.pool',
+        config.l2.pool,
+        `L2 pool holds host address ${formatIp(clash)}`,
+        eg('move the pool clear of the router and node addresses', l2Example()),
+      );
     if (l2.network === lan.network || l2.network + size(l2) - 1 === lan.network + size(lan) - 1) {
-      add('l2.pool', config.l2.pool, `L2 pool includes the LAN's network or broadcast address`, eg('keep the pool strictly inside the LAN', l2Example()));
+      add(
+        'l2.pool',
+        config.l2.pool,
+        `L2 pool includes the LAN's network or broadcast address`,
+        eg('keep the pool strictly inside the LAN', l2Example()),
+      );
     }
   }
 
   networks.forEach(([field, text], j) => {
     const clash = networks
       .slice(0, j)
-      .find(([other, otherText]) => !(other === 'network.cidr' && field === 'l2.pool') && overlaps(parseCidr(text, false), parseCidr(otherText, false)));
-    if (clash) add(field, text, `overlaps ${clash[0]} (${clash[1]})`, eg(OVERLAP_FIX[field]!, field === 'l2.pool' ? l2Example() : freeBlock(field, othersThan(field))));
+      .find(
+        ([other, otherText]) =>
+          !(other === 'network.cidr' && field === 'l2.pool') &&
+          overlaps(parseCidr(text, false), parseCidr(otherText, false)),
+      );
+    if (clash)
+      add(
+        field,
+        text,
+        `overlaps ${clash[0]} (${clash[1]})`,
+        eg(OVERLAP_FIX[field]!, field === 'l2.pool' ? l2Example() : freeBlock(field, othersThan(field))),
+      );
   });
 
   // k3s gives every node a /24 of the pod network (--node-cidr-mask-size 24); Kubernetes takes a
@@ -119,45 +189,137 @@ export function crossFieldIssues(config: LabConfig): FieldIssue[] {
   const pods = parseCidr(config.kubernetes.podCidr);
   if (pods.prefix > 24 || 2 ** (24 - pods.prefix) < count) {
     const prefix = Math.min(16, 24 - Math.ceil(Math.log2(Math.max(count, 1))));
-    add('kubernetes.podCidr', config.kubernetes.podCidr, `room for ${pods.prefix > 24 ? 0 : 2 ** (24 - pods.prefix)} of the ${count} nodes' /24s`, eg('k3s gives each node a /24: widen the pod network', `${formatIp(pods.network - (pods.network % 2 ** (32 - prefix)))}/${prefix}`));
+    add(
+      'kubernetes.podCidr',
+      config.kubernetes.podCidr,
+      `room for ${pods.prefix > 24 ? 0 : 2 ** (24 - pods.prefix)} of the ${count} nodes' /24s`,
+      eg(
+        'k3s gives each node a /24: widen the pod network',
+        `${formatIp(pods.network - (pods.network % 2 ** (32 - prefix)))}/${prefix}`,
+      ),
+    );
   }
   const services = parseCidr(config.kubernetes.serviceCidr);
-  if (services.prefix < 12) add('kubernetes.serviceCidr', config.kubernetes.serviceCidr, 'larger than Kubernetes allows (/12)', eg('use a /12 to /28', `${formatIp(services.network)}/16`));
-  else if (services.prefix > 28) add('kubernetes.serviceCidr', config.kubernetes.serviceCidr, 'too small for the cluster DNS at its 10th address', eg('use a /12 to /28', `${formatIp(services.network - (services.network % 65536))}/16`));
-  if (count > MAX_NODES) add('kubernetes.workers', config.kubernetes.workers, `${count} nodes in all, above ${MAX_NODES}`, eg(`a lab holds ${MAX_NODES} nodes: lower workers`, MAX_NODES - config.kubernetes.controlPlanes));
+  if (services.prefix < 12)
+    add(
+      'kubernetes.serviceCidr',
+      config.kubernetes.serviceCidr,
+      'larger than Kubernetes allows (/12)',
+      eg('use a /12 to /28', `${formatIp(services.network)}/16`),
+    );
+  else if (services.prefix > 28)
+    add(
+      'kubernetes.serviceCidr',
+      config.kubernetes.serviceCidr,
+      'too small for the cluster DNS at its 10th address',
+      eg('use a /12 to /28', `${formatIp(services.network - (services.network % 65536))}/16`),
+    );
+  if (count > MAX_NODES)
+    add(
+      'kubernetes.workers',
+      config.kubernetes.workers,
+      `${count} nodes in all, above ${MAX_NODES}`,
+      eg(`a lab holds ${MAX_NODES} nodes: lower workers`, MAX_NODES - config.kubernetes.controlPlanes),
+    );
 
   if (config.router.wan.mode === 'static') {
     const wan = parseCidr(config.router.wan.address, false);
     const wanIp = parseIp(config.router.wan.address.split('/')[0]!);
-    if (!isUsableHost(wan, wanIp)) add('router.wan.address', config.router.wan.address, 'not a usable host address', 'avoid the network and broadcast addresses');
+    if (!isUsableHost(wan, wanIp))
+      add(
+        'router.wan.address',
+        config.router.wan.address,
+        'not a usable host address',
+        'avoid the network and broadcast addresses',
+      );
     const gw = parseIp(config.router.wan.gateway);
     const gwExample = formatIp(wan.network + (wanIp === wan.network + 1 ? 2 : 1));
-    if (!contains(wan, gw)) add('router.wan.gateway', config.router.wan.gateway, `gateway is outside the WAN subnet ${formatCidr(wan)}`, eg('give the gateway of your home network', gwExample));
-    else if (gw === wanIp) add('router.wan.gateway', config.router.wan.gateway, 'gateway equals the WAN address', eg('give the upstream router, not the lab router', gwExample));
+    if (!contains(wan, gw))
+      add(
+        'router.wan.gateway',
+        config.router.wan.gateway,
+        `gateway is outside the WAN subnet ${formatCidr(wan)}`,
+        eg('give the gateway of your home network', gwExample),
+      );
+    else if (gw === wanIp)
+      add(
+        'router.wan.gateway',
+        config.router.wan.gateway,
+        'gateway equals the WAN address',
+        eg('give the upstream router, not the lab router', gwExample),
+      );
   }
 
   if (config.proxmox.uplinkBridge === config.network.bridge) {
-    add('network.bridge', config.network.bridge, 'lab bridge is the uplink bridge', eg('use a bridge of its own for the lab LAN', config.proxmox.uplinkBridge === 'vmbr42' ? 'vmbr43' : 'vmbr42'));
+    add(
+      'network.bridge',
+      config.network.bridge,
+      'lab bridge is the uplink bridge',
+      eg('use a bridge of its own for the lab LAN', config.proxmox.uplinkBridge === 'vmbr42' ? 'vmbr43' : 'vmbr42'),
+    );
   }
   if (config.proxmox.nodes.length > 1 && config.network.ports.length === 0) {
-    add('network.ports', config.network.ports, `VMs are spread over ${config.proxmox.nodes.length} Proxmox nodes but the lab bridge has no port`, eg('a port-less bridge stays inside one node: give a NIC or VLAN interface that links the nodes, or list one Proxmox node', '[eno2]'));
+    add(
+      'network.ports',
+      config.network.ports,
+      `VMs are spread over ${config.proxmox.nodes.length} Proxmox nodes but the lab bridge has no port`,
+      eg(
+        'a port-less bridge stays inside one node: give a NIC or VLAN interface that links the nodes, or list one Proxmox node',
+        '[eno2]',
+      ),
+    );
   }
   const bridges = [config.network.bridge, config.proxmox.uplinkBridge];
-  config.network.ports.filter((p) => bridges.includes(p)).forEach((p) => add('network.ports', p, 'a bridge cannot be a port of the lab bridge', eg('name the NIC or VLAN interface that links the Proxmox nodes', `[${[...new Set(config.network.ports.filter((x) => !bridges.includes(x)))].join(', ') || 'eno2'}]`)));
+  config.network.ports
+    .filter((p) => bridges.includes(p))
+    .forEach((p) =>
+      add(
+        'network.ports',
+        p,
+        'a bridge cannot be a port of the lab bridge',
+        eg(
+          'name the NIC or VLAN interface that links the Proxmox nodes',
+          `[${[...new Set(config.network.ports.filter((x) => !bridges.includes(x)))].join(', ') || 'eno2'}]`,
+        ),
+      ),
+    );
   const once = (list: readonly string[]) => `[${[...new Set(list)].join(', ')}]`;
-  dupes(config.proxmox.nodes).forEach((n) => add('proxmox.nodes', n, 'node listed twice', eg('list each Proxmox node once', once(config.proxmox.nodes))));
-  dupes(config.network.ports).forEach((n) => add('network.ports', n, 'port listed twice', eg('list each port once', once(config.network.ports))));
-  dupes(config.network.dns).forEach((d) => add('network.dns', d, 'server listed twice', eg('list each server once', once(config.network.dns))));
+  dupes(config.proxmox.nodes).forEach((n) =>
+    add('proxmox.nodes', n, 'node listed twice', eg('list each Proxmox node once', once(config.proxmox.nodes))),
+  );
+  dupes(config.network.ports).forEach((n) =>
+    add('network.ports', n, 'port listed twice', eg('list each port once', once(config.network.ports))),
+  );
+  dupes(config.network.dns).forEach((d) =>
+    add('network.dns', d, 'server listed twice', eg('list each server once', once(config.network.dns))),
+  );
   // The same key with another comment is the same key: compare type and key material.
-  dupes(config.ssh.authorizedKeys.map((k) => k.split(' ').slice(0, 2).join(' '))).forEach((k) => add('ssh.authorizedKeys', `${k.slice(0, 40)}…`, 'key listed twice', 'list each key once'));
+  dupes(config.ssh.authorizedKeys.map((k) => k.split(' ').slice(0, 2).join(' '))).forEach((k) =>
+    add('ssh.authorizedKeys', `${k.slice(0, 40)}…`, 'key listed twice', 'list each key once'),
+  );
   const lastId = config.proxmox.vmIdBase + count;
-  if (lastId > 999_999_999) add('proxmox.vmIdBase', config.proxmox.vmIdBase, `VM IDs would run to ${lastId}`, eg('lower vmIdBase', 4200));
+  if (lastId > 999_999_999)
+    add('proxmox.vmIdBase', config.proxmox.vmIdBase, `VM IDs would run to ${lastId}`, eg('lower vmIdBase', 4200));
 
   if (config.bgp.routerAsn === config.bgp.nodeAsn) {
-    add('bgp.nodeAsn', config.bgp.nodeAsn, 'nodes share the router ASN', eg('the lab peers over eBGP: give router and nodes different ASNs', config.bgp.routerAsn === 65001 ? 65000 : 65001));
+    add(
+      'bgp.nodeAsn',
+      config.bgp.nodeAsn,
+      'nodes share the router ASN',
+      eg(
+        'the lab peers over eBGP: give router and nodes different ASNs',
+        config.bgp.routerAsn === 65001 ? 65000 : 65001,
+      ),
+    );
   }
   const { keepalive, hold } = config.bgp.timers;
-  if (keepalive * 3 > hold) add('bgp.timers.keepalive', keepalive, `keepalive is more than a third of hold (${hold} s)`, eg('use at most a third of hold, or raise hold', Math.floor(hold / 3)));
+  if (keepalive * 3 > hold)
+    add(
+      'bgp.timers.keepalive',
+      keepalive,
+      `keepalive is more than a third of hold (${hold} s)`,
+      eg('use at most a third of hold, or raise hold', Math.floor(hold / 3)),
+    );
 
   // client-go's leader election (which Cilium's L2 announcer uses) refuses leaseDuration <= renewDeadline
   // and renewDeadline <= JitterFactor (1.2) x retryPeriod (k8s.io/client-go tools/leaderelection NewLeaderElector).
@@ -166,12 +328,29 @@ export function crossFieldIssues(config: LabConfig): FieldIssue[] {
   const rFixed = d > r ? r : Math.floor(d / 2);
   const pFixed = rFixed > 1.2 * p ? p : Math.floor(rFixed / 3);
   const ms = (n: number) => (n >= 100 ? `${n}ms` : undefined);
-  if (!(d > r)) add('l2.lease.renewDeadline', lease.renewDeadline, `renewDeadline is not shorter than duration (${lease.duration})`, eg('keep duration > renewDeadline > 1.2 × retryPeriod, as 3s > 1s > 200ms', ms(rFixed)));
-  if (!(r > 1.2 * p)) add('l2.lease.retryPeriod', lease.retryPeriod, `renewDeadline (${lease.renewDeadline}) is not above 1.2 × retryPeriod`, eg('keep duration > renewDeadline > 1.2 × retryPeriod, as 3s > 1s > 200ms', ms(pFixed)));
+  if (!(d > r))
+    add(
+      'l2.lease.renewDeadline',
+      lease.renewDeadline,
+      `renewDeadline is not shorter than duration (${lease.duration})`,
+      eg('keep duration > renewDeadline > 1.2 × retryPeriod, as 3s > 1s > 200ms', ms(rFixed)),
+    );
+  if (!(r > 1.2 * p))
+    add(
+      'l2.lease.retryPeriod',
+      lease.retryPeriod,
+      `renewDeadline (${lease.renewDeadline}) is not above 1.2 × retryPeriod`,
+      eg('keep duration > renewDeadline > 1.2 × retryPeriod, as 3s > 1s > 200ms', ms(pFixed)),
+    );
 
   const minor = minorOf(config.cilium.version);
   if (!(PINS.ciliumMinors as readonly string[]).includes(minor)) {
-    add('cilium.version', config.cilium.version, `Cilium ${minor} is not a maintained release (supported: ${PINS.ciliumMinors.join(', ')})`, `use a release of ${PINS.ciliumMinors.join(', ')}, e.g. ${PINS.cilium}`);
+    add(
+      'cilium.version',
+      config.cilium.version,
+      `Cilium ${minor} is not a maintained release (supported: ${PINS.ciliumMinors.join(', ')})`,
+      `use a release of ${PINS.ciliumMinors.join(', ')}, e.g. ${PINS.cilium}`,
+    );
   }
   return issues;
 }

@@ -3,7 +3,9 @@ import { allHosts, type LabPlan } from '../lab/plan.ts';
 import { CONFIG_FLAG, main } from './cli.ts';
 import { loadLab } from '../lab/load.ts';
 
-export function planRows(plan: LabPlan): { host: string; role: string; vmId: number; proxmoxNode: string; lan: string; lanMac: string; size: string }[] {
+export function planRows(
+  plan: LabPlan,
+): { host: string; role: string; vmId: number; proxmoxNode: string; lan: string; lanMac: string; size: string }[] {
   return allHosts(plan).map((h) => ({
     host: h.name,
     role: h.role,
@@ -17,10 +19,22 @@ export function planRows(plan: LabPlan): { host: string; role: string; vmId: num
 
 export function formatPlan(plan: LabPlan): string {
   const rows = planRows(plan);
-  const head = { host: 'HOST', role: 'ROLE', vmId: 'VM ID', proxmoxNode: 'PVE NODE', lan: 'LAN', lanMac: 'LAN MAC', size: 'SIZE' };
+  const head = {
+    host: 'HOST',
+    role: 'ROLE',
+    vmId: 'VM ID',
+    proxmoxNode: 'PVE NODE',
+    lan: 'LAN',
+    lanMac: 'LAN MAC',
+    size: 'SIZE',
+  };
   const cols = Object.keys(head) as (keyof typeof head)[];
   const width = (c: keyof typeof head) => Math.max(...[head, ...rows].map((r) => String(r[c]).length));
-  const line = (r: Record<keyof typeof head, string | number>) => cols.map((c) => String(r[c]).padEnd(width(c))).join('  ').trimEnd();
+  const line = (r: Record<keyof typeof head, string | number>) =>
+    cols
+      .map((c) => String(r[c]).padEnd(width(c)))
+      .join('  ')
+      .trimEnd();
   const wan = plan.config.router.wan;
   return [
     `lab ${plan.name}: LAN ${plan.lan.cidr} on ${plan.lan.bridge}, router WAN ${wan.mode === 'dhcp' ? 'DHCP' : `${wan.address} via ${wan.gateway}`} on ${plan.config.proxmox.uplinkBridge}`,
@@ -38,12 +52,20 @@ export function formatPlan(plan: LabPlan): string {
 await main(
   {
     name: 'lab:check',
-    summary: 'Validates the lab definition and prints the derived address plan. Exit 1 with every problem listed otherwise.',
+    summary:
+      'Validates the lab definition and prints the derived address plan. Exit 1 with every problem listed otherwise.',
     flags: { config: CONFIG_FLAG },
   },
   async (flags, json) => {
     const { file, plan } = loadLab(flags.config);
-    if (json) console.log(JSON.stringify({ file, lab: plan.name, hosts: planRows(plan), l2: plan.l2, bgp: plan.bgp, apiServer: plan.apiServer }, null, 2));
+    if (json)
+      console.log(
+        JSON.stringify(
+          { file, lab: plan.name, hosts: planRows(plan), l2: plan.l2, bgp: plan.bgp, apiServer: plan.apiServer },
+          null,
+          2,
+        ),
+      );
     else console.log(`✓ ${file} is valid\n\n${formatPlan(plan)}`);
   },
 );

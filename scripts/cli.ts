@@ -13,7 +13,14 @@ export type Flag =
   /** A whole number of at least `min`. */
   | { readonly type: 'count'; readonly help: string; readonly min: number; readonly default: number }
   /** One of `choices`; `example` is the hint when the value is missing or wrong. */
-  | { readonly type: 'choice'; readonly help: string; readonly choices: readonly string[]; readonly default?: string; readonly required?: boolean; readonly example?: string };
+  | {
+      readonly type: 'choice';
+      readonly help: string;
+      readonly choices: readonly string[];
+      readonly default?: string;
+      readonly required?: boolean;
+      readonly example?: string;
+    };
 
 export type Flags = Readonly<Record<string, Flag>>;
 
@@ -51,11 +58,16 @@ export const TARGET_FLAG = {
   choices: TARGETS,
   help: 'netns (emulated, this machine) or proxmox; default: proxmox when lab.yaml exists',
 } as const satisfies Flag;
-export const CONFIG_FLAG = { type: 'string', help: 'lab definition (default: lab.yaml, else lab.example.yaml)' } as const satisfies Flag;
+export const CONFIG_FLAG = {
+  type: 'string',
+  help: 'lab definition (default: lab.yaml, else lab.example.yaml)',
+} as const satisfies Flag;
 export const LAB_FLAGS = { target: TARGET_FLAG, config: CONFIG_FLAG } as const satisfies Flags;
 
 export function usage(cmd: CliCommand<Flags>): string {
-  const lines = Object.entries(cmd.flags).map(([flag, spec]) => `  --${flag}${spec.type === 'boolean' ? '' : ' VALUE'}`.padEnd(26) + spec.help);
+  const lines = Object.entries(cmd.flags).map(
+    ([flag, spec]) => `  --${flag}${spec.type === 'boolean' ? '' : ' VALUE'}`.padEnd(26) + spec.help,
+  );
   return [
     `Usage: npm run ${cmd.name} -- [options]`,
     '',
@@ -69,7 +81,10 @@ export function usage(cmd: CliCommand<Flags>): string {
 }
 
 /** The flags' values as declared: a count is a whole number at least its minimum, a choice one of its choices. */
-export function flagValues<F extends Flags>(flags: F, raw: Record<string, string | boolean | undefined>): FlagValues<F> {
+export function flagValues<F extends Flags>(
+  flags: F,
+  raw: Record<string, string | boolean | undefined>,
+): FlagValues<F> {
   const out: Record<string, unknown> = {};
   for (const [flag, spec] of Object.entries(flags)) {
     const value = raw[flag];
@@ -77,13 +92,19 @@ export function flagValues<F extends Flags>(flags: F, raw: Record<string, string
     else if (spec.type === 'string') out[flag] = value;
     else if (spec.type === 'count') {
       const n = Number(value ?? spec.default);
-      if (!Number.isInteger(n) || n < spec.min) throw new LabError('E_USAGE', `--${flag} must be a whole number above ${spec.min - 1}, not ${value}`);
+      if (!Number.isInteger(n) || n < spec.min)
+        throw new LabError('E_USAGE', `--${flag} must be a whole number above ${spec.min - 1}, not ${value}`);
       out[flag] = n;
     } else {
       const chosen = value ?? spec.default;
       if (chosen === undefined && !spec.required) out[flag] = undefined;
       else if (typeof chosen === 'string' && spec.choices.includes(chosen)) out[flag] = chosen;
-      else throw new LabError('E_USAGE', `--${flag} must be ${spec.choices.join(' or ')}${value === undefined ? '' : `, not ${JSON.stringify(value)}`}`, spec.example);
+      else
+        throw new LabError(
+          'E_USAGE',
+          `--${flag} must be ${spec.choices.join(' or ')}${value === undefined ? '' : `, not ${JSON.stringify(value)}`}`,
+          spec.example,
+        );
     }
   }
   return out as FlagValues<F>;
@@ -93,14 +114,29 @@ export function flagValues<F extends Flags>(flags: F, raw: Record<string, string
  * Parses argv, handles --help, runs the verb with the typed flags and maps failures to exit codes:
  * 1 when the verb says it failed or a LabError, 2 for anything unexpected.
  */
-export async function main<const F extends Flags>(cmd: CliCommand<F>, verb: (flags: FlagValues<F>, json: boolean) => Promise<boolean | void>): Promise<void> {
+export async function main<const F extends Flags>(
+  cmd: CliCommand<F>,
+  verb: (flags: FlagValues<F>, json: boolean) => Promise<boolean | void>,
+): Promise<void> {
   const args = process.argv.slice(2);
   // Read leniently first, so that even a bad flag is reported as JSON when --json was given.
-  let json = cmd.json !== false && parseArgs({ args, options: COMMON, strict: false, allowPositionals: true }).values.json === true;
+  let json =
+    cmd.json !== false &&
+    parseArgs({ args, options: COMMON, strict: false, allowPositionals: true }).values.json === true;
   try {
-    const options = Object.fromEntries(Object.entries(cmd.flags).map(([flag, spec]) => [flag, { type: spec.type === 'boolean' ? 'boolean' : 'string' } as const]));
+    const options = Object.fromEntries(
+      Object.entries(cmd.flags).map(([flag, spec]) => [
+        flag,
+        { type: spec.type === 'boolean' ? 'boolean' : 'string' } as const,
+      ]),
+    );
     const common = cmd.json === false ? { help: COMMON.help } : COMMON;
-    const { values } = parseArgs({ args, options: { ...common, ...options }, strict: true, allowPositionals: false }) as {
+    const { values } = parseArgs({
+      args,
+      options: { ...common, ...options },
+      strict: true,
+      allowPositionals: false,
+    }) as {
       values: Record<string, string | boolean | undefined>;
     };
     json = values.json === true;

@@ -18,7 +18,8 @@ import { teardownNetns } from './targets/netns/teardown.ts';
 await main(
   {
     name: 'lab:compare',
-    summary: 'Measures L2 announcement against BGP on one lab: traffic per node, then each fault scenario N times per mode; writes report.json, report.md and report.html.',
+    summary:
+      'Measures L2 announcement against BGP on one lab: traffic per node, then each fault scenario N times per mode; writes report.json, report.md and report.html.',
     flags: {
       ...LAB_FLAGS,
       trials: { type: 'count', min: 1, default: 5, help: 'runs of every scenario per mode (default 5)' },
@@ -38,7 +39,11 @@ await main(
     const { target, why } = chooseTarget(flags.target, flags.config);
     log.note(why);
     if (target === 'proxmox') {
-      throw new LabError('E_UNSUPPORTED', 'lab:compare runs on the emulated lab only for now', 'pass --target netns; on Proxmox, lab:l2/lab:bgp -- --failover measure the link-loss case');
+      throw new LabError(
+        'E_UNSUPPORTED',
+        'lab:compare runs on the emulated lab only for now',
+        'pass --target netns; on Proxmox, lab:l2/lab:bgp -- --failover measure the link-loss case',
+      );
     }
     const plan = applyPreset(loadLab(flags.config).plan, preset);
     requireRoot('lab:compare on the emulated lab');

@@ -44,7 +44,11 @@ export function aptLine(packages: string[]): string {
 
 export function requireRoot(what: string): void {
   if (process.getuid?.() !== 0) {
-    throw new LabError('E_ROOT', `${what} needs root: it creates network namespaces and starts daemons`, 'run it with sudo, e.g. sudo npm run lab:bgp');
+    throw new LabError(
+      'E_ROOT',
+      `${what} needs root: it creates network namespaces and starts daemons`,
+      'run it with sudo, e.g. sudo npm run lab:bgp',
+    );
   }
 }
 
@@ -52,9 +56,17 @@ export function requireRoot(what: string): void {
 export async function ensurePackages(tools: Readonly<Record<string, string>>, install: boolean): Promise<string[]> {
   const missing = await missingPackages(tools);
   if (missing.length === 0) return [];
-  if (!install) throw new LabError('E_DEPS', `missing system packages: ${missing.join(', ')}`, `install them with: ${aptLine(missing)}   (or pass --install-deps)`);
+  if (!install)
+    throw new LabError(
+      'E_DEPS',
+      `missing system packages: ${missing.join(', ')}`,
+      `install them with: ${aptLine(missing)}   (or pass --install-deps)`,
+    );
   requireRoot('--install-deps');
   await $({ quiet: true, env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } })`apt-get update -qq`;
-  await $({ quiet: true, env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } })`apt-get install -y -qq ${missing}`;
+  await $({
+    quiet: true,
+    env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+  })`apt-get install -y -qq ${missing}`;
   return missing;
 }

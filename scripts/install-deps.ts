@@ -19,7 +19,8 @@ await main(
     const installed = flags.install ? await ensurePackages(tools, true) : [];
     const missing = await missingPackages(tools);
     if (json) console.log(JSON.stringify({ installed, missing }, null, 2));
-    else if (missing.length) console.error(`✗ missing: ${missing.join(', ')}\n  ${aptLine(missing)}   (or npm run lab:deps -- --install)`);
+    else if (missing.length)
+      console.error(`✗ missing: ${missing.join(', ')}\n  ${aptLine(missing)}   (or npm run lab:deps -- --install)`);
     else console.log(`✓ all system packages present${installed.length ? ` (installed ${installed.join(', ')})` : ''}`);
     return missing.length === 0;
   },

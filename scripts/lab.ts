@@ -27,16 +27,29 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 await main(
   {
     name: 'lab:l2 | lab:bgp',
-    summary: 'Brings the lab up in L2-announcement or BGP mode and proves from the router that the LoadBalancer service is reachable.',
+    summary:
+      'Brings the lab up in L2-announcement or BGP mode and proves from the router that the LoadBalancer service is reachable.',
     flags: {
-      mode: { type: 'choice', choices: MODES, required: true, help: 'l2 or bgp (npm run lab:l2 / lab:bgp set it)', example: 'e.g. npm run lab:bgp' },
+      mode: {
+        type: 'choice',
+        choices: MODES,
+        required: true,
+        help: 'l2 or bgp (npm run lab:l2 / lab:bgp set it)',
+        example: 'e.g. npm run lab:bgp',
+      },
       target: TARGET_FLAG,
       config: CONFIG_FLAG,
       failover: { type: 'boolean', help: 'take the serving node away and report the outage' },
-      'failover-node': { type: 'string', help: 'the node --failover takes away, e.g. cp2 (implies --failover; default: L2 the holder, BGP the last node)' },
+      'failover-node': {
+        type: 'string',
+        help: 'the node --failover takes away, e.g. cp2 (implies --failover; default: L2 the holder, BGP the last node)',
+      },
       requests: { type: 'count', min: 1, default: 300, help: 'HTTP requests per source (default 300)' },
       'install-deps': { type: 'boolean', help: 'apt-get install missing system packages (Debian/Ubuntu, root)' },
-      'dry-run': { type: 'boolean', help: 'print every step and command with the host it runs on; touch nothing (Proxmox)' },
+      'dry-run': {
+        type: 'boolean',
+        help: 'print every step and command with the host it runs on; touch nothing (Proxmox)',
+      },
     },
   },
   async (flags, json) => {
@@ -50,10 +63,20 @@ await main(
     const failoverNode = flags['failover-node'] === undefined ? undefined : resolveNode(plan, flags['failover-node']);
     const failover = flags.failover || failoverNode !== undefined;
     if (flags['dry-run']) {
-      if (target !== 'proxmox') throw new LabError('E_USAGE', '--dry-run shows the Proxmox run', 'add --target proxmox');
-      const steps = proxmoxSteps(plan, mode, { failover, failoverNode, renderDir: relative(ROOT, renderDir(plan, mode)), stateDir: relative(ROOT, labStateDir(plan.name)), requests });
+      if (target !== 'proxmox')
+        throw new LabError('E_USAGE', '--dry-run shows the Proxmox run', 'add --target proxmox');
+      const steps = proxmoxSteps(plan, mode, {
+        failover,
+        failoverNode,
+        renderDir: relative(ROOT, renderDir(plan, mode)),
+        stateDir: relative(ROOT, labStateDir(plan.name)),
+        requests,
+      });
       if (json) console.log(JSON.stringify({ lab: plan.name, mode, target, steps }, null, 2));
-      else console.log(`Dry run: lab ${plan.name}, ${mode} mode, on Proxmox (${plan.config.proxmox.endpoint}). Nothing is touched.\n\n${formatSteps(steps)}`);
+      else
+        console.log(
+          `Dry run: lab ${plan.name}, ${mode} mode, on Proxmox (${plan.config.proxmox.endpoint}). Nothing is touched.\n\n${formatSteps(steps)}`,
+        );
       return true;
     }
     const report =

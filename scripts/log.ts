@@ -31,7 +31,10 @@ export function formatMs(ms: number): string {
   return ms < 1000 ? `${ms} ms` : `${(ms / 1000).toFixed(1)} s`;
 }
 
-export function createLogger({ json = false, stream = process.stderr }: { json?: boolean; stream?: NodeJS.WriteStream } = {}): Logger {
+export function createLogger({
+  json = false,
+  stream = process.stderr,
+}: { json?: boolean; stream?: NodeJS.WriteStream } = {}): Logger {
   const timings: Record<string, number> = {};
   const tty = Boolean(stream.isTTY);
   const emit = (event: LogEvent) => {

@@ -12,7 +12,12 @@ export function routerSecrets(plan: LabPlan, env = process.env): RouterSecrets {
   const name = plan.config.bgp.passwordEnv;
   if (!name) return {};
   const bgpPassword = env[name];
-  if (!bgpPassword) throw new LabError('E_SECRET', `bgp.passwordEnv names ${name}, which is not set`, `export ${name}=… or remove bgp.passwordEnv from lab.yaml`);
+  if (!bgpPassword)
+    throw new LabError(
+      'E_SECRET',
+      `bgp.passwordEnv names ${name}, which is not set`,
+      `export ${name}=… or remove bgp.passwordEnv from lab.yaml`,
+    );
   return { bgpPassword };
 }
 

@@ -10,7 +10,13 @@ await main(
     name: 'lab:render',
     summary: 'Renders the router, Cilium, demo and k3s files of one mode from the lab definition.',
     flags: {
-      mode: { type: 'choice', choices: MODES, required: true, help: 'l2 or bgp (required)', example: 'e.g. npm run lab:render -- --mode bgp' },
+      mode: {
+        type: 'choice',
+        choices: MODES,
+        required: true,
+        help: 'l2 or bgp (required)',
+        example: 'e.g. npm run lab:render -- --mode bgp',
+      },
       config: CONFIG_FLAG,
       out: { type: 'string', help: 'output folder (default: .lab/<name>/render/<mode>/)' },
     },
@@ -22,6 +28,9 @@ await main(
     const out = resolve(flags.out ?? renderDir(plan, mode));
     const files = writeRender(plan, mode, out, routerSecrets(plan));
     if (json) console.log(JSON.stringify({ lab: plan.name, mode, out, files }, null, 2));
-    else console.log(`✓ ${mode} files of lab ${plan.name} in ${out}\n${files.map((f) => `  ${f.slice(out.length + 1)}`).join('\n')}`);
+    else
+      console.log(
+        `✓ ${mode} files of lab ${plan.name} in ${out}\n${files.map((f) => `  ${f.slice(out.length + 1)}`).join('\n')}`,
+      );
   },
 );

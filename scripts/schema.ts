@@ -3,7 +3,10 @@ import { writeFileSync } from 'node:fs';
 import { labJsonSchema } from '../lab/json-schema.ts';
 import { main } from './cli.ts';
 
-await main({ name: 'schema', summary: 'Regenerates lab.schema.json from lab/schema.ts.', flags: {}, json: false }, async () => {
-  writeFileSync('lab.schema.json', `${JSON.stringify(labJsonSchema(), null, 2)}\n`);
-  console.log('wrote lab.schema.json');
-});
+await main(
+  { name: 'schema', summary: 'Regenerates lab.schema.json from lab/schema.ts.', flags: {}, json: false },
+  async () => {
+    writeFileSync('lab.schema.json', `${JSON.stringify(labJsonSchema(), null, 2)}\n`);
+    console.log('wrote lab.schema.json');
+  },
+);

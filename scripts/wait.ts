@@ -30,7 +30,12 @@ export async function waitFor<T>(
     }
     if (Date.now() > deadline) {
       const hint = lastError instanceof LabError ? lastError.hint : undefined;
-      throw new LabError('E_TIMEOUT', `timed out after ${timeoutMs} ms waiting for ${what}${last ? `; last seen: ${last}` : ''}`, hint, lastError);
+      throw new LabError(
+        'E_TIMEOUT',
+        `timed out after ${timeoutMs} ms waiting for ${what}${last ? `; last seen: ${last}` : ''}`,
+        hint,
+        lastError,
+      );
     }
     await sleep(intervalMs);
   }

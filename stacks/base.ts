@@ -20,7 +20,10 @@ export interface BaseStackConfig {
 
 /** Proxmox's "import" content wants a .qcow2/.raw/.vmdk name; the lab prefix keeps labs apart. */
 export function imageFileName(plan: LabPlan): string {
-  const base = new URL(plan.config.image.url).pathname.split('/').pop()!.replace(/\.(img|qcow2)$/, '');
+  const base = new URL(plan.config.image.url).pathname
+    .split('/')
+    .pop()!
+    .replace(/\.(img|qcow2)$/, '');
   return `${plan.name}-${base}.qcow2`;
 }
 

@@ -8,7 +8,10 @@ import { buildApp, synthPrivately } from './app.ts';
 function withLabKey(plan: LabPlan): LabPlan {
   const file = labStateDir(plan.name, 'ssh', 'id_ed25519.pub');
   if (!existsSync(file)) return plan;
-  const ssh = { ...plan.config.ssh, authorizedKeys: [...plan.config.ssh.authorizedKeys, readFileSync(file, 'utf8').trim()] };
+  const ssh = {
+    ...plan.config.ssh,
+    authorizedKeys: [...plan.config.ssh.authorizedKeys, readFileSync(file, 'utf8').trim()],
+  };
   return { ...plan, config: { ...plan.config, ssh } };
 }
 

@@ -5,7 +5,10 @@ import type { LabPlan } from '../lab/plan.ts';
 import { ProxmoxProvider } from './proxmox.ts';
 
 export function useProxmox(stack: TerraformStack, plan: LabPlan, stackName: string): void {
-  new ProxmoxProvider(stack, 'proxmox', { endpoint: plan.config.proxmox.endpoint, insecure: plan.config.proxmox.insecure });
+  new ProxmoxProvider(stack, 'proxmox', {
+    endpoint: plan.config.proxmox.endpoint,
+    insecure: plan.config.proxmox.insecure,
+  });
   // Terraform runs in cdktf.out/stacks/<stack>/: keep state with the lab's other local files.
   new LocalBackend(stack, { path: `../../../.lab/${plan.name}/${stackName}.tfstate` });
 }

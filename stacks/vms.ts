@@ -30,16 +30,37 @@ export class VmsStack extends TerraformStack {
     useProxmox(this, plan, id);
     const wan = plan.config.router.wan;
     this.router = this.vm(plan, plan.router, routerUserData(plan), [
-      { bridge: plan.config.proxmox.uplinkBridge, mac: plan.router.wanMac, ipv4: wan.mode === 'dhcp' ? { address: 'dhcp' } : { address: wan.address, gateway: wan.gateway } },
-      { bridge: plan.lan.bridge, mac: plan.router.lanMac, ipv4: { address: `${plan.router.lanIp}/${plan.lan.prefix}` } },
+      {
+        bridge: plan.config.proxmox.uplinkBridge,
+        mac: plan.router.wanMac,
+        ipv4: wan.mode === 'dhcp' ? { address: 'dhcp' } : { address: wan.address, gateway: wan.gateway },
+      },
+      {
+        bridge: plan.lan.bridge,
+        mac: plan.router.lanMac,
+        ipv4: { address: `${plan.router.lanIp}/${plan.lan.prefix}` },
+      },
     ]);
     // The nodes install their packages through the router's NAT: they boot once the router is up.
     this.nodes = plan.nodes.map((host) =>
-      this.vm(plan, host, nodeUserData(plan, host), [{ bridge: plan.lan.bridge, mac: host.lanMac, ipv4: { address: `${host.lanIp}/${plan.lan.prefix}`, gateway: plan.lan.gateway } }], [this.router]),
+      this.vm(
+        plan,
+        host,
+        nodeUserData(plan, host),
+        [
+          {
+            bridge: plan.lan.bridge,
+            mac: host.lanMac,
+            ipv4: { address: `${host.lanIp}/${plan.lan.prefix}`, gateway: plan.lan.gateway },
+          },
+        ],
+        [this.router],
+      ),
     );
     const all = [this.router, ...this.nodes];
     new TerraformOutput(this, HOSTS_OUTPUT, {
-      description: 'Every lab host: name, role, VM ID, planned LAN address and the interfaces the guest agent reports (lo first, in its order).',
+      description:
+        'Every lab host: name, role, VM ID, planned LAN address and the interfaces the guest agent reports (lo first, in its order).',
       value: [plan.router, ...plan.nodes].map((host, i) => ({
         name: host.name,
         role: host.role,
@@ -53,7 +74,13 @@ export class VmsStack extends TerraformStack {
     });
   }
 
-  private vm(plan: LabPlan, host: LabHost, userData: string, nics: { bridge: string; mac: string; ipv4: { address: string; gateway?: string } }[], dependsOn?: VirtualEnvironmentVm[]): VirtualEnvironmentVm {
+  private vm(
+    plan: LabPlan,
+    host: LabHost,
+    userData: string,
+    nics: { bridge: string; mac: string; ipv4: { address: string; gateway?: string } }[],
+    dependsOn?: VirtualEnvironmentVm[],
+  ): VirtualEnvironmentVm {
     const { datastores } = plan.config.proxmox;
     const snippet = new VirtualEnvironmentFile(this, `${host.name}-user-data`, {
       nodeName: host.proxmoxNode,

@@ -9,4 +9,8 @@ import { echoText } from '../templates/demo.ts';
 const { values } = parseArgs({ options: { name: { type: 'string' }, port: { type: 'string', default: '80' } } });
 if (!values.name) throw new Error('--name is required');
 const name = values.name;
-createServer((_, res) => res.writeHead(200, { 'content-type': 'text/plain', connection: 'close' }).end(`${echoText(name, `standin-${name}`)}\n`)).listen(Number(values.port), '0.0.0.0');
+createServer((_, res) =>
+  res
+    .writeHead(200, { 'content-type': 'text/plain', connection: 'close' })
+    .end(`${echoText(name, `standin-${name}`)}\n`),
+).listen(Number(values.port), '0.0.0.0');

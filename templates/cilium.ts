@@ -1,7 +1,12 @@
 // What Cilium is told: Helm values and the resources of each mode, for the pinned Cilium version.
 import type { LabPlan, Mode } from '../lab/plan.ts';
 
-export type Manifest = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> }; [key: string]: unknown };
+export type Manifest = {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> };
+  [key: string]: unknown;
+};
 
 /** Label that ties the demo service to its pool, its L2 policy and its BGP advertisement. */
 export const POOL_LABEL = 'lab.cilium.io/pool';
@@ -68,7 +73,14 @@ export function ciliumValues(plan: LabPlan, mode: Mode): Record<string, unknown>
     // 127.0.0.1 must be the node's own loopback: the agent DaemonSet always runs in the host network,
     // the operator does when told so.
     operator: { replicas: Math.min(plan.nodes.length, 2), hostNetwork: true },
-    l2announcements: l2 ? { enabled: true, leaseDuration: lease.duration, leaseRenewDeadline: lease.renewDeadline, leaseRetryPeriod: lease.retryPeriod } : { enabled: false },
+    l2announcements: l2
+      ? {
+          enabled: true,
+          leaseDuration: lease.duration,
+          leaseRenewDeadline: lease.renewDeadline,
+          leaseRetryPeriod: lease.retryPeriod,
+        }
+      : { enabled: false },
     externalIPs: { enabled: l2 },
     k8sClientRateLimit: l2 ? clientRateLimit(plan) : { qps: 10, burst: 20 },
     bgpControlPlane: { enabled: !l2, secretsNamespace: { name: BGP_SECRET_NAMESPACE, create: false } },
@@ -81,7 +93,10 @@ function ipPool(plan: LabPlan, mode: Mode): Manifest {
     apiVersion: CILIUM_API,
     kind: 'CiliumLoadBalancerIPPool',
     metadata: { name },
-    spec: { blocks: [{ cidr: mode === 'l2' ? plan.l2.cidr : plan.bgp.cidr }], serviceSelector: { matchLabels: { [POOL_LABEL]: name } } },
+    spec: {
+      blocks: [{ cidr: mode === 'l2' ? plan.l2.cidr : plan.bgp.cidr }],
+      serviceSelector: { matchLabels: { [POOL_LABEL]: name } },
+    },
   };
 }
 
@@ -124,7 +139,14 @@ function bgpResources(plan: LabPlan): Manifest[] {
           {
             name: `${plan.name}-${nodeAsn}`,
             localASN: nodeAsn,
-            peers: [{ name: plan.router.name, peerASN: routerAsn, peerAddress: plan.router.lanIp, peerConfigRef: { name: peerConfig } }],
+            peers: [
+              {
+                name: plan.router.name,
+                peerASN: routerAsn,
+                peerAddress: plan.router.lanIp,
+                peerConfigRef: { name: peerConfig },
+              },
+            ],
           },
         ],
       },
@@ -134,7 +156,11 @@ function bgpResources(plan: LabPlan): Manifest[] {
       kind: 'CiliumBGPPeerConfig',
       metadata: { name: peerConfig },
       spec: {
-        timers: { connectRetryTimeSeconds: timers.connectRetry, holdTimeSeconds: timers.hold, keepAliveTimeSeconds: timers.keepalive },
+        timers: {
+          connectRetryTimeSeconds: timers.connectRetry,
+          holdTimeSeconds: timers.hold,
+          keepAliveTimeSeconds: timers.keepalive,
+        },
         gracefulRestart: { enabled: true, restartTimeSeconds: BGP_RESTART_TIME_S },
         ...(passwordEnv ? { authSecretRef: bgpSecretName(plan) } : {}),
         families: [{ afi: 'ipv4', safi: 'unicast', advertisements: { matchLabels: { advertise: advertisement } } }],

@@ -19,7 +19,8 @@ export interface CloudFile {
  * fails; `--error-on=any` (apt 2.1.16+, Debian 12 has 2.6) makes it fail until the mirror answers:
  * for a node, once the router's NAT is up.
  */
-export const WAIT_FOR_APT = 'for i in $(seq "$1"); do apt-get -q update --error-on=any && exit 0; sleep "$2"; done; echo "lab: apt sources unreachable after $1 attempts" >&2; exit 1';
+export const WAIT_FOR_APT =
+  'for i in $(seq "$1"); do apt-get -q update --error-on=any && exit 0; sleep "$2"; done; echo "lab: apt sources unreachable after $1 attempts" >&2; exit 1';
 export const WAIT_FOR_APT_ARGS = { attempts: 60, delaySeconds: 10 } as const;
 
 /** A download that fails midway is tried again (apt.conf(5), Acquire::Retries). */
@@ -43,10 +44,24 @@ function userData(plan: LabPlan, host: LabHost, packages: string[], files: Cloud
       },
     ],
     ssh_pwauth: false,
-    bootcmd: [['sh', '-c', WAIT_FOR_APT, 'lab-wait-apt', String(WAIT_FOR_APT_ARGS.attempts), String(WAIT_FOR_APT_ARGS.delaySeconds)]],
+    bootcmd: [
+      [
+        'sh',
+        '-c',
+        WAIT_FOR_APT,
+        'lab-wait-apt',
+        String(WAIT_FOR_APT_ARGS.attempts),
+        String(WAIT_FOR_APT_ARGS.delaySeconds),
+      ],
+    ],
     package_update: true,
     packages: ['qemu-guest-agent', ...packages],
-    write_files: [APT_RETRIES, ...files].map((f) => ({ path: f.path, content: f.content, permissions: f.permissions ?? '0644', ...(f.owner ? { owner: f.owner, defer: true } : {}) })),
+    write_files: [APT_RETRIES, ...files].map((f) => ({
+      path: f.path,
+      content: f.content,
+      permissions: f.permissions ?? '0644',
+      ...(f.owner ? { owner: f.owner, defer: true } : {}),
+    })),
     runcmd: ['systemctl enable --now qemu-guest-agent', ...runcmd],
   };
   return `#cloud-config\n${stringify(doc, { lineWidth: 0 })}`;

@@ -59,8 +59,18 @@ export function demoManifests(plan: LabPlan, mode: Mode): Manifest[] {
   // L2: Cluster policy is required, as only the elected node receives traffic and must forward it.
   const workload: Manifest =
     mode === 'bgp'
-      ? { apiVersion: 'apps/v1', kind: 'DaemonSet', metadata: { name: DEMO.name, namespace: DEMO.namespace }, spec: { selector: { matchLabels: labels }, template: pod } }
-      : { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: DEMO.name, namespace: DEMO.namespace }, spec: { replicas: plan.nodes.length, selector: { matchLabels: labels }, template: pod } };
+      ? {
+          apiVersion: 'apps/v1',
+          kind: 'DaemonSet',
+          metadata: { name: DEMO.name, namespace: DEMO.namespace },
+          spec: { selector: { matchLabels: labels }, template: pod },
+        }
+      : {
+          apiVersion: 'apps/v1',
+          kind: 'Deployment',
+          metadata: { name: DEMO.name, namespace: DEMO.namespace },
+          spec: { replicas: plan.nodes.length, selector: { matchLabels: labels }, template: pod },
+        };
   return [
     { apiVersion: 'v1', kind: 'Namespace', metadata: { name: DEMO.namespace } },
     workload,

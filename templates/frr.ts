@@ -10,10 +10,18 @@ export interface RouterSecrets {
 }
 
 export function frrConf(plan: LabPlan, mode: Mode, secrets: RouterSecrets = {}): string {
-  const head = ['frr defaults traditional', `hostname ${plan.router.name}`, 'log syslog informational', 'service integrated-vtysh-config', '!'];
-  if (mode === 'l2') return [...head, '! L2 mode: no routing protocol; the elected node answers ARP on the LAN.', 'end', ''].join('\n');
+  const head = [
+    'frr defaults traditional',
+    `hostname ${plan.router.name}`,
+    'log syslog informational',
+    'service integrated-vtysh-config',
+    '!',
+  ];
+  if (mode === 'l2')
+    return [...head, '! L2 mode: no routing protocol; the elected node answers ARP on the LAN.', 'end', ''].join('\n');
   const { routerAsn, nodeAsn, timers, passwordEnv } = plan.config.bgp;
-  if (passwordEnv && !secrets.bgpPassword) throw new Error(`bgp.passwordEnv names ${passwordEnv}, but no password was given to the renderer`);
+  if (passwordEnv && !secrets.bgpPassword)
+    throw new Error(`bgp.passwordEnv names ${passwordEnv}, but no password was given to the renderer`);
   return [
     ...head,
     // Accept only the service pool from the nodes, host routes included.

@@ -46,12 +46,28 @@ export function k3sInstallPlan(plan: LabPlan): InstallStep[] {
   const [first, ...rest] = plan.nodes;
   const server = `https://${plan.apiServer}:6443`;
   return [
-    { host: first!.name, title: 'k3s: initialise the cluster (embedded etcd)', command: install(plan, ['server', '--cluster-init', ...k3sServerFlags(plan, first!)]) },
+    {
+      host: first!.name,
+      title: 'k3s: initialise the cluster (embedded etcd)',
+      command: install(plan, ['server', '--cluster-init', ...k3sServerFlags(plan, first!)]),
+    },
     ...rest.map((node) =>
       node.role === 'control-plane'
-        ? { host: node.name, title: 'k3s: join as server', command: install(plan, ['server', `--server=${server}`, ...k3sServerFlags(plan, node)]) }
-        : { host: node.name, title: 'k3s: join as agent', command: install(plan, ['agent', ...nodeFlags(plan, node)], { K3S_URL: server }) },
+        ? {
+            host: node.name,
+            title: 'k3s: join as server',
+            command: install(plan, ['server', `--server=${server}`, ...k3sServerFlags(plan, node)]),
+          }
+        : {
+            host: node.name,
+            title: 'k3s: join as agent',
+            command: install(plan, ['agent', ...nodeFlags(plan, node)], { K3S_URL: server }),
+          },
     ),
-    { host: first!.name, title: 'kubeconfig: export (server address rewritten to the API server)', command: `sudo sed ${quote(`s#https://127.0.0.1:6443#${server}#`)} /etc/rancher/k3s/k3s.yaml` },
+    {
+      host: first!.name,
+      title: 'kubeconfig: export (server address rewritten to the API server)',
+      command: `sudo sed ${quote(`s#https://127.0.0.1:6443#${server}#`)} /etc/rancher/k3s/k3s.yaml`,
+    },
   ];
 }

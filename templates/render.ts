@@ -31,9 +31,18 @@ export function renderMode(plan: LabPlan, mode: Mode, secrets: RouterSecrets = {
       content: routerUserData(plan, mode, secrets),
       secret,
     },
-    'cilium/values.yaml': { content: header('Cilium Helm values') + stringify(ciliumValues(plan, mode), { lineWidth: 0 }) },
-    'cilium/resources.yaml': manifests(mode === 'l2' ? 'LB IP pool and L2 announcement policy' : 'LB IP pool and BGP peering', ciliumResources(plan, mode)),
+    'cilium/values.yaml': {
+      content: header('Cilium Helm values') + stringify(ciliumValues(plan, mode), { lineWidth: 0 }),
+    },
+    'cilium/resources.yaml': manifests(
+      mode === 'l2' ? 'LB IP pool and L2 announcement policy' : 'LB IP pool and BGP peering',
+      ciliumResources(plan, mode),
+    ),
     'demo/echo.yaml': manifests('demo echo service', demoManifests(plan, mode)),
-    'k3s/install-plan.yaml': { content: header('k3s install, in order; $K3S_TOKEN is filled at run time') + stringify(k3sInstallPlan(plan), { lineWidth: 0 }) },
+    'k3s/install-plan.yaml': {
+      content:
+        header('k3s install, in order; $K3S_TOKEN is filled at run time') +
+        stringify(k3sInstallPlan(plan), { lineWidth: 0 }),
+    },
   };
 }

@@ -17,7 +17,9 @@ export function routerSysctls(lan = ROUTER_LAN): Record<string, string> {
 }
 
 export function sysctlConf(sysctls: Record<string, string>): string {
-  return `# proxmox-cilium-lab router\n${Object.entries(sysctls).map(([k, v]) => `${k} = ${v}`).join('\n')}\n`;
+  return `# proxmox-cilium-lab router\n${Object.entries(sysctls)
+    .map(([k, v]) => `${k} = ${v}`)
+    .join('\n')}\n`;
 }
 
 /** nftables: masquerade the lab LAN (and the BGP service pool's replies) out of the WAN. */

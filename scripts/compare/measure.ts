@@ -24,7 +24,13 @@ export async function routerView(target: VerifyTarget, mode: ModeId, ip: string)
   return { arp: null, bgp: { peers: await bgpPeers(target.router), nexthops: await routeNexthops(target.router, ip) } };
 }
 
-export async function steadyTrial(s: ModeSession, plan: LabPlan, mode: ModeId, trial: number, requests: number): Promise<SteadyTrial> {
+export async function steadyTrial(
+  s: ModeSession,
+  plan: LabPlan,
+  mode: ModeId,
+  trial: number,
+  requests: number,
+): Promise<SteadyTrial> {
   const v = await verify(s.verifyTarget, plan, mode, requests);
   return { trial, bySource: v.trafficBySource, router: v.router };
 }
@@ -37,13 +43,29 @@ export function servedAfter(samples: readonly Sample[], faultAt: number): string
 }
 
 /** Applies the fault while probing; `maxMs` bounds the probe (the theoretical bound plus slack). */
-export async function faultTrial(s: ModeSession, plan: LabPlan, mode: ModeId, fault: FaultId, trial: number, maxMs: number): Promise<FaultTrial> {
+export async function faultTrial(
+  s: ModeSession,
+  plan: LabPlan,
+  mode: ModeId,
+  fault: FaultId,
+  trial: number,
+  maxMs: number,
+): Promise<FaultTrial> {
   const ip = serviceIp(plan, mode);
   const victim = await s.victim(fault);
   const before = await routerView(s.verifyTarget, mode, ip);
   const startedAt = Date.now();
   const flag = `/tmp/lab-compare-${process.pid}-${mode}-${fault}-${trial}`;
-  const probing = s.prober.exec(timedProbeLoop({ ip, port: DEMO.port, intervalMs: PROBE_INTERVAL_MS, maxMs, settle: SETTLE_PROBES, quiet: { ms: QUIET_MS, flag } }));
+  const probing = s.prober.exec(
+    timedProbeLoop({
+      ip,
+      port: DEMO.port,
+      intervalMs: PROBE_INTERVAL_MS,
+      maxMs,
+      settle: SETTLE_PROBES,
+      quiet: { ms: QUIET_MS, flag },
+    }),
+  );
   await sleep(WARMUP_MS);
   const faultAt = Date.now() - startedAt;
   await s.apply(fault, victim);
@@ -57,5 +79,15 @@ export async function faultTrial(s: ModeSession, plan: LabPlan, mode: ModeId, fa
   const t0 = raw[0]?.t ?? 0;
   const samples: Sample[] = raw.map((x) => ({ t: x.t - t0, ok: x.ok, ...(x.node ? { node: x.node } : {}) }));
   const m = measureOutage(raw, victim ?? '');
-  return { trial, victim, faultAt, outageMs: m.outageMs, probes: m.probes, failedProbes: m.failedProbes, servedAfter: servedAfter(samples, faultAt), samples, router: { before, during, after } };
+  return {
+    trial,
+    victim,
+    faultAt,
+    outageMs: m.outageMs,
+    probes: m.probes,
+    failedProbes: m.failedProbes,
+    servedAfter: servedAfter(samples, faultAt),
+    samples,
+    router: { before, during, after },
+  };
 }

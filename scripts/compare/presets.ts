@@ -21,5 +21,9 @@ export const CILIUM_DEFAULTS = {
 export function applyPreset(plan: LabPlan, preset: Preset): LabPlan {
   if (preset === 'lab') return plan;
   const c = plan.config;
-  return planLab({ ...c, l2: { ...c.l2, lease: { ...CILIUM_DEFAULTS.lease } }, bgp: { ...c.bgp, timers: { ...CILIUM_DEFAULTS.timers } } });
+  return planLab({
+    ...c,
+    l2: { ...c.l2, lease: { ...CILIUM_DEFAULTS.lease } },
+    bgp: { ...c.bgp, timers: { ...CILIUM_DEFAULTS.timers } },
+  });
 }

@@ -4,7 +4,16 @@ import type { LabPlan } from '../../lab/plan.ts';
 import { fidelity } from '../../standins/cilium/fidelity.ts';
 import { DEMO, serviceIp } from '../../templates/demo.ts';
 import type { Logger } from '../log.ts';
-import type { CompareReport, FaultId, FaultResult, ModeId, ModeResult, ScenarioId, Settings, SteadyTrial } from '../report/model.ts';
+import type {
+  CompareReport,
+  FaultId,
+  FaultResult,
+  ModeId,
+  ModeResult,
+  ScenarioId,
+  Settings,
+  SteadyTrial,
+} from '../report/model.ts';
 import { faultTrial, PROBE_INTERVAL_MS, steadyTrial } from './measure.ts';
 import { bound, settingsOf } from './scenarios.ts';
 import type { CompareTarget } from './target.ts';
@@ -43,10 +52,18 @@ export function minutes(ms: number): string {
 
 /** Every unit of work in order, as `mode/scenario` keys, `mode/up` first for each mode. */
 export function workUnits(options: CompareOptions): string[] {
-  return MODE_ORDER.flatMap((m) => [`${m}/up`, ...options.scenarios.flatMap((s) => Array.from({ length: options.trials }, () => `${m}/${s}`))]);
+  return MODE_ORDER.flatMap((m) => [
+    `${m}/up`,
+    ...options.scenarios.flatMap((s) => Array.from({ length: options.trials }, () => `${m}/${s}`)),
+  ]);
 }
 
-export async function runCompare(plan: LabPlan, target: CompareTarget, options: CompareOptions, log: Logger): Promise<CompareReport> {
+export async function runCompare(
+  plan: LabPlan,
+  target: CompareTarget,
+  options: CompareOptions,
+  log: Logger,
+): Promise<CompareReport> {
   const started = Date.now();
   const settings = settingsOf(plan, options.preset, PROBE_INTERVAL_MS, REQUESTS_PER_SOURCE);
   const faults = options.scenarios.filter((s): s is FaultId => s !== 'steady');
@@ -77,7 +94,12 @@ export async function runCompare(plan: LabPlan, target: CompareTarget, options: 
       const upMs = Date.now() - t0;
       const steady: SteadyTrial[] = [];
       if (options.scenarios.includes('steady')) {
-        for (let i = 1; i <= options.trials; i++) steady.push(await unit(`${mode} · steady · trial ${i}/${options.trials}`, () => steadyTrial(session, plan, mode, i, REQUESTS_PER_SOURCE)));
+        for (let i = 1; i <= options.trials; i++)
+          steady.push(
+            await unit(`${mode} · steady · trial ${i}/${options.trials}`, () =>
+              steadyTrial(session, plan, mode, i, REQUESTS_PER_SOURCE),
+            ),
+          );
       }
       const results: FaultResult[] = [];
       for (const fault of faults) {
@@ -89,7 +111,11 @@ export async function runCompare(plan: LabPlan, target: CompareTarget, options: 
             next++;
             continue;
           }
-          trials.push(await unit(`${mode} · ${fault} · trial ${i}/${options.trials}`, () => faultTrial(session, plan, mode, fault, i, b.ms + PROBE_SLACK_MS)));
+          trials.push(
+            await unit(`${mode} · ${fault} · trial ${i}/${options.trials}`, () =>
+              faultTrial(session, plan, mode, fault, i, b.ms + PROBE_SLACK_MS),
+            ),
+          );
         }
         results.push({ scenario: fault, ...(why ? { unavailable: why } : {}), bound: b, trials });
       }
@@ -106,7 +132,10 @@ export async function runCompare(plan: LabPlan, target: CompareTarget, options: 
     trials: options.trials,
     scenarios: options.scenarios,
     settings,
-    versions: { cilium: `${plan.config.cilium.version} (pinned; ${target.kind === 'netns' ? 'modelled by the stand-ins' : 'running'})`, ...versions },
+    versions: {
+      cilium: `${plan.config.cilium.version} (pinned; ${target.kind === 'netns' ? 'modelled by the stand-ins' : 'running'})`,
+      ...versions,
+    },
     modes,
     fidelity: target.kind === 'netns' ? fidelity(plan) : [],
     wallMs: Date.now() - started,

@@ -6,24 +6,43 @@ import { SCENARIOS } from '../report/model.ts';
 import { gobgpSettings } from '../../standins/cilium/gobgp.ts';
 import { bgpSecretName, ciliumResources } from '../../templates/cilium.ts';
 
-
 export function parseScenarios(list: string | undefined): ScenarioId[] {
   if (!list) return [...SCENARIOS];
-  const asked = list.split(',').map((s) => s.trim()).filter(Boolean);
+  const asked = list
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   const bad = asked.filter((s) => !(SCENARIOS as readonly string[]).includes(s));
-  if (bad.length > 0 || asked.length === 0) throw new LabError('E_USAGE', `--scenarios: unknown ${bad.join(', ') || '(empty list)'}`, `pick from ${SCENARIOS.join(',')}`);
+  if (bad.length > 0 || asked.length === 0)
+    throw new LabError(
+      'E_USAGE',
+      `--scenarios: unknown ${bad.join(', ') || '(empty list)'}`,
+      `pick from ${SCENARIOS.join(',')}`,
+    );
   return SCENARIOS.filter((s) => asked.includes(s));
 }
 
 /** The timers a report states: the L2 lease, the BGP timers and graceful restart as rendered for GoBGP. */
-export function settingsOf(plan: LabPlan, preset: Settings['preset'], probeIntervalMs: number, requestsPerSource: number): Settings {
-  const peer = gobgpSettings(ciliumResources(plan, 'bgp'), plan.nodes[0]!.lanIp, { [bgpSecretName(plan)]: '' }).peers[0]!;
+export function settingsOf(
+  plan: LabPlan,
+  preset: Settings['preset'],
+  probeIntervalMs: number,
+  requestsPerSource: number,
+): Settings {
+  const peer = gobgpSettings(ciliumResources(plan, 'bgp'), plan.nodes[0]!.lanIp, { [bgpSecretName(plan)]: '' })
+    .peers[0]!;
   const lease = plan.l2.leaseMs;
   return {
     preset,
     nodes: plan.nodes.map((n) => n.name),
     l2Lease: { durationMs: lease.duration, renewDeadlineMs: lease.renewDeadline, retryPeriodMs: lease.retryPeriod },
-    bgpTimers: { keepalive: peer.keepalive, hold: peer.hold, connectRetry: peer.connectRetry, idleHoldAfterReset: peer.idleHoldAfterReset, gracefulRestart: peer.gracefulRestart ?? null },
+    bgpTimers: {
+      keepalive: peer.keepalive,
+      hold: peer.hold,
+      connectRetry: peer.connectRetry,
+      idleHoldAfterReset: peer.idleHoldAfterReset,
+      gracefulRestart: peer.gracefulRestart ?? null,
+    },
     probeIntervalMs,
     requestsPerSource,
   };
@@ -35,7 +54,10 @@ const s = (ms: number) => `${+(ms / 1000).toFixed(1)} s`;
 export function bound(scenario: FaultId, mode: ModeId, st: Settings): Bound {
   const { durationMs, retryPeriodMs } = st.l2Lease;
   const { hold, connectRetry, idleHoldAfterReset, gracefulRestart } = st.bgpTimers;
-  const takeover: Bound = { ms: durationMs + retryPeriodMs, basis: `lease duration ${s(durationMs)} + retry period ${s(retryPeriodMs)}: another node takes the lease` };
+  const takeover: Bound = {
+    ms: durationMs + retryPeriodMs,
+    basis: `lease duration ${s(durationMs)} + retry period ${s(retryPeriodMs)}: another node takes the lease`,
+  };
   if (mode === 'l2') {
     switch (scenario) {
       case 'link-loss':
@@ -43,9 +65,15 @@ export function bound(scenario: FaultId, mode: ModeId, st: Settings): Bound {
       case 'graceful-stop':
         return { ...takeover, basis: `${takeover.basis} (upstream releases it on SIGTERM: one retry period)` };
       case 'restart':
-        return { ...takeover, basis: `${takeover.basis}, or the restarted announcer re-takes the lease that still names it` };
+        return {
+          ...takeover,
+          basis: `${takeover.basis}, or the restarted announcer re-takes the lease that still names it`,
+        };
       case 'router-restart':
-        return { ms: 1000, basis: 'one ARP resolution (the router asks again on the next packet, retransmitting each 1 s)' };
+        return {
+          ms: 1000,
+          basis: 'one ARP resolution (the router asks again on the next packet, retransmitting each 1 s)',
+        };
     }
   }
   switch (scenario) {
@@ -54,18 +82,35 @@ export function bound(scenario: FaultId, mode: ModeId, st: Settings): Bound {
       // restart time to withdraw a node that went down; the N bit makes FRR keep the routes stale after the
       // hold timer's NOTIFICATION too (RFC 8538).
       return gracefulRestart
-        ? { ms: (hold + gracefulRestart) * 1000, basis: `hold time ${hold} s + graceful restart time ${gracefulRestart} s: the router keeps the lost node's path stale, then withdraws it; flows hashed to it fail until then` }
-        : { ms: hold * 1000, basis: `hold time ${hold} s: the router withdraws the lost node's path; flows hashed to it fail until then` };
+        ? {
+            ms: (hold + gracefulRestart) * 1000,
+            basis: `hold time ${hold} s + graceful restart time ${gracefulRestart} s: the router keeps the lost node's path stale, then withdraws it; flows hashed to it fail until then`,
+          }
+        : {
+            ms: hold * 1000,
+            basis: `hold time ${hold} s: the router withdraws the lost node's path; flows hashed to it fail until then`,
+          };
     case 'graceful-stop':
       return gracefulRestart
-        ? { ms: gracefulRestart * 1000, basis: `graceful restart time ${gracefulRestart} s: the session closes without a NOTIFICATION and the router keeps the path stale; the node's datapath keeps serving meanwhile` }
-        : { ms: hold * 1000, basis: `hold time ${hold} s if the speaker leaves without a NOTIFICATION; the node's datapath keeps serving meanwhile` };
+        ? {
+            ms: gracefulRestart * 1000,
+            basis: `graceful restart time ${gracefulRestart} s: the session closes without a NOTIFICATION and the router keeps the path stale; the node's datapath keeps serving meanwhile`,
+          }
+        : {
+            ms: hold * 1000,
+            basis: `hold time ${hold} s if the speaker leaves without a NOTIFICATION; the node's datapath keeps serving meanwhile`,
+          };
     case 'restart':
       return gracefulRestart
-        ? { ms: gracefulRestart * 1000, basis: `graceful restart time ${gracefulRestart} s: the router keeps the routes stale until the speaker is back` }
+        ? {
+            ms: gracefulRestart * 1000,
+            basis: `graceful restart time ${gracefulRestart} s: the router keeps the routes stale until the speaker is back`,
+          }
         : { ms: hold * 1000, basis: `no graceful restart: hold time ${hold} s` };
     case 'router-restart':
-      return { ms: (idleHoldAfterReset + connectRetry) * 1000, basis: `idle hold after reset ${idleHoldAfterReset} s + connect retry ${connectRetry} s: every speaker dials the restarted router again` };
+      return {
+        ms: (idleHoldAfterReset + connectRetry) * 1000,
+        basis: `idle hold after reset ${idleHoldAfterReset} s + connect retry ${connectRetry} s: every speaker dials the restarted router again`,
+      };
   }
 }
-

@@ -18,7 +18,10 @@ export interface Host {
 export async function run(host: Host, command: string, options?: { input?: string }): Promise<string> {
   const r = await host.exec(command, options);
   if (r.code !== 0) {
-    throw new LabError('E_EXEC', `${host.name}: \`${command}\` exited ${r.code}: ${(r.stderr || r.stdout).trim().split('\n').slice(-3).join(' | ')}`);
+    throw new LabError(
+      'E_EXEC',
+      `${host.name}: \`${command}\` exited ${r.code}: ${(r.stderr || r.stdout).trim().split('\n').slice(-3).join(' | ')}`,
+    );
   }
   return r.stdout;
 }

@@ -15,7 +15,10 @@ export function localHost(local: LocalOptions = {}): Host {
     name: 'local',
     exec: (command, options) =>
       new Promise<ExecResult>((resolve) => {
-        const child = spawn('sh', ['-c', command], { cwd: ROOT, env: { ...process.env, CHECKPOINT_DISABLE: '1', ...local.env } });
+        const child = spawn('sh', ['-c', command], {
+          cwd: ROOT,
+          env: { ...process.env, CHECKPOINT_DISABLE: '1', ...local.env },
+        });
         let stdout = '';
         let stderr = '';
         child.stdout.on('data', (c: Buffer) => ((stdout += c.toString()), local.progress?.write(c)));

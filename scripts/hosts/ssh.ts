@@ -35,16 +35,32 @@ export function keyBlob(line: string): Buffer {
  * authorized keys before sshd starts (cloud-init systemd/cloud-init-network.service.tmpl,
  * `Before=sshd.service`), so a refusal is not "not yet".
  */
-export function connectSshWhenUp(target: SshTarget, timeoutMs: number, intervalMs: number, via?: SshHost): Promise<SshHost> {
+export function connectSshWhenUp(
+  target: SshTarget,
+  timeoutMs: number,
+  intervalMs: number,
+  via?: SshHost,
+): Promise<SshHost> {
   const heals = (err: unknown) => err instanceof LabError && err.code === 'E_SSH';
-  return waitFor(`SSH to ${target.name} (${target.address})`, timeoutMs, () => connectSsh(target, 10_000, via), intervalMs, heals);
+  return waitFor(
+    `SSH to ${target.name} (${target.address})`,
+    timeoutMs,
+    () => connectSsh(target, 10_000, via),
+    intervalMs,
+    heals,
+  );
 }
 
 function readPrivateKey(path: string): string {
   try {
     return readFileSync(path, 'utf8');
   } catch (err) {
-    throw new LabError('E_SSH_KEY', `cannot read the SSH key ${path}: ${(err as Error).message}`, 'the lab command makes it when it brings the lab up: run npm run lab:l2 (or lab:bgp) again', err);
+    throw new LabError(
+      'E_SSH_KEY',
+      `cannot read the SSH key ${path}: ${(err as Error).message}`,
+      'the lab command makes it when it brings the lab up: run npm run lab:l2 (or lab:bgp) again',
+      err,
+    );
   }
 }
 
@@ -56,7 +72,9 @@ export async function connectSsh(target: SshTarget, timeoutMs = 10_000, via?: Ss
   let mismatch = false;
   try {
     await ssh.connect({
-      ...(via ? { sock: await via.forward(target.address, target.port ?? 22) } : { host: target.address, port: target.port ?? 22 }),
+      ...(via
+        ? { sock: await via.forward(target.address, target.port ?? 22) }
+        : { host: target.address, port: target.port ?? 22 }),
       username: target.username,
       privateKey,
       readyTimeout: timeoutMs,
@@ -66,12 +84,27 @@ export async function connectSsh(target: SshTarget, timeoutMs = 10_000, via?: Ss
       },
     } as Parameters<NodeSSH['connect']>[0]);
   } catch (err) {
-    if (mismatch) throw new LabError('E_HOSTKEY', `${target.name} (${target.address}) presented a host key that is not the pinned one`, 'if the host was rebuilt, run npm run lab:teardown and start again');
+    if (mismatch)
+      throw new LabError(
+        'E_HOSTKEY',
+        `${target.name} (${target.address}) presented a host key that is not the pinned one`,
+        'if the host was rebuilt, run npm run lab:teardown and start again',
+      );
     // ssh2 1.17 lib/client.js marks the end of every offered method with this level.
     if ((err as { level?: string }).level === 'client-authentication') {
-      throw new LabError('E_SSH_AUTH', `${target.name} (${target.address}) refused the key ${target.privateKeyPath} for ${target.username}`, `the VM's authorized keys come from its cloud-init: is ${target.privateKeyPath}.pub among them (ssh.user ${target.username})?`, err);
+      throw new LabError(
+        'E_SSH_AUTH',
+        `${target.name} (${target.address}) refused the key ${target.privateKeyPath} for ${target.username}`,
+        `the VM's authorized keys come from its cloud-init: is ${target.privateKeyPath}.pub among them (ssh.user ${target.username})?`,
+        err,
+      );
     }
-    throw new LabError('E_SSH', `cannot reach ${target.name} over SSH at ${target.address}: ${(err as Error).message}`, undefined, err);
+    throw new LabError(
+      'E_SSH',
+      `cannot reach ${target.name} over SSH at ${target.address}: ${(err as Error).message}`,
+      undefined,
+      err,
+    );
   }
   return {
     name: target.name,
@@ -81,7 +114,11 @@ export async function connectSsh(target: SshTarget, timeoutMs = 10_000, via?: Ss
     },
     forward: (address, port) =>
       new Promise<Duplex>((resolve, reject) => {
-        ssh.connection!.forwardOut('127.0.0.1', 0, address, port, (err: Error | undefined, stream: Duplex) => (err ? reject(new LabError('E_SSH', `${target.name} cannot reach ${address}:${port}: ${err.message}`)) : resolve(stream)));
+        ssh.connection!.forwardOut('127.0.0.1', 0, address, port, (err: Error | undefined, stream: Duplex) =>
+          err
+            ? reject(new LabError('E_SSH', `${target.name} cannot reach ${address}:${port}: ${err.message}`))
+            : resolve(stream),
+        );
       }),
     close: () => ssh.dispose(),
   };

@@ -24,7 +24,9 @@ const grid = { left: 56, right: 16, top: 48, bottom: 56 };
 
 /** Stacked bars: each node's share of new connections, per mode and source (mean over trials). */
 export function shareChart(r: CompareReport): { svg: string; marks: number } {
-  const cats = r.modes.flatMap((m) => sources(m).map((src) => ({ m, src, label: `${MODE_NAME[m.mode]}\nfrom ${src}` })));
+  const cats = r.modes.flatMap((m) =>
+    sources(m).map((src) => ({ m, src, label: `${MODE_NAME[m.mode]}\nfrom ${src}` })),
+  );
   let marks = 0;
   const series = r.settings.nodes.map((node, i) => ({
     type: 'bar' as const,
@@ -73,19 +75,26 @@ export function outageChart(r: CompareReport): { svg: string; points: number; bo
   return {
     points: rows.reduce((a, f) => a + f.outages.length, 0),
     bounds: rows.length,
-    svg: svg({
-      title: { text: 'Outage per scenario: every trial, and the bound', left: 'center', textStyle: { fontSize: 14 } },
-      legend: { bottom: 0 },
-      grid: { ...grid, bottom: 80 },
-      xAxis: { type: 'category', data: cats, axisLabel: { interval: 0, fontSize: 10 } },
-      yAxis: { type: 'value', name: 's' },
-      series: [...points, bounds],
-    }, 720, 360),
+    svg: svg(
+      {
+        title: { text: 'Outage per scenario: every trial, and the bound', left: 'center', textStyle: { fontSize: 14 } },
+        legend: { bottom: 0 },
+        grid: { ...grid, bottom: 80 },
+        xAxis: { type: 'category', data: cats, axisLabel: { interval: 0, fontSize: 10 } },
+        yAxis: { type: 'value', name: 's' },
+        series: [...points, bounds],
+      },
+      720,
+      360,
+    ),
   };
 }
 
 /** One probe per point over time (0 = the fault), on the row of the node that answered, or "failed". */
-export function timelineChart(r: CompareReport, mode: 'l2' | 'bgp'): { svg: string; marks: number; title: string } | null {
+export function timelineChart(
+  r: CompareReport,
+  mode: 'l2' | 'bgp',
+): { svg: string; marks: number; title: string } | null {
   const m = r.modes.find((x) => x.mode === mode);
   const pick = m && timelineTrial(m);
   if (!pick) return null;
@@ -97,18 +106,24 @@ export function timelineChart(r: CompareReport, mode: 'l2' | 'bgp'): { svg: stri
     name: row,
     symbolSize: 6,
     itemStyle: { color: row === 'failed' ? FAILED_COLOUR : NODE_COLOURS[i % NODE_COLOURS.length] },
-    data: trial.samples.filter((s) => (row === 'failed' ? !s.ok : s.ok && s.node !== undefined && short(r, s.node) === row)).map((s) => [at(s.t), row]),
+    data: trial.samples
+      .filter((s) => (row === 'failed' ? !s.ok : s.ok && s.node !== undefined && short(r, s.node) === row))
+      .map((s) => [at(s.t), row]),
   }));
   const title = `${MODE_NAME[mode]}: ${SCENARIO_NAME[pick.scenario]} of ${trial.victim ? short(r, trial.victim) : 'the router'}, trial ${trial.trial}`;
   return {
     title,
     marks: series.reduce((a, s) => a + s.data.length, 0),
-    svg: svg({
-      title: { text: title, left: 'center', textStyle: { fontSize: 14 } },
-      grid: { ...grid, left: 64 },
-      xAxis: { type: 'value', name: 's after the fault', nameLocation: 'middle', nameGap: 28 },
-      yAxis: { type: 'category', data: rows },
-      series,
-    }, 720, 240),
+    svg: svg(
+      {
+        title: { text: title, left: 'center', textStyle: { fontSize: 14 } },
+        grid: { ...grid, left: 64 },
+        xAxis: { type: 'value', name: 's after the fault', nameLocation: 'middle', nameGap: 28 },
+        yAxis: { type: 'category', data: rows },
+        series,
+      },
+      720,
+      240,
+    ),
   };
 }

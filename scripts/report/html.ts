@@ -3,14 +3,26 @@
 // attributes holding the raw number from the JSON, so a test can read them back.
 import { outageChart, shareChart, timelineChart } from './charts.ts';
 import { type CompareReport, SCENARIO_TEXT } from './model.ts';
-import { describeView, faultRows, MODE_NAME, percent, SCENARIO_NAME, seconds, settingsLine, shares, short, sources, spread } from './summary.ts';
-
+import {
+  describeView,
+  faultRows,
+  MODE_NAME,
+  percent,
+  SCENARIO_NAME,
+  seconds,
+  settingsLine,
+  shares,
+  short,
+  sources,
+  spread,
+} from './summary.ts';
 
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 const td = (text: string, value?: number | string, key?: string) =>
   `<td${key ? ` data-key="${esc(key)}"` : ''}${value !== undefined ? ` data-value="${esc(String(value))}"` : ''}>${esc(text)}</td>`;
 const th = (cells: readonly string[]) => `<tr>${cells.map((c) => `<th>${esc(c)}</th>`).join('')}</tr>`;
-const tableOf = (head: readonly string[], rows: readonly string[]) => `<div class="scroll"><table><thead>${th(head)}</thead><tbody>${rows.join('\n')}</tbody></table></div>`;
+const tableOf = (head: readonly string[], rows: readonly string[]) =>
+  `<div class="scroll"><table><thead>${th(head)}</thead><tbody>${rows.join('\n')}</tbody></table></div>`;
 
 const CSS = `
 :root { color-scheme: light dark; --fg: #1d1d1f; --muted: #5b5b63; --bg: #ffffff; --line: #d8d8de; --card: #f6f6f8; }
@@ -55,7 +67,10 @@ function steadySection(r: CompareReport): string {
       }),
     ),
   );
-  const router = r.modes.map((m) => `<tr>${td(MODE_NAME[m.mode])}${td(`${m.service.ip}:${m.service.port}`)}${td(m.steady[0] ? describeView(r, m.steady[0].router) : '—')}${td(seconds(m.upMs), m.upMs, `${m.mode}/upMs`)}</tr>`);
+  const router = r.modes.map(
+    (m) =>
+      `<tr>${td(MODE_NAME[m.mode])}${td(`${m.service.ip}:${m.service.port}`)}${td(m.steady[0] ? describeView(r, m.steady[0].router) : '—')}${td(seconds(m.upMs), m.upMs, `${m.mode}/upMs`)}</tr>`,
+  );
   return [
     '<h3>Share per node (mean, min–max over trials)</h3>',
     tableOf(['mode', 'from', ...nodes.map((n) => short(r, n))], rows),
@@ -68,9 +83,18 @@ function steadySection(r: CompareReport): string {
 
 function faultSection(r: CompareReport): string {
   const rows = faultRows(r).map((f) => {
-    if (f.unavailable) return `<tr>${td(SCENARIO_NAME[f.scenario])}${td(MODE_NAME[f.mode])}<td colspan="4">not on this target: ${esc(f.unavailable)}</td></tr>`;
-    const outage = f.median === null ? '—' : f.min === f.max ? seconds(f.median) : `${seconds(f.median)} (${seconds(f.min!)}–${seconds(f.max!)})`;
-    const after = Object.entries(f.servedAfter).map(([n, k]) => (k === f.outages.length ? short(r, n) : `${short(r, n)} (${k}/${f.outages.length})`)).join(', ') || 'nobody';
+    if (f.unavailable)
+      return `<tr>${td(SCENARIO_NAME[f.scenario])}${td(MODE_NAME[f.mode])}<td colspan="4">not on this target: ${esc(f.unavailable)}</td></tr>`;
+    const outage =
+      f.median === null
+        ? '—'
+        : f.min === f.max
+          ? seconds(f.median)
+          : `${seconds(f.median)} (${seconds(f.min!)}–${seconds(f.max!)})`;
+    const after =
+      Object.entries(f.servedAfter)
+        .map(([n, k]) => (k === f.outages.length ? short(r, n) : `${short(r, n)} (${k}/${f.outages.length})`))
+        .join(', ') || 'nobody';
     return `<tr>${td(SCENARIO_NAME[f.scenario])}${td(MODE_NAME[f.mode])}${td(outage)}${td(seconds(f.boundMs))}${td(f.failedShare === null ? '—' : percent(f.failedShare))}${td(after)}</tr>`;
   });
   const trials = r.modes.flatMap((m) =>
@@ -84,13 +108,22 @@ function faultSection(r: CompareReport): string {
   const mech = r.modes.flatMap((m) =>
     m.faults.flatMap((f) => {
       const t = f.trials[0];
-      return t ? [`<tr>${td(SCENARIO_NAME[f.scenario])}${td(MODE_NAME[m.mode])}${td(describeView(r, t.router.before))}${td(describeView(r, t.router.during))}${td(describeView(r, t.router.after))}</tr>`] : [];
+      return t
+        ? [
+            `<tr>${td(SCENARIO_NAME[f.scenario])}${td(MODE_NAME[m.mode])}${td(describeView(r, t.router.before))}${td(describeView(r, t.router.during))}${td(describeView(r, t.router.after))}</tr>`,
+          ]
+        : [];
     }),
   );
   return [
     tableOf(['scenario', 'mode', 'outage, median (min–max)', 'bound', 'failed probes', 'serving after'], rows),
     '<h3>Bounds from the settings</h3>',
-    `<ul>${faultRows(r).map((f) => `<li>${esc(`${SCENARIO_NAME[f.scenario]}, ${MODE_NAME[f.mode]}: ${seconds(f.boundMs)} — ${f.boundBasis}`)}</li>`).join('')}</ul>`,
+    `<ul>${faultRows(r)
+      .map(
+        (f) =>
+          `<li>${esc(`${SCENARIO_NAME[f.scenario]}, ${MODE_NAME[f.mode]}: ${seconds(f.boundMs)} — ${f.boundBasis}`)}</li>`,
+      )
+      .join('')}</ul>`,
     '<h3>Every trial</h3>',
     tableOf(['scenario', 'mode', 'trial', 'fault hit', 'outage', 'failed probes', 'serving after'], trials),
     '<h3>The mechanism as the router saw it (trial 1)</h3>',
@@ -105,11 +138,21 @@ export function renderHtml(r: CompareReport): string {
   const hasSteady = r.modes.some((m) => m.steady.length > 0);
   const hasFaults = r.modes.some((m) => m.faults.some((f) => f.trials.length > 0));
   const figures = [
-    hasSteady ? `<figure id="chart-share" data-marks="${share.marks}">${share.svg}<figcaption>L2: one node takes every new connection. BGP: the router spreads them over every node (ECMP).</figcaption></figure>` : '',
-    hasFaults ? `<figure id="chart-outage" data-points="${outage.points}" data-bounds="${outage.bounds}">${outage.svg}<figcaption>Each point is one trial; the grey line is the longest outage the settings allow.</figcaption></figure>` : '',
-    ...timelines.map((t, i) => `<figure id="chart-timeline-${i}" class="timeline" data-marks="${t.marks}">${t.svg}<figcaption>Every probe (one each ${r.settings.probeIntervalMs} ms, a new TCP connection) on the row of the node that answered; red: no answer.</figcaption></figure>`),
+    hasSteady
+      ? `<figure id="chart-share" data-marks="${share.marks}">${share.svg}<figcaption>L2: one node takes every new connection. BGP: the router spreads them over every node (ECMP).</figcaption></figure>`
+      : '',
+    hasFaults
+      ? `<figure id="chart-outage" data-points="${outage.points}" data-bounds="${outage.bounds}">${outage.svg}<figcaption>Each point is one trial; the grey line is the longest outage the settings allow.</figcaption></figure>`
+      : '',
+    ...timelines.map(
+      (t, i) =>
+        `<figure id="chart-timeline-${i}" class="timeline" data-marks="${t.marks}">${t.svg}<figcaption>Every probe (one each ${r.settings.probeIntervalMs} ms, a new TCP connection) on the row of the node that answered; red: no answer.</figcaption></figure>`,
+    ),
   ].filter(Boolean);
-  const fid = r.fidelity.map((f) => `<tr>${td(f.part)}${td(f.kind)}${td(f.models)}<td>${f.differences.length ? `<ul>${f.differences.map((d) => `<li>${esc(d.what)} → <em>${esc(d.effect)}</em></li>`).join('')}</ul>` : 'none'}</td></tr>`);
+  const fid = r.fidelity.map(
+    (f) =>
+      `<tr>${td(f.part)}${td(f.kind)}${td(f.models)}<td>${f.differences.length ? `<ul>${f.differences.map((d) => `<li>${esc(d.what)} → <em>${esc(d.effect)}</em></li>`).join('')}</ul>` : 'none'}</td></tr>`,
+  );
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -123,7 +166,11 @@ export function renderHtml(r: CompareReport): string {
 <h1>L2 announcement versus BGP</h1>
 <p class="meta">lab ${esc(r.lab)} · target ${esc(r.target)} · ${esc(r.date)} · ${r.trials} trial(s) per scenario and mode</p>
 <p class="meta">${esc(settingsLine(r))}</p>
-<p class="meta">${esc(Object.entries(r.versions).map(([k, v]) => `${k} ${v}`).join(' · '))}</p>
+<p class="meta">${esc(
+    Object.entries(r.versions)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(' · '),
+  )}</p>
 ${figures.join('\n')}
 <h2>Scenarios</h2>
 <ul>${r.scenarios.map((s) => `<li>${esc(SCENARIO_TEXT[s])}</li>`).join('')}</ul>

@@ -1,6 +1,18 @@
 // report.md: the tables, as a pure function of report.json. summaryTables is what lab:compare prints.
 import type { CompareReport } from './model.ts';
-import { describeView, faultRows, MODE_NAME, percent, SCENARIO_NAME, seconds, settingsLine, shares, short, sources, spread } from './summary.ts';
+import {
+  describeView,
+  faultRows,
+  MODE_NAME,
+  percent,
+  SCENARIO_NAME,
+  seconds,
+  settingsLine,
+  shares,
+  short,
+  sources,
+  spread,
+} from './summary.ts';
 
 export function table(head: readonly string[], rows: readonly (readonly string[])[]): string {
   const esc = (c: string) => c.replace(/\|/g, '\\|').replace(/\n/g, ' ');
@@ -25,16 +37,37 @@ export function shareTable(r: CompareReport): string {
 export function routerTable(r: CompareReport): string {
   return table(
     ['mode', 'service', 'the router shows', 'cold start → serving'],
-    r.modes.map((m) => [MODE_NAME[m.mode], `${m.service.ip}:${m.service.port}`, m.steady[0] ? describeView(r, m.steady[0].router) : '—', seconds(m.upMs)]),
+    r.modes.map((m) => [
+      MODE_NAME[m.mode],
+      `${m.service.ip}:${m.service.port}`,
+      m.steady[0] ? describeView(r, m.steady[0].router) : '—',
+      seconds(m.upMs),
+    ]),
   );
 }
 
 export function faultTable(r: CompareReport): string {
   const rows = faultRows(r).map((f) => {
-    if (f.unavailable) return [SCENARIO_NAME[f.scenario], MODE_NAME[f.mode], `not on this target: ${f.unavailable}`, '', '', ''];
-    const outage = f.median === null ? '—' : f.min === f.max ? seconds(f.median) : `${seconds(f.median)} (${seconds(f.min!)}–${seconds(f.max!)})`;
-    const after = Object.entries(f.servedAfter).map(([n, k]) => (k === f.outages.length ? short(r, n) : `${short(r, n)} (${k}/${f.outages.length})`)).join(', ') || 'nobody';
-    return [SCENARIO_NAME[f.scenario], MODE_NAME[f.mode], outage, seconds(f.boundMs), f.failedShare === null ? '—' : percent(f.failedShare), after];
+    if (f.unavailable)
+      return [SCENARIO_NAME[f.scenario], MODE_NAME[f.mode], `not on this target: ${f.unavailable}`, '', '', ''];
+    const outage =
+      f.median === null
+        ? '—'
+        : f.min === f.max
+          ? seconds(f.median)
+          : `${seconds(f.median)} (${seconds(f.min!)}–${seconds(f.max!)})`;
+    const after =
+      Object.entries(f.servedAfter)
+        .map(([n, k]) => (k === f.outages.length ? short(r, n) : `${short(r, n)} (${k}/${f.outages.length})`))
+        .join(', ') || 'nobody';
+    return [
+      SCENARIO_NAME[f.scenario],
+      MODE_NAME[f.mode],
+      outage,
+      seconds(f.boundMs),
+      f.failedShare === null ? '—' : percent(f.failedShare),
+      after,
+    ];
   });
   return table(['scenario', 'mode', 'outage, median (min–max)', 'bound', 'failed probes', 'serving after'], rows);
 }
@@ -43,7 +76,17 @@ export function mechanismTable(r: CompareReport): string {
   const rows = r.modes.flatMap((m) =>
     m.faults.flatMap((f) => {
       const t = f.trials[0];
-      return t ? [[SCENARIO_NAME[f.scenario], MODE_NAME[m.mode], describeView(r, t.router.before), describeView(r, t.router.during), describeView(r, t.router.after)]] : [];
+      return t
+        ? [
+            [
+              SCENARIO_NAME[f.scenario],
+              MODE_NAME[m.mode],
+              describeView(r, t.router.before),
+              describeView(r, t.router.during),
+              describeView(r, t.router.after),
+            ],
+          ]
+        : [];
     }),
   );
   return table(['scenario', 'mode', 'before', 'right after the fault', 'once steady again'], rows);
@@ -51,18 +94,30 @@ export function mechanismTable(r: CompareReport): string {
 
 export function summaryTables(r: CompareReport): string {
   const parts = [];
-  if (r.modes.some((m) => m.steady.length > 0)) parts.push(`Share of new connections per node (mean, min–max over ${r.trials} trial(s)):\n\n${shareTable(r)}`, routerTable(r));
-  if (r.modes.some((m) => m.faults.length > 0)) parts.push(`Faults (${r.trials} trial(s) each; bound = what the settings allow):\n\n${faultTable(r)}`);
+  if (r.modes.some((m) => m.steady.length > 0))
+    parts.push(
+      `Share of new connections per node (mean, min–max over ${r.trials} trial(s)):\n\n${shareTable(r)}`,
+      routerTable(r),
+    );
+  if (r.modes.some((m) => m.faults.length > 0))
+    parts.push(`Faults (${r.trials} trial(s) each; bound = what the settings allow):\n\n${faultTable(r)}`);
   return parts.join('\n\n');
 }
 
 export function boundsList(r: CompareReport): string {
   const seen = faultRows(r);
-  return seen.map((f) => `- ${SCENARIO_NAME[f.scenario]}, ${MODE_NAME[f.mode]}: ${seconds(f.boundMs)} — ${f.boundBasis}`).join('\n');
+  return seen
+    .map((f) => `- ${SCENARIO_NAME[f.scenario]}, ${MODE_NAME[f.mode]}: ${seconds(f.boundMs)} — ${f.boundBasis}`)
+    .join('\n');
 }
 
 export function renderMarkdown(r: CompareReport): string {
-  const fid = r.fidelity.map((f) => [f.part, f.kind, f.models, f.differences.map((d) => `${d.what} → ${d.effect}`).join('; ') || 'none']);
+  const fid = r.fidelity.map((f) => [
+    f.part,
+    f.kind,
+    f.models,
+    f.differences.map((d) => `${d.what} → ${d.effect}`).join('; ') || 'none',
+  ]);
   return [
     `# L2 announcement versus BGP: lab ${r.lab}, target ${r.target}`,
     '',
@@ -70,7 +125,9 @@ export function renderMarkdown(r: CompareReport): string {
     '',
     `Settings: ${settingsLine(r)}`,
     '',
-    `Versions: ${Object.entries(r.versions).map(([k, v]) => `${k} ${v}`).join(' · ')}`,
+    `Versions: ${Object.entries(r.versions)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(' · ')}`,
     '',
     '## Steady state',
     '',
@@ -90,7 +147,9 @@ export function renderMarkdown(r: CompareReport): string {
     '',
     '## Fidelity of the emulated lab',
     '',
-    r.fidelity.length ? table(['part', 'kind', 'models', 'known differences → effect'], fid) : 'everything real (no stand-ins on this target)',
+    r.fidelity.length
+      ? table(['part', 'kind', 'models', 'known differences → effect'], fid)
+      : 'everything real (no stand-ins on this target)',
     '',
   ].join('\n');
 }

@@ -10,7 +10,8 @@ export type ScenarioId = (typeof SCENARIOS)[number];
 export const SCENARIO_TEXT: Readonly<Record<ScenarioId, string>> = {
   steady: 'steady state: a new connection each request, from the router and from the client; who takes them',
   'link-loss': 'link loss: the serving node (L2: the lease holder; BGP: the last node) loses its LAN link',
-  'graceful-stop': "graceful stop: SIGTERM to that node's announcer (L2) or BGP speaker; it stays stopped until the trial ends",
+  'graceful-stop':
+    "graceful stop: SIGTERM to that node's announcer (L2) or BGP speaker; it stays stopped until the trial ends",
   restart: "restart: that node's announcer or speaker stopped with SIGTERM and started again at once",
   'router-restart': "router restart: FRR restarted on the router; for L2 also the router's neighbour cache flushed",
 };
@@ -79,7 +80,13 @@ export interface Settings {
   readonly preset: 'lab' | 'cilium-defaults';
   readonly nodes: readonly string[];
   readonly l2Lease: { readonly durationMs: number; readonly renewDeadlineMs: number; readonly retryPeriodMs: number };
-  readonly bgpTimers: { readonly keepalive: number; readonly hold: number; readonly connectRetry: number; readonly idleHoldAfterReset: number; readonly gracefulRestart: number | null };
+  readonly bgpTimers: {
+    readonly keepalive: number;
+    readonly hold: number;
+    readonly connectRetry: number;
+    readonly idleHoldAfterReset: number;
+    readonly gracefulRestart: number | null;
+  };
   readonly probeIntervalMs: number;
   readonly requestsPerSource: number;
 }

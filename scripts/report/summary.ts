@@ -32,7 +32,8 @@ export function median(xs: readonly number[]): number | null {
 export const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 export const percent = (x: number) => `${Math.round(x)} %`;
 /** Node names without the lab prefix: cilab-cp1 → cp1. */
-export const short = (r: CompareReport, node: string) => (node.startsWith(`${r.lab}-`) ? node.slice(r.lab.length + 1) : node);
+export const short = (r: CompareReport, node: string) =>
+  node.startsWith(`${r.lab}-`) ? node.slice(r.lab.length + 1) : node;
 
 /** Sources in order (router first), as the steady trials name them. */
 export function sources(m: ModeResult): string[] {
@@ -98,13 +99,16 @@ export function describeView(r: CompareReport, v: RouterView): string {
     const up = v.bgp.peers.filter((p) => p.state === 'Established').length;
     return `${up}/${v.bgp.peers.length} sessions Established; route via ${v.bgp.nexthops.join(', ') || 'none'}`;
   }
-  if (v.arp) return `ARP ${v.arp.ip} → ${v.arp.mac} (${v.arp.node ? short(r, v.arp.node) : 'no node'}, ${v.arp.state || 'no state'})`;
+  if (v.arp)
+    return `ARP ${v.arp.ip} → ${v.arp.mac} (${v.arp.node ? short(r, v.arp.node) : 'no node'}, ${v.arp.state || 'no state'})`;
   return 'no ARP entry for the service';
 }
 
 /** The trial whose timeline the report draws for a mode: link loss when it ran, else the first fault that did. */
 export function timelineTrial(m: ModeResult) {
-  const f = m.faults.find((x) => x.scenario === 'link-loss' && x.trials.length > 0) ?? m.faults.find((x) => x.trials.length > 0);
+  const f =
+    m.faults.find((x) => x.scenario === 'link-loss' && x.trials.length > 0) ??
+    m.faults.find((x) => x.trials.length > 0);
   return f ? { scenario: f.scenario, trial: f.trials[0]! } : null;
 }
 

@@ -18,7 +18,9 @@ const START_SLACK_MS = 10_000;
  * it withdraws it (Cilium's bgp-control-plane-operation.rst: "hold time + restart time").
  */
 export function recoveryMs(plan: LabPlan, mode: Mode): number {
-  return mode === 'l2' ? plan.l2.leaseMs.duration + plan.l2.leaseMs.retryPeriod : (plan.config.bgp.timers.hold + BGP_RESTART_TIME_S) * 1000;
+  return mode === 'l2'
+    ? plan.l2.leaseMs.duration + plan.l2.leaseMs.retryPeriod
+    : (plan.config.bgp.timers.hold + BGP_RESTART_TIME_S) * 1000;
 }
 
 /** From the stand-ins started to the service announced: a lease won, or every session Established (two dials and a hold time). */

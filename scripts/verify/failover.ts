@@ -32,10 +32,13 @@ export function timedProbeLoop(o: ProbeOptions): string {
     `end=$(( $(date +%s%3N) + ${o.maxMs} )); seen=0; okrun=0; at=0`,
     `while [ "$(date +%s%3N)" -lt "$end" ]; do`,
     `  t=$(date +%s%3N)`,
-    `  if r=$(curl -s --connect-timeout ${wait} --max-time ${(2 * o.intervalMs / 1000).toFixed(3)} ${quote(`http://${o.ip}:${o.port}/`)}); then echo "$t ok $r"; okrun=$((okrun+1)); else echo "$t fail"; seen=1; okrun=0; fi`,
+    `  if r=$(curl -s --connect-timeout ${wait} --max-time ${((2 * o.intervalMs) / 1000).toFixed(3)} ${quote(`http://${o.ip}:${o.port}/`)}); then echo "$t ok $r"; okrun=$((okrun+1)); else echo "$t fail"; seen=1; okrun=0; fi`,
     `  if [ $seen = 1 ] && [ $okrun -ge ${o.settle} ]; then break; fi`,
     ...(o.quiet
-      ? [`  if [ $at = 0 ] && [ -e ${o.quiet.flag} ]; then at=$t; fi`, `  if [ $seen = 0 ] && [ $at != 0 ] && [ $((t - at)) -ge ${o.quiet.ms} ]; then break; fi`]
+      ? [
+          `  if [ $at = 0 ] && [ -e ${o.quiet.flag} ]; then at=$t; fi`,
+          `  if [ $seen = 0 ] && [ $at != 0 ] && [ $((t - at)) -ge ${o.quiet.ms} ]; then break; fi`,
+        ]
       : []),
     `  sleep ${wait}`,
     'done',
@@ -54,7 +57,11 @@ export function parseProbe(stdout: string): ProbeSample[] {
     .split('\n')
     .map((line) => /^(\d+) (ok|fail)(.*)$/.exec(line))
     .filter((m): m is RegExpExecArray => m !== null)
-    .map((m) => ({ t: Number(m[1]), ok: m[2] === 'ok', node: m[2] === 'ok' ? parseEcho(m[3] ?? '')?.node : undefined }));
+    .map((m) => ({
+      t: Number(m[1]),
+      ok: m[2] === 'ok',
+      node: m[2] === 'ok' ? parseEcho(m[3] ?? '')?.node : undefined,
+    }));
 }
 
 export function measureOutage(samples: ProbeSample[], from: string): Failover {
@@ -62,14 +69,27 @@ export function measureOutage(samples: ProbeSample[], from: string): Failover {
   const lastFail = samples.findLastIndex((s) => !s.ok);
   const recovered = samples.slice(lastFail + 1).find((s) => s.ok);
   const outageMs = firstFail < 0 ? 0 : (recovered?.t ?? samples.at(-1)!.t) - samples[firstFail]!.t;
-  return { outageMs, from, to: samples.findLast((s) => s.ok)?.node ?? null, probes: samples.length, failedProbes: samples.filter((s) => !s.ok).length };
+  return {
+    outageMs,
+    from,
+    to: samples.findLast((s) => s.ok)?.node ?? null,
+    probes: samples.length,
+    failedProbes: samples.filter((s) => !s.ok).length,
+  };
 }
 
 /**
  * Starts the probe on `host`, runs `fault` after `warmupMs`, and measures. `entry`, where given, names
  * the node the router sends to once the probe ends (L2: from its ARP entry).
  */
-export async function runFailover(host: Host, probe: ProbeOptions, from: string, warmupMs: number, fault: () => Promise<void>, entry?: () => Promise<string | null>): Promise<Failover> {
+export async function runFailover(
+  host: Host,
+  probe: ProbeOptions,
+  from: string,
+  warmupMs: number,
+  fault: () => Promise<void>,
+  entry?: () => Promise<string | null>,
+): Promise<Failover> {
   const probing = host.exec(timedProbeLoop(probe));
   await new Promise((r) => setTimeout(r, warmupMs));
   await fault();
@@ -91,7 +111,13 @@ export function failoverProbe(plan: LabPlan, mode: Mode, target: VerifyTarget['k
   const monitor = nodeMonitor(plan.config.kubernetes.k3sVersion);
   const endpointsGone = target === 'proxmox' && mode === 'l2' ? monitor.gracePeriodMs + monitor.periodMs : 0;
   const converge = mode === 'l2' ? plan.l2.leaseMs.duration : recoveryMs(plan, mode);
-  return { ip, port: DEMO.port, intervalMs: 100, maxMs: converge + endpointsGone + margin, settle: endpointsGone ? 50 : 20 };
+  return {
+    ip,
+    port: DEMO.port,
+    intervalMs: 100,
+    maxMs: converge + endpointsGone + margin,
+    settle: endpointsGone ? 50 : 20,
+  };
 }
 
 /** The node the router sends the L2 service to: the one whose MAC its neighbour entry holds. */
@@ -103,7 +129,12 @@ export async function entryNode(target: VerifyTarget, serviceIp: string): Promis
 /** --failover-node: a node of the lab by its full name or its short one (cp2, w1). */
 export function resolveNode(plan: LabPlan, name: string): string {
   const node = plan.nodes.find((n) => n.name === name || n.name === `${plan.name}-${name}`);
-  if (!node) throw new LabError('E_USAGE', `--failover-node ${name}: lab ${plan.name} has no such node`, `pick one of ${plan.nodes.map((n) => n.name.slice(plan.name.length + 1)).join(', ')}`);
+  if (!node)
+    throw new LabError(
+      'E_USAGE',
+      `--failover-node ${name}: lab ${plan.name} has no such node`,
+      `pick one of ${plan.nodes.map((n) => n.name.slice(plan.name.length + 1)).join(', ')}`,
+    );
   return node.name;
 }
 
@@ -113,12 +144,26 @@ export function resolveNode(plan: LabPlan, name: string): string {
  * with it down no agent reaches an API server (lab/kubernetes.ts, templates/cilium.ts K3S_LOCAL_API), so
  * no node can take the lease and the service stays dark.
  */
-export async function failoverVictim(target: VerifyTarget, plan: LabPlan, mode: Mode, serviceIp: string, requested?: string): Promise<string> {
-  const victim = requested ? resolveNode(plan, requested) : mode === 'bgp' ? plan.nodes.at(-1)!.name : await entryNode(target, serviceIp);
+export async function failoverVictim(
+  target: VerifyTarget,
+  plan: LabPlan,
+  mode: Mode,
+  serviceIp: string,
+  requested?: string,
+): Promise<string> {
+  const victim = requested
+    ? resolveNode(plan, requested)
+    : mode === 'bgp'
+      ? plan.nodes.at(-1)!.name
+      : await entryNode(target, serviceIp);
   if (!victim) throw new LabError('E_FAILOVER', 'no L2 holder to take away: the router has no entry for the service');
   const servers = plan.nodes.filter((n) => n.role === 'control-plane');
   if (target.kind === 'proxmox' && mode === 'l2' && servers.length === 1 && servers[0]!.name === victim) {
-    throw new LabError('E_FAILOVER', `${victim} is the lab's only control plane: with it down no node reaches an API server, so none can take the L2 lease`, 'run 3 control planes (kubernetes.controlPlanes: 3), or fail over a worker with --failover-node');
+    throw new LabError(
+      'E_FAILOVER',
+      `${victim} is the lab's only control plane: with it down no node reaches an API server, so none can take the L2 lease`,
+      'run 3 control planes (kubernetes.controlPlanes: 3), or fail over a worker with --failover-node',
+    );
   }
   return victim;
 }

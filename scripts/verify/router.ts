@@ -22,7 +22,11 @@ export const bgpSummaryCommand = (vtysh: string) => sh`${raw(vtysh)} -c ${'show 
 export const routeCommand = (ip: string) => sh`ip -j route show ${ip}`;
 
 export async function arpEntry(router: RouterAccess, ip: string): Promise<ArpEntry | null> {
-  const entries = JSON.parse((await run(router.host, arpCommand(ip, router.lanIface))) || '[]') as { dst: string; lladdr?: string; state?: string[] }[];
+  const entries = JSON.parse((await run(router.host, arpCommand(ip, router.lanIface))) || '[]') as {
+    dst: string;
+    lladdr?: string;
+    state?: string[];
+  }[];
   const e = entries.find((x) => x.lladdr);
   return e ? { ip, mac: e.lladdr!.toLowerCase(), state: (e.state ?? []).join(',') } : null;
 }
@@ -40,6 +44,9 @@ export async function bgpPeers(router: RouterAccess): Promise<BgpPeer[]> {
 
 /** Gateways of the kernel route to `ip`: one per node that advertises it, when ECMP works. */
 export async function routeNexthops(router: RouterAccess, ip: string): Promise<string[]> {
-  const routes = JSON.parse((await run(router.host, routeCommand(ip))) || '[]') as { gateway?: string; nexthops?: { gateway: string }[] }[];
+  const routes = JSON.parse((await run(router.host, routeCommand(ip))) || '[]') as {
+    gateway?: string;
+    nexthops?: { gateway: string }[];
+  }[];
   return routes.flatMap((r) => (r.nexthops ? r.nexthops.map((n) => n.gateway) : r.gateway ? [r.gateway] : [])).sort();
 }

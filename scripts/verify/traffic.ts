@@ -55,7 +55,14 @@ export function addTraffic(a: Traffic, b: Traffic): Traffic {
   return { requests: a.requests + b.requests, failed: a.failed + b.failed, byNode, counts: a.counts };
 }
 
-export async function probeService(host: Host, ip: string, port: number, count: number, giveUpMs: number, counts: NodeCount): Promise<Traffic> {
+export async function probeService(
+  host: Host,
+  ip: string,
+  port: number,
+  count: number,
+  giveUpMs: number,
+  counts: NodeCount,
+): Promise<Traffic> {
   const r = await host.exec(probeLoop(ip, port, count, giveUpMs));
   return countReplies(r.stdout, counts);
 }

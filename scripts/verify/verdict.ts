@@ -49,8 +49,24 @@ export function failoverProblems(f: Failover): string[] {
 }
 
 /** The verdict: verified when neither the verification, nor the target's own findings, nor the failover found a problem. */
-export function labReport(v: Verification, more: { findings: readonly string[]; failover: Failover | null; timings: Record<string, number> }): LabReport {
+export function labReport(
+  v: Verification,
+  more: { findings: readonly string[]; failover: Failover | null; timings: Record<string, number> },
+): LabReport {
   const problems = [...v.problems, ...more.findings, ...(more.failover ? failoverProblems(more.failover) : [])];
   const { lab, mode, target, service, router, entryNode, traffic, trafficBySource } = v;
-  return { lab, mode, target, verified: problems.length === 0, problems, service, router, entryNode, traffic, trafficBySource, failover: more.failover, timings: more.timings };
+  return {
+    lab,
+    mode,
+    target,
+    verified: problems.length === 0,
+    problems,
+    service,
+    router,
+    entryNode,
+    traffic,
+    trafficBySource,
+    failover: more.failover,
+    timings: more.timings,
+  };
 }

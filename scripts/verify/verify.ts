@@ -30,28 +30,45 @@ export const serviceCheckCommand = (ip: string) => sh`curl -sS --max-time 1 ${`h
 export const frrDaemonsCommand = (vtysh: string) => sh`${raw(vtysh)} -c ${'show daemons'}`;
 
 /** Waits (bounded) until the router can reach the service: the announcement is up. */
-export async function waitForService(target: VerifyTarget, plan: LabPlan, mode: Mode, timeoutMs: number): Promise<void> {
+export async function waitForService(
+  target: VerifyTarget,
+  plan: LabPlan,
+  mode: Mode,
+  timeoutMs: number,
+): Promise<void> {
   const ip = serviceIp(plan, mode);
-  await waitFor(`the service ${ip}:${DEMO.port} to answer from the router`, timeoutMs, async (saw) => {
-    const r = await target.router.host.exec(serviceCheckCommand(ip));
-    if (r.code !== 0) saw(r.stderr.trim() || `curl exited ${r.code}`);
-    return r.code === 0;
-  }, 200);
+  await waitFor(
+    `the service ${ip}:${DEMO.port} to answer from the router`,
+    timeoutMs,
+    async (saw) => {
+      const r = await target.router.host.exec(serviceCheckCommand(ip));
+      if (r.code !== 0) saw(r.stderr.trim() || `curl exited ${r.code}`);
+      return r.code === 0;
+    },
+    200,
+  );
 }
 
 /** Waits (bounded) until every node's session is Established and the route has one nexthop per node, up to the router's ECMP ceiling. */
 export async function waitForBgp(target: VerifyTarget, plan: LabPlan, timeoutMs: number): Promise<void> {
   const paths = plan.bgp.maximumPaths;
-  await waitFor(`BGP: ${plan.nodes.length} sessions Established and ${paths} nexthops for ${plan.bgp.serviceIp}`, timeoutMs, async (saw) => {
-    const peers = await bgpPeers(target.router).catch((err: Error) => err);
-    if (peers instanceof Error) {
-      saw(peers.message);
-      return false;
-    }
-    const hops = await routeNexthops(target.router, plan.bgp.serviceIp);
-    saw(`peers ${peers.map((p) => `${p.address} ${p.state}`).join(', ') || 'none'}; nexthops ${hops.join(', ') || 'none'}`);
-    return peers.filter((p) => p.state === 'Established').length === plan.nodes.length && hops.length === paths;
-  }, 250);
+  await waitFor(
+    `BGP: ${plan.nodes.length} sessions Established and ${paths} nexthops for ${plan.bgp.serviceIp}`,
+    timeoutMs,
+    async (saw) => {
+      const peers = await bgpPeers(target.router).catch((err: Error) => err);
+      if (peers instanceof Error) {
+        saw(peers.message);
+        return false;
+      }
+      const hops = await routeNexthops(target.router, plan.bgp.serviceIp);
+      saw(
+        `peers ${peers.map((p) => `${p.address} ${p.state}`).join(', ') || 'none'}; nexthops ${hops.join(', ') || 'none'}`,
+      );
+      return peers.filter((p) => p.state === 'Established').length === plan.nodes.length && hops.length === paths;
+    },
+    250,
+  );
 }
 
 /**
@@ -64,7 +81,9 @@ export function waitForAnnouncement(target: VerifyTarget, plan: LabPlan, mode: M
 
 /** What the wait runs on the router, in order: the dry run prints these. */
 export function announcementCommands(plan: LabPlan, mode: Mode, vtysh: string): string[] {
-  return mode === 'bgp' ? [bgpSummaryCommand(vtysh), routeCommand(plan.bgp.serviceIp)] : [serviceCheckCommand(serviceIp(plan, mode))];
+  return mode === 'bgp'
+    ? [bgpSummaryCommand(vtysh), routeCommand(plan.bgp.serviceIp)]
+    : [serviceCheckCommand(serviceIp(plan, mode))];
 }
 
 /** FRR's daemons as vtysh reaches them: a daemon that died leaves the router unable to learn or install routes. */
@@ -73,7 +92,11 @@ export async function frrProblems(router: RouterAccess, mode: Mode): Promise<str
   const r = await router.host.exec(frrDaemonsCommand(router.vtysh));
   const running = r.code === 0 ? r.stdout.trim().split(/\s+/) : [];
   const missing = want.filter((d) => !running.includes(d));
-  return missing.length === 0 ? [] : [`FRR on the router: ${missing.join(' and ')} not running (vtysh reaches ${running.join(', ') || 'no daemon'}${r.code === 0 ? '' : `: ${(r.stderr || r.stdout).trim()}`})`];
+  return missing.length === 0
+    ? []
+    : [
+        `FRR on the router: ${missing.join(' and ')} not running (vtysh reaches ${running.join(', ') || 'no daemon'}${r.code === 0 ? '' : `: ${(r.stderr || r.stdout).trim()}`})`,
+      ];
 }
 
 /**
@@ -83,7 +106,10 @@ export async function frrProblems(router: RouterAccess, mode: Mode): Promise<str
  */
 export async function verify(target: VerifyTarget, plan: LabPlan, mode: Mode, requests: number): Promise<Verification> {
   const ip = serviceIp(plan, mode);
-  const sources: [string, Host][] = [['router', target.router.host], ...(target.client ? [['client', target.client] as [string, Host]] : [])];
+  const sources: [string, Host][] = [
+    ['router', target.router.host],
+    ...(target.client ? [['client', target.client] as [string, Host]] : []),
+  ];
   const counts = target.echoOnEntry ? 'entry' : replyNames(plan, mode);
   const trafficBySource: Record<string, Traffic> = {};
   const problems: string[] = [];
@@ -96,7 +122,9 @@ export async function verify(target: VerifyTarget, plan: LabPlan, mode: Mode, re
     const t = (trafficBySource[name] = await probeService(host, ip, DEMO.port, requests, giveUpMs(plan, mode), counts));
     if (t.gaveUpMs !== undefined) {
       down = true;
-      problems.push(`the service stopped answering the ${name}: no reply for ${formatMs(t.gaveUpMs)}, longer than the lab takes to heal (${formatMs(recoveryMs(plan, mode))}); ${requests - t.requests} of ${requests} requests not sent`);
+      problems.push(
+        `the service stopped answering the ${name}: no reply for ${formatMs(t.gaveUpMs)}, longer than the lab takes to heal (${formatMs(recoveryMs(plan, mode))}); ${requests - t.requests} of ${requests} requests not sent`,
+      );
     }
   }
   const traffic = Object.values(trafficBySource).reduce(addTraffic);
@@ -116,17 +144,34 @@ export async function verify(target: VerifyTarget, plan: LabPlan, mode: Mode, re
     });
     bgp = { peers, nexthops: await routeNexthops(target.router, ip) };
     const notUp = bgp.peers.filter((p) => p.state !== 'Established');
-    if (bgp.peers.length !== plan.nodes.length || notUp.length > 0) problems.push(`BGP peers not all Established: ${bgp.peers.map((p) => `${p.address} ${p.state}`).join(', ') || 'none'}`);
+    if (bgp.peers.length !== plan.nodes.length || notUp.length > 0)
+      problems.push(
+        `BGP peers not all Established: ${bgp.peers.map((p) => `${p.address} ${p.state}`).join(', ') || 'none'}`,
+      );
     // Past the ECMP ceiling (bgp.maximumPaths) the router installs only that many paths: only their nodes serve.
-    if (bgp.nexthops.length !== plan.bgp.maximumPaths) problems.push(`route to ${ip} has ${bgp.nexthops.length} nexthops, expected ${plan.bgp.maximumPaths}`);
+    if (bgp.nexthops.length !== plan.bgp.maximumPaths)
+      problems.push(`route to ${ip} has ${bgp.nexthops.length} nexthops, expected ${plan.bgp.maximumPaths}`);
     const idle = plan.nodes.filter((n) => bgp!.nexthops.includes(n.lanIp) && !traffic.byNode[n.name]);
-    if (idle.length > 0) problems.push(`no request reached ${idle.map((n) => n.name).join(', ')}: flows are not spread`);
+    if (idle.length > 0)
+      problems.push(`no request reached ${idle.map((n) => n.name).join(', ')}: flows are not spread`);
   }
   problems.push(...(await frrProblems(target.router, mode)));
-  return { lab: plan.name, mode, target: target.kind, problems, service: { ip, port: DEMO.port }, router: { arp, bgp }, entryNode: arp?.node ?? null, traffic, trafficBySource };
+  return {
+    lab: plan.name,
+    mode,
+    target: target.kind,
+    problems,
+    service: { ip, port: DEMO.port },
+    router: { arp, bgp },
+    entryNode: arp?.node ?? null,
+    traffic,
+    trafficBySource,
+  };
 }
 
 /** L2: the node that holds the announcement lease must be the one whose MAC the router learned. */
 export function leaseProblems(holder: string | undefined, arp: Verification['router']['arp']): string[] {
-  return holder && holder === arp?.node ? [] : [`the L2 lease is held by ${holder || 'nobody'}, but the router's MAC is ${arp?.node ?? 'nobody'}'s`];
+  return holder && holder === arp?.node
+    ? []
+    : [`the L2 lease is held by ${holder || 'nobody'}, but the router's MAC is ${arp?.node ?? 'nobody'}'s`];
 }

@@ -60,7 +60,10 @@ export function deleteEntry(iface: string, ip: string): string {
 
 /** The liveness stamp: valid for the lease duration from now (flush + add in one transaction). */
 export function stampLiveness(ifaces: readonly ResponderIface[], maxLivenessMs: number): string {
-  return [`flush set netdev ${TABLE} live`, `add element netdev ${TABLE} live { ${ifaces.map((i) => `"${i.name}" timeout ${Math.max(1, Math.round(maxLivenessMs))}ms`).join(', ')} }`].join('\n');
+  return [
+    `flush set netdev ${TABLE} live`,
+    `add element netdev ${TABLE} live { ${ifaces.map((i) => `"${i.name}" timeout ${Math.max(1, Math.round(maxLivenessMs))}ms`).join(', ')} }`,
+  ].join('\n');
 }
 
 /** Cilium does not answer ICMP echo for a LoadBalancer IP (no echo reply in bpf/lib/lb.h; the opt-in,

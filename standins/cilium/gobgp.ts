@@ -29,12 +29,19 @@ export const CILIUM_IDLE_HOLD_AFTER_RESET_S = 5;
 
 const of = (docs: readonly Manifest[], kind: string) => docs.filter((d) => d.kind === kind) as any[];
 
-function matches(selector: { matchLabels?: Record<string, string> } | undefined, labels: Record<string, string> = {}): boolean {
+function matches(
+  selector: { matchLabels?: Record<string, string> } | undefined,
+  labels: Record<string, string> = {},
+): boolean {
   return Object.entries(selector?.matchLabels ?? {}).every(([k, v]) => labels[k] === v);
 }
 
 /** Reads GoBGP settings for one node out of the rendered Cilium BGP resources and demo services. */
-export function gobgpSettings(docs: readonly Manifest[], nodeIp: string, secrets: Record<string, string> = {}): GobgpSettings {
+export function gobgpSettings(
+  docs: readonly Manifest[],
+  nodeIp: string,
+  secrets: Record<string, string> = {},
+): GobgpSettings {
   const cluster = of(docs, 'CiliumBGPClusterConfig')[0];
   if (!cluster) throw new Error('no CiliumBGPClusterConfig among the resources');
   const instance = cluster.spec.bgpInstances[0];
@@ -42,7 +49,8 @@ export function gobgpSettings(docs: readonly Manifest[], nodeIp: string, secrets
   const peers = instance.peers.map((peer: any) => {
     const spec = peerConfigs.get(peer.peerConfigRef?.name) ?? {};
     const password = spec.authSecretRef ? secrets[spec.authSecretRef] : undefined;
-    if (spec.authSecretRef && password === undefined) throw new Error(`secret ${spec.authSecretRef} is referenced but not given`);
+    if (spec.authSecretRef && password === undefined)
+      throw new Error(`secret ${spec.authSecretRef} is referenced but not given`);
     return {
       address: peer.peerAddress,
       asn: peer.peerASN,
@@ -54,9 +62,13 @@ export function gobgpSettings(docs: readonly Manifest[], nodeIp: string, secrets
       ...(password ? { password } : {}),
     };
   });
-  const adverts = of(docs, 'CiliumBGPAdvertisement').flatMap((a) => a.spec.advertisements).filter((a: any) => a.advertisementType === 'Service' && a.service.addresses.includes('LoadBalancerIP'));
+  const adverts = of(docs, 'CiliumBGPAdvertisement')
+    .flatMap((a) => a.spec.advertisements)
+    .filter((a: any) => a.advertisementType === 'Service' && a.service.addresses.includes('LoadBalancerIP'));
   const advertise = of(docs, 'Service')
-    .filter((svc) => svc.spec.type === 'LoadBalancer' && adverts.some((a: any) => matches(a.selector, svc.metadata.labels)))
+    .filter(
+      (svc) => svc.spec.type === 'LoadBalancer' && adverts.some((a: any) => matches(a.selector, svc.metadata.labels)),
+    )
     .map((svc) => svc.metadata.annotations?.['lbipam.cilium.io/ips'])
     .filter(Boolean);
   return { asn: instance.localASN, routerId: nodeIp, peers, advertise };
@@ -82,7 +94,14 @@ export function gobgpToml(s: GobgpSettings): string {
       `    idle-hold-time-after-reset = ${p.idleHoldAfterReset}`,
       // Graceful restart as Cilium configures it (pkg/bgpv1/gobgp/server.go setPeerGracefulRestart):
       // restart time, the N bit (notification-enabled) and the family; the R bit comes from gobgpd -r.
-      ...(p.gracefulRestart ? ['  [neighbors.graceful-restart.config]', '    enabled = true', `    restart-time = ${p.gracefulRestart}`, '    notification-enabled = true'] : []),
+      ...(p.gracefulRestart
+        ? [
+            '  [neighbors.graceful-restart.config]',
+            '    enabled = true',
+            `    restart-time = ${p.gracefulRestart}`,
+            '    notification-enabled = true',
+          ]
+        : []),
       '  [[neighbors.afi-safis]]',
       '    [neighbors.afi-safis.config]',
       '      afi-safi-name = "ipv4-unicast"',

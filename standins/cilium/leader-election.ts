@@ -83,10 +83,20 @@ export class LeaderElector {
   async tryAcquireOrRenew(signal: AbortSignal = AbortSignal.timeout(this.c.renewDeadlineMs)): Promise<boolean> {
     const now = this.now();
     // LeaderElectionRecord.LeaseDurationSeconds is whole seconds: client-go truncates the duration.
-    const record = { holderIdentity: this.c.identity, leaseDurationSeconds: Math.floor(this.c.leaseDurationMs / 1000), acquireTime: microTime(now), renewTime: microTime(now), leaseTransitions: 0 };
+    const record = {
+      holderIdentity: this.c.identity,
+      leaseDurationSeconds: Math.floor(this.c.leaseDurationMs / 1000),
+      acquireTime: microTime(now),
+      renewTime: microTime(now),
+      leaseTransitions: 0,
+    };
     // 1. Fast path: the leader updates the lease it saw last, without reading it first.
     if (this.isLeader() && this.isLeaseValid(now) && this.lease) {
-      const updated = await this.c.client.update(this.lease.metadata.resourceVersion, { ...record, acquireTime: this.observed!.acquireTime, leaseTransitions: this.observed!.leaseTransitions }, signal);
+      const updated = await this.c.client.update(
+        this.lease.metadata.resourceVersion,
+        { ...record, acquireTime: this.observed!.acquireTime, leaseTransitions: this.observed!.leaseTransitions },
+        signal,
+      );
       if (updated) {
         this.setObserved(updated, now);
         return true;
@@ -152,7 +162,17 @@ export class LeaderElector {
   async release(signal: AbortSignal = AbortSignal.timeout(this.c.renewDeadlineMs)): Promise<boolean> {
     if (!this.isLeader() || !this.lease) return true;
     const now = this.now();
-    const updated = await this.c.client.update(this.lease.metadata.resourceVersion, { holderIdentity: '', leaseDurationSeconds: 1, acquireTime: microTime(now), renewTime: microTime(now), leaseTransitions: this.observed!.leaseTransitions }, signal);
+    const updated = await this.c.client.update(
+      this.lease.metadata.resourceVersion,
+      {
+        holderIdentity: '',
+        leaseDurationSeconds: 1,
+        acquireTime: microTime(now),
+        renewTime: microTime(now),
+        leaseTransitions: this.observed!.leaseTransitions,
+      },
+      signal,
+    );
     if (updated) this.setObserved(updated, now);
     return updated !== null;
   }
@@ -160,9 +180,17 @@ export class LeaderElector {
 
 /** A LeaseClient over the stand-in lease API (lease-api.ts). */
 export function httpLeaseClient(url: string): LeaseClient {
-  const call = async (signal: AbortSignal, method: string, body?: unknown): Promise<{ status: number; value: any } | null> => {
+  const call = async (
+    signal: AbortSignal,
+    method: string,
+    body?: unknown,
+  ): Promise<{ status: number; value: any } | null> => {
     try {
-      const res = await fetch(url, { method, ...(body ? { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } } : {}), signal });
+      const res = await fetch(url, {
+        method,
+        ...(body ? { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } } : {}),
+        signal,
+      });
       return { status: res.status, value: await res.json() };
     } catch {
       return null;

@@ -12,15 +12,23 @@ import type { LeaseSpec, StoredLease } from './leader-election.ts';
 export type LeaseStore = Map<string, StoredLease>;
 
 /** One request against the store: the status and body the API server would answer. */
-export function leaseRequest(store: LeaseStore, method: string, name: string, body: { metadata?: { resourceVersion?: string }; spec?: LeaseSpec }, version: () => string): { status: number; value: unknown } {
+export function leaseRequest(
+  store: LeaseStore,
+  method: string,
+  name: string,
+  body: { metadata?: { resourceVersion?: string }; spec?: LeaseSpec },
+  version: () => string,
+): { status: number; value: unknown } {
   const current = store.get(name);
-  if (method === 'GET') return current ? { status: 200, value: current } : { status: 404, value: { reason: 'NotFound' } };
+  if (method === 'GET')
+    return current ? { status: 200, value: current } : { status: 404, value: { reason: 'NotFound' } };
   if (!body.spec) return { status: 400, value: { reason: 'BadRequest', message: 'spec is required' } };
   if (method === 'POST') {
     if (current) return { status: 409, value: { reason: 'AlreadyExists' } };
   } else if (method === 'PUT') {
     if (!current) return { status: 404, value: { reason: 'NotFound' } };
-    if (body.metadata?.resourceVersion !== current.metadata.resourceVersion) return { status: 409, value: { reason: 'Conflict' } };
+    if (body.metadata?.resourceVersion !== current.metadata.resourceVersion)
+      return { status: 409, value: { reason: 'Conflict' } };
   } else {
     return { status: 405, value: { reason: 'MethodNotAllowed' } };
   }
@@ -48,7 +56,10 @@ function serve(listen: string): void {
       const { status, value } = leaseRequest(store, req.method ?? 'GET', name, parsed, () => String(++rv));
       const after = store.get(name)?.spec;
       // A line per change of hands or duration (not per renewal): the record of who held what, when.
-      if (after && (after.holderIdentity !== before?.holderIdentity || after.leaseDurationSeconds !== before?.leaseDurationSeconds)) {
+      if (
+        after &&
+        (after.holderIdentity !== before?.holderIdentity || after.leaseDurationSeconds !== before?.leaseDurationSeconds)
+      ) {
         console.log(JSON.stringify({ at: new Date().toISOString(), lease: name, ...after }));
       }
       res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(value));

@@ -11,7 +11,14 @@
 import { execFile, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { parseArgs, promisify } from 'node:util';
-import { addEntry, deleteEntry, flushEntries, type ResponderIface, responderTable, stampLiveness } from './arp-responder.ts';
+import {
+  addEntry,
+  deleteEntry,
+  flushEntries,
+  type ResponderIface,
+  responderTable,
+  stampLiveness,
+} from './arp-responder.ts';
 import { httpLeaseClient, LeaderElector } from './leader-election.ts';
 import { behaviour } from './versions.ts';
 
@@ -22,7 +29,9 @@ const log = (msg: string) => console.log(`${new Date().toISOString()} ${msg}`);
 function nftInput(script: string): Promise<void> {
   return new Promise((resolve, reject) => {
     const p = spawn('nft', ['-f', '-'], { stdio: ['pipe', 'ignore', 'inherit'] });
-    p.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`nft exited ${code} on: ${script.split('\n')[0]}`))));
+    p.on('close', (code) =>
+      code === 0 ? resolve() : reject(new Error(`nft exited ${code} on: ${script.split('\n')[0]}`)),
+    );
     p.stdin.end(`${script}\n`);
   });
 }
@@ -55,14 +64,22 @@ async function runL2(o: L2Options, signal: AbortSignal): Promise<void> {
   const client = httpLeaseClient(o.leaseUrl);
   while (!signal.aborted) {
     // RunOrDie starts a fresh elector; after losing the lease the node is a candidate again.
-    const elector = new LeaderElector({ identity: o.name, leaseDurationMs: o.durationMs, renewDeadlineMs: o.renewDeadlineMs, retryPeriodMs: o.retryPeriodMs, client });
+    const elector = new LeaderElector({
+      identity: o.name,
+      leaseDurationMs: o.durationMs,
+      renewDeadlineMs: o.renewDeadlineMs,
+      retryPeriodMs: o.retryPeriodMs,
+      client,
+    });
     if (!(await elector.acquire(signal))) break;
     log(`${o.name}: leading ${o.vip}`);
     for (const i of ifaces) {
       // garpOnNewEntry(): a gratuitous ARP *reply*, broadcast, once, only when the (IP, interface) entry is
       // new (pkg/datapath/gneigh/gneigh.go SendArp: arp.OperationReply, target MAC broadcast, target IP = IP).
       if (programmed.has(i.name)) continue;
-      await exec('arping', ['-q', '-U', '-P', '-c', '1', '-w', '0', '-i', i.name, '-S', o.vip, o.vip]).catch(() => undefined);
+      await exec('arping', ['-q', '-U', '-P', '-c', '1', '-w', '0', '-i', i.name, '-S', o.vip, o.vip]).catch(
+        () => undefined,
+      );
       await nftInput(addEntry(i.name, o.vip));
       programmed.add(i.name);
     }
@@ -92,10 +109,36 @@ const gobgp = (...args: string[]) => exec('gobgp', ['-u', '127.0.0.1', ...args])
 async function runBgp(o: BgpOptions, signal: AbortSignal): Promise<void> {
   // -r: the R bit (LocalRestarting) on graceful-restart peers, which defers our routes until the peer's
   // End-of-RIB; Cilium sets it on every start (pkg/bgpv1/gobgp/server.go setPeerGracefulRestart).
-  const child = spawn('setpriv', ['--pdeathsig', 'KILL', 'gobgpd', '-f', o.conf, '-t', 'toml', '--api-hosts', '127.0.0.1:50051', '--pprof-disable', '-p', '-r'], { stdio: ['ignore', 'inherit', 'inherit'] });
+  const child = spawn(
+    'setpriv',
+    [
+      '--pdeathsig',
+      'KILL',
+      'gobgpd',
+      '-f',
+      o.conf,
+      '-t',
+      'toml',
+      '--api-hosts',
+      '127.0.0.1:50051',
+      '--pprof-disable',
+      '-p',
+      '-r',
+    ],
+    { stdio: ['ignore', 'inherit', 'inherit'] },
+  );
   const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
   // A hundred agents may start at once on two cores: give gobgpd up to a minute to answer.
-  for (let i = 0; i < 600 && !(await gobgp('global').then(() => true, () => false)); i++) await new Promise((r) => setTimeout(r, 100));
+  for (
+    let i = 0;
+    i < 600 &&
+    !(await gobgp('global').then(
+      () => true,
+      () => false,
+    ));
+    i++
+  )
+    await new Promise((r) => setTimeout(r, 100));
   for (const ip of o.advertise) await gobgp('global', 'rib', 'add', '-a', 'ipv4', `${ip}/32`);
   log('gobgpd up, routes added');
   await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
@@ -109,10 +152,24 @@ async function runBgp(o: BgpOptions, signal: AbortSignal): Promise<void> {
       // GoBGP's isGracefulRestartEnabled(): the capability advertised and received (gobgp neighbor ADDR lists it).
       const detail = (await gobgp('neighbor', address).catch(() => ({ stdout: '' }))).stdout;
       const grNegotiated = /graceful-restart:\s*advertised and received/.test(detail);
-      if (!grNegotiated && (await gobgp('neighbor', 'del', address).then(() => true, () => false))) ceased.push(address);
+      if (
+        !grNegotiated &&
+        (await gobgp('neighbor', 'del', address).then(
+          () => true,
+          () => false,
+        ))
+      )
+        ceased.push(address);
     }
     // The NOTIFICATION leaves from GoBGP's session goroutine: wait until those sessions have closed.
-    const open = async () => (await Promise.all(ceased.map(async (a) => (await exec('ss', ['-Htn', 'state', 'established', 'dst', a, 'dport', '=', ':179'])).stdout.trim()))).some(Boolean);
+    const open = async () =>
+      (
+        await Promise.all(
+          ceased.map(async (a) =>
+            (await exec('ss', ['-Htn', 'state', 'established', 'dst', a, 'dport', '=', ':179'])).stdout.trim(),
+          ),
+        )
+      ).some(Boolean);
     for (let i = 0; i < 40 && (await open()); i++) await new Promise((r) => setTimeout(r, 50));
   }
   // Either way the process ends without GoBGP's Stop: the kernel closes the TCP sessions (FIN).
@@ -140,11 +197,31 @@ const mode = positionals[0];
 const running =
   mode === 'l2'
     ? (() => {
-        const [durationMs, renewDeadlineMs, retryPeriodMs] = (values.lease ?? '15000,5000,2000').split(',').map(Number) as [number, number, number];
-        return runL2({ name: values.name!, vip: values.vip!, ifaces: (values.ifaces ?? 'eth0').split(','), leaseUrl: values['lease-url']!, durationMs, renewDeadlineMs, retryPeriodMs }, controller.signal);
+        const [durationMs, renewDeadlineMs, retryPeriodMs] = (values.lease ?? '15000,5000,2000')
+          .split(',')
+          .map(Number) as [number, number, number];
+        return runL2(
+          {
+            name: values.name!,
+            vip: values.vip!,
+            ifaces: (values.ifaces ?? 'eth0').split(','),
+            leaseUrl: values['lease-url']!,
+            durationMs,
+            renewDeadlineMs,
+            retryPeriodMs,
+          },
+          controller.signal,
+        );
       })()
     : mode === 'bgp'
-      ? runBgp({ conf: values['gobgpd-conf']!, advertise: (values.advertise ?? '').split(',').filter(Boolean), stop: behaviour(values.cilium).bgpStop }, controller.signal)
+      ? runBgp(
+          {
+            conf: values['gobgpd-conf']!,
+            advertise: (values.advertise ?? '').split(',').filter(Boolean),
+            stop: behaviour(values.cilium).bgpStop,
+          },
+          controller.signal,
+        )
       : Promise.reject(new Error('mode l2 or bgp is required'));
 running.then(
   () => process.exit(0),

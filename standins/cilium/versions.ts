@@ -52,7 +52,11 @@ const BEHAVIOUR: Record<CiliumMinor, MinorBehaviour> = {
 export function ciliumMinor(version: string): CiliumMinor {
   const minor = version.split('.').slice(0, 2).join('.');
   if (!(MINORS as readonly string[]).includes(minor)) {
-    throw new LabError('E_CONFIG', `cilium.version ${version}: the emulated lab's stand-ins model Cilium ${MINORS.join(', ')} only`, `set cilium.version to a ${MINORS.join('/')} release, or use the Proxmox target`);
+    throw new LabError(
+      'E_CONFIG',
+      `cilium.version ${version}: the emulated lab's stand-ins model Cilium ${MINORS.join(', ')} only`,
+      `set cilium.version to a ${MINORS.join('/')} release, or use the Proxmox target`,
+    );
   }
   return minor as CiliumMinor;
 }

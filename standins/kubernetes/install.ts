@@ -23,9 +23,19 @@ export function installKubeStandin(dir: string, extraShims: Record<string, strin
   mkdirSync(cache, { recursive: true });
   const js = join(cache, 'kubectl.mjs');
   const source = readFileSync(join(ROOT, 'standins/kubernetes/kubectl.ts'), 'utf8');
-  writeFileSync(js, ts.transpileModule(source, { compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 } }).outputText);
+  writeFileSync(
+    js,
+    ts.transpileModule(source, { compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 } })
+      .outputText,
+  );
   const run = `exec "${process.execPath}" "${js}"`;
-  const shims: Record<string, string> = { k3s: `${run} "$@"`, helm: `${run} helm "$@"`, cilium: `${run} cilium "$@"`, sudo: 'exec "$@"', ...extraShims };
+  const shims: Record<string, string> = {
+    k3s: `${run} "$@"`,
+    helm: `${run} helm "$@"`,
+    cilium: `${run} cilium "$@"`,
+    sudo: 'exec "$@"',
+    ...extraShims,
+  };
   for (const [name, body] of Object.entries(shims)) {
     writeFileSync(join(bin, name), `#!/bin/sh\n${body}\n`);
     chmodSync(join(bin, name), 0o755);

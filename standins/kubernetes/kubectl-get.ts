@@ -24,7 +24,12 @@ export function kubectlHost(name: string, state: ClusterState): Host {
           apiVersion: 'v1',
           kind: 'Node',
           metadata: { name: node, labels: { 'kubernetes.io/hostname': node } },
-          status: { conditions: [{ type: 'MemoryPressure', status: 'False', reason: 'KubeletHasSufficientMemory' }, { type: 'Ready', status, reason: status === 'True' ? 'KubeletReady' : 'NodeStatusUnknown' }] },
+          status: {
+            conditions: [
+              { type: 'MemoryPressure', status: 'False', reason: 'KubeletHasSufficientMemory' },
+              { type: 'Ready', status, reason: status === 'True' ? 'KubeletReady' : 'NodeStatusUnknown' },
+            ],
+          },
         }));
         return ok(JSON.stringify({ apiVersion: 'v1', kind: 'List', items, metadata: { resourceVersion: '' } }));
       }
@@ -32,11 +37,26 @@ export function kubectlHost(name: string, state: ClusterState): Host {
         // apps/v1 DaemonSet (kubernetes/api apps/v1/types.go: DaemonSetStatus.desiredNumberScheduled, numberReady).
         if (!state.cilium) return notFound('Error from server (NotFound): daemonsets.apps "cilium" not found');
         const { desired, ready } = state.cilium;
-        return ok(JSON.stringify({ apiVersion: 'apps/v1', kind: 'DaemonSet', metadata: { name: 'cilium', namespace: 'kube-system' }, status: { currentNumberScheduled: desired, desiredNumberScheduled: desired, numberAvailable: ready, numberMisscheduled: 0, numberReady: ready, observedGeneration: 1 } }));
+        return ok(
+          JSON.stringify({
+            apiVersion: 'apps/v1',
+            kind: 'DaemonSet',
+            metadata: { name: 'cilium', namespace: 'kube-system' },
+            status: {
+              currentNumberScheduled: desired,
+              desiredNumberScheduled: desired,
+              numberAvailable: ready,
+              numberMisscheduled: 0,
+              numberReady: ready,
+              observedGeneration: 1,
+            },
+          }),
+        );
       }
       if (command === 'sudo k3s kubectl get ciliumloadbalancerippools.cilium.io -o name') {
         // `-o name` prints <resource>.<group>/<name>, one per line (kubectl's NamePrinter).
-        if (!state.pools) return notFound('error: the server doesn\'t have a resource type "ciliumloadbalancerippools"');
+        if (!state.pools)
+          return notFound('error: the server doesn\'t have a resource type "ciliumloadbalancerippools"');
         return ok(state.pools.map((p) => `ciliumloadbalancerippool.cilium.io/${p}\n`).join(''));
       }
       return notFound(`the kubectl stand-in does not answer: ${command}`);

@@ -28,8 +28,15 @@ export interface KubeState {
 }
 
 const ALWAYS = ['CiliumLoadBalancerIPPool', 'CiliumL2AnnouncementPolicy'];
-const BGP = ['CiliumBGPClusterConfig', 'CiliumBGPPeerConfig', 'CiliumBGPAdvertisement', 'CiliumBGPNodeConfig', 'CiliumBGPNodeConfigOverride'];
-const plural = (kind: string) => (kind.toLowerCase().endsWith('y') ? `${kind.toLowerCase().slice(0, -1)}ies` : `${kind.toLowerCase()}s`);
+const BGP = [
+  'CiliumBGPClusterConfig',
+  'CiliumBGPPeerConfig',
+  'CiliumBGPAdvertisement',
+  'CiliumBGPNodeConfig',
+  'CiliumBGPNodeConfigOverride',
+];
+const plural = (kind: string) =>
+  kind.toLowerCase().endsWith('y') ? `${kind.toLowerCase().slice(0, -1)}ies` : `${kind.toLowerCase()}s`;
 const crdOf = (kind: string) => `${plural(kind)}.cilium.io`;
 const kindOf = (lower: string) => [...ALWAYS, ...BGP].find((k) => k.toLowerCase() === lower);
 
@@ -45,12 +52,20 @@ function fail(message: string): never {
 }
 
 function kubectl(s: KubeState, args: string[], stdin: () => string): string {
-  const words = args.filter((a, i) => !a.startsWith('-') && args[i - 1] !== '-n' && args[i - 1] !== '-f' && args[i - 1] !== '-o');
+  const words = args.filter(
+    (a, i) => !a.startsWith('-') && args[i - 1] !== '-n' && args[i - 1] !== '-f' && args[i - 1] !== '-o',
+  );
   const [verb, ...rest] = words;
-  const flag = (name: string) => args.find((a) => a.startsWith(`--${name}=`))?.split('=').slice(1).join('=');
+  const flag = (name: string) =>
+    args
+      .find((a) => a.startsWith(`--${name}=`))
+      ?.split('=')
+      .slice(1)
+      .join('=');
   switch (verb) {
     case 'get':
-      if (rest[0] === 'crd') return s.crds.includes(rest[1]!) ? `customresourcedefinition.apiextensions.k8s.io/${rest[1]}\n` : '';
+      if (rest[0] === 'crd')
+        return s.crds.includes(rest[1]!) ? `customresourcedefinition.apiextensions.k8s.io/${rest[1]}\n` : '';
       if (rest[0] === 'nodes') return 'node/cp1\n';
       return '';
     case 'delete':
@@ -64,7 +79,9 @@ function kubectl(s: KubeState, args: string[], stdin: () => string): string {
     case 'wait': {
       // Nodes are Ready here; CRDs are Established once registered.
       const crds = rest.filter((r) => r.startsWith('crd/')).map((r) => r.slice(4));
-      for (const crd of crds) if (!s.crds.includes(crd)) fail(`Error from server (NotFound): customresourcedefinitions.apiextensions.k8s.io "${crd}" not found`);
+      for (const crd of crds)
+        if (!s.crds.includes(crd))
+          fail(`Error from server (NotFound): customresourcedefinitions.apiextensions.k8s.io "${crd}" not found`);
       return crds.map((c) => `customresourcedefinition.apiextensions.k8s.io/${c} condition met\n`).join('');
     }
     case 'rollout':
@@ -73,14 +90,23 @@ function kubectl(s: KubeState, args: string[], stdin: () => string): string {
     case 'create': {
       const [, key, path] = /^([^=]+)=(.+)$/.exec(flag('from-file') ?? '') ?? [];
       const data = path === '/dev/stdin' ? Buffer.from(stdin(), 'latin1') : readFileSync(path!);
-      return stringify({ apiVersion: 'v1', kind: 'Secret', metadata: { name: rest[2], namespace: args[args.indexOf('-n') + 1] }, data: { [key!]: data.toString('base64') } });
+      return stringify({
+        apiVersion: 'v1',
+        kind: 'Secret',
+        metadata: { name: rest[2], namespace: args[args.indexOf('-n') + 1] },
+        data: { [key!]: data.toString('base64') },
+      });
     }
     case 'apply': {
       const file = args[args.indexOf('-f') + 1]!;
-      const docs = parseAllDocuments(file === '-' ? stdin() : readFileSync(file, 'utf8')).map((d) => d.toJS() as { kind: string; apiVersion: string; metadata: { name: string } });
+      const docs = parseAllDocuments(file === '-' ? stdin() : readFileSync(file, 'utf8')).map(
+        (d) => d.toJS() as { kind: string; apiVersion: string; metadata: { name: string } },
+      );
       for (const d of docs) {
         if (d.kind !== 'Secret' && !s.crds.includes(crdOf(d.kind))) {
-          fail(`error: resource mapping not found for name: "${d.metadata.name}" namespace: "" from "${file}": no matches for kind "${d.kind}" in version "${d.apiVersion}"\nensure CRDs are installed first`);
+          fail(
+            `error: resource mapping not found for name: "${d.metadata.name}" namespace: "" from "${file}": no matches for kind "${d.kind}" in version "${d.apiVersion}"\nensure CRDs are installed first`,
+          );
         }
         s.objects[`${d.kind}/${d.metadata.name}`] = d;
       }
@@ -93,7 +119,9 @@ function kubectl(s: KubeState, args: string[], stdin: () => string): string {
 
 function helm(s: KubeState, args: string[]): string {
   if (args.includes('upgrade')) {
-    const values = parseAllDocuments(readFileSync(args[args.indexOf('--values') + 1]!.replace(/^~/, process.env.HOME!), 'utf8'))[0]!.toJS() as { bgpControlPlane?: { enabled?: boolean } };
+    const values = parseAllDocuments(
+      readFileSync(args[args.indexOf('--values') + 1]!.replace(/^~/, process.env.HOME!), 'utf8'),
+    )[0]!.toJS() as { bgpControlPlane?: { enabled?: boolean } };
     const first = s.release === null;
     s.release = { bgp: values.bgpControlPlane?.enabled === true };
     if (first) operatorStarts(s);

@@ -45,16 +45,31 @@ class PveFailure extends Error {
 
 type Handler = (values: Record<string, string>, params: Record<string, string>, s: PveScenario) => unknown;
 
-const upid = (node: string, type: string, vmid: string) => `UPID:${node}:00001234:00005678:6740A1B2:${type}:${vmid}:root@pam!lab:`;
+const upid = (node: string, type: string, vmid: string) =>
+  `UPID:${node}:00001234:00005678:6740A1B2:${type}:${vmid}:root@pam!lab:`;
 
 const HANDLERS: Record<string, Handler> = {
-  'GET /version': (_, __, s) => ({ version: s.version, release: s.version.split('.').slice(0, 2).join('.'), repoid: '0123abcd' }),
+  'GET /version': (_, __, s) => ({
+    version: s.version,
+    release: s.version.split('.').slice(0, 2).join('.'),
+    repoid: '0123abcd',
+  }),
   'GET /access/permissions': (_, __, s) => s.permissions,
   'GET /nodes': (_, __, s) => s.nodes.map((n) => ({ ...n, id: `node/${n.node}`, type: 'node', maxcpu: 8 })),
   'GET /nodes/{node}/storage': (v, _, s) => s.storage[v.node!] ?? [],
   'GET /nodes/{node}/network': (v, _, s) => s.network[v.node!] ?? [],
   'GET /cluster/resources': (_, p, s) =>
-    !p.type || p.type === 'vm' ? s.vms.map((vm) => ({ id: `qemu/${vm.vmid}`, type: 'qemu', vmid: vm.vmid, node: vm.node, name: vm.name, status: vm.status, ...(vm.tags ? { tags: vm.tags } : {}) })) : [],
+    !p.type || p.type === 'vm'
+      ? s.vms.map((vm) => ({
+          id: `qemu/${vm.vmid}`,
+          type: 'qemu',
+          vmid: vm.vmid,
+          node: vm.node,
+          name: vm.name,
+          status: vm.status,
+          ...(vm.tags ? { tags: vm.tags } : {}),
+        }))
+      : [],
   'GET /nodes/{node}/qemu/{vmid}/status/current': (v, _, s) => {
     const vm = s.vms.find((x) => String(x.vmid) === v.vmid);
     return vm ? { vmid: vm.vmid, status: vm.status, name: vm.name, ha: { managed: 0 } } : undefined;
@@ -82,7 +97,12 @@ const HANDLERS: Record<string, Handler> = {
   },
 };
 
-function power(s: PveScenario, v: Record<string, string>, status: 'running' | 'stopped', type: string): string | undefined {
+function power(
+  s: PveScenario,
+  v: Record<string, string>,
+  status: 'running' | 'stopped',
+  type: string,
+): string | undefined {
   const vm = s.vms.find((x) => String(x.vmid) === v.vmid && x.node === v.node);
   if (!vm) return undefined;
   vm.status = status;
@@ -94,10 +114,16 @@ const before9 = (s: PveScenario) => Number(s.version.split('.')[0]) < 9;
 /** Privileges the scenario grants that its release does not have: a real host could never answer so. */
 function foreignPrivileges(s: PveScenario): string[] {
   const other = PRIVILEGES_ONLY_IN[before9(s) ? 9 : 8];
-  return [...new Set(Object.values(s.permissions).flatMap((privs) => Object.keys(privs).filter((p) => other.includes(p))))];
+  return [
+    ...new Set(Object.values(s.permissions).flatMap((privs) => Object.keys(privs).filter((p) => other.includes(p)))),
+  ];
 }
 
-export async function startFakeProxmox(description: PveApiSchema, scenario: PveScenario, tls: { key: string; cert: string }): Promise<FakeProxmox> {
+export async function startFakeProxmox(
+  description: PveApiSchema,
+  scenario: PveScenario,
+  tls: { key: string; cert: string },
+): Promise<FakeProxmox> {
   const schema = before9(scenario) ? pve8(description) : description;
   const requests: FakeRequest[] = [];
   const server = createServer(tls, (req, res) => {
@@ -105,7 +131,9 @@ export async function startFakeProxmox(description: PveApiSchema, scenario: PveS
     req.on('data', (c: Buffer) => (body += c.toString()));
     req.on('end', () => {
       const reply = (status: number, data: unknown, message?: string) =>
-        res.writeHead(status, message ?? '', { 'content-type': 'application/json;charset=UTF-8' }).end(JSON.stringify(status < 400 ? { data } : { data: null, message }));
+        res
+          .writeHead(status, message ?? '', { 'content-type': 'application/json;charset=UTF-8' })
+          .end(JSON.stringify(status < 400 ? { data } : { data: null, message }));
       const url = new URL(req.url ?? '/', 'https://fake');
       const path = url.pathname.replace(/^\/api2\/json/, '');
       const method = req.method ?? 'GET';
@@ -114,14 +142,27 @@ export async function startFakeProxmox(description: PveApiSchema, scenario: PveS
       const info = hit && schema.method(hit.template, method);
       if (!hit || !info) return reply(501, null, `Method '${method} ${path}' not implemented`);
       requests.push({ method, template: hit.template, path, params });
-      if (req.headers.authorization !== `PVEAPIToken=${scenario.token}`) return reply(401, null, 'authentication failure');
+      if (req.headers.authorization !== `PVEAPIToken=${scenario.token}`)
+        return reply(401, null, 'authentication failure');
       const all = { ...hit.values, ...params };
-      const missing = Object.entries(info.parameters?.properties ?? {}).filter(([k, p]) => !p.optional && all[k] === undefined).map(([k]) => k);
+      const missing = Object.entries(info.parameters?.properties ?? {})
+        .filter(([k, p]) => !p.optional && all[k] === undefined)
+        .map(([k]) => k);
       const bad = conformance(
-        Object.fromEntries(Object.entries(all).map(([k, v]) => [k, info.parameters?.properties?.[k]?.type === 'integer' && /^\d+$/.test(v) ? Number(v) : v])),
+        Object.fromEntries(
+          Object.entries(all).map(([k, v]) => [
+            k,
+            info.parameters?.properties?.[k]?.type === 'integer' && /^\d+$/.test(v) ? Number(v) : v,
+          ]),
+        ),
         info.parameters,
       );
-      if (missing.length || bad.length) return reply(400, null, `Parameter verification failed: ${[...missing.map((m) => `${m}: property is missing`), ...bad].join('; ')}`);
+      if (missing.length || bad.length)
+        return reply(
+          400,
+          null,
+          `Parameter verification failed: ${[...missing.map((m) => `${m}: property is missing`), ...bad].join('; ')}`,
+        );
       const handler = HANDLERS[`${method} ${hit.template}`];
       if (!handler) return reply(501, null, `the fake has no answer for ${method} ${hit.template}`);
       let data: unknown;
@@ -133,7 +174,12 @@ export async function startFakeProxmox(description: PveApiSchema, scenario: PveS
       }
       if (data === undefined) return reply(404, null, 'not found');
       const foreign = hit.template === '/access/permissions' ? foreignPrivileges(scenario) : [];
-      if (foreign.length) return reply(500, null, `fake answer departs from Proxmox VE ${scenario.version}: it has no ${foreign.join(', ')}`);
+      if (foreign.length)
+        return reply(
+          500,
+          null,
+          `fake answer departs from Proxmox VE ${scenario.version}: it has no ${foreign.join(', ')}`,
+        );
       const drift = conformance(data, info.returns);
       if (drift.length) return reply(500, null, `fake answer departs from the API description: ${drift.join('; ')}`);
       reply(200, data);

@@ -16,7 +16,13 @@ import type { PveApiSchema } from './schema.ts';
  */
 export const PRIVILEGES_ONLY_IN: Readonly<Record<8 | 9, readonly string[]>> = {
   8: ['VM.Monitor'],
-  9: ['VM.GuestAgent.Audit', 'VM.GuestAgent.FileRead', 'VM.GuestAgent.FileWrite', 'VM.GuestAgent.FileSystemMgmt', 'VM.GuestAgent.Unrestricted'],
+  9: [
+    'VM.GuestAgent.Audit',
+    'VM.GuestAgent.FileRead',
+    'VM.GuestAgent.FileWrite',
+    'VM.GuestAgent.FileSystemMgmt',
+    'VM.GuestAgent.Unrestricted',
+  ],
 };
 
 const AGENT = '/nodes/{node}/qemu/{vmid}/agent';
@@ -32,7 +38,9 @@ export function pve8(schema: PveApiSchema): PveApiSchema {
       if (!info || !agentCommand) return info;
       const permissions = { check: ['perm', '/vms/{vmid}', ['VM.Monitor']] };
       if (template !== `${AGENT}/file-read`) return { ...info, permissions };
-      const properties = Object.fromEntries(Object.entries(info.parameters?.properties ?? {}).filter(([k]) => FILE_READ_8.includes(k)));
+      const properties = Object.fromEntries(
+        Object.entries(info.parameters?.properties ?? {}).filter(([k]) => FILE_READ_8.includes(k)),
+      );
       return { ...info, permissions, parameters: { ...info.parameters, properties } };
     },
   };

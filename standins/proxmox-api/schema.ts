@@ -34,14 +34,22 @@ export function loadPveSchema(file: string): PveApiSchema {
     n.children?.forEach(walk);
   };
   (JSON.parse(readFileSync(file, 'utf8')) as PveNode[]).forEach(walk);
-  const patterns = [...nodes.keys()].map((template) => ({ template, re: new RegExp(`^${template.replace(/\{(\w+)\}/g, '(?<$1>[^/]+)')}$`) }));
+  const patterns = [...nodes.keys()].map((template) => ({
+    template,
+    re: new RegExp(`^${template.replace(/\{(\w+)\}/g, '(?<$1>[^/]+)')}$`),
+  }));
   return {
     match(path) {
       // A literal segment beats a placeholder: /nodes/{node}/network over /nodes/{node}/{other}.
       const hits = patterns.map((p) => ({ p, m: p.re.exec(path) })).filter((h) => h.m);
       hits.sort((a, b) => (a.p.template.match(/\{/g)?.length ?? 0) - (b.p.template.match(/\{/g)?.length ?? 0));
       const hit = hits[0];
-      return hit ? { template: hit.p.template, values: Object.fromEntries(Object.entries(hit.m!.groups ?? {}).map(([k, v]) => [k, decodeURIComponent(v)])) } : undefined;
+      return hit
+        ? {
+            template: hit.p.template,
+            values: Object.fromEntries(Object.entries(hit.m!.groups ?? {}).map(([k, v]) => [k, decodeURIComponent(v)])),
+          }
+        : undefined;
     },
     method: (template, method) => nodes.get(template)?.info?.[method],
   };
@@ -58,15 +66,24 @@ export function conformance(value: unknown, schema: PveSchema | undefined, at = 
     (t === 'boolean' && (typeof value === 'boolean' || value === 0 || value === 1)) ||
     (t === 'array' && Array.isArray(value)) ||
     (t === 'object' && typeof value === 'object' && !Array.isArray(value)) ||
-    t === 'any' || t === 'null';
-  if (types.length > 0 && !types.some(is)) return [`${at || '(root)'}: expected ${types.join('|')}, got ${JSON.stringify(value)}`];
-  if (schema.enum && !schema.enum.includes(value)) return [`${at}: ${JSON.stringify(value)} is not one of ${schema.enum.join(', ')}`];
+    t === 'any' ||
+    t === 'null';
+  if (types.length > 0 && !types.some(is))
+    return [`${at || '(root)'}: expected ${types.join('|')}, got ${JSON.stringify(value)}`];
+  if (schema.enum && !schema.enum.includes(value))
+    return [`${at}: ${JSON.stringify(value)} is not one of ${schema.enum.join(', ')}`];
   if (Array.isArray(value)) return value.flatMap((v, i) => conformance(v, schema.items, `${at}[${i}]`));
   if (typeof value === 'object' && schema.properties) {
     const obj = value as Record<string, unknown>;
-    const problems = Object.entries(schema.properties).flatMap(([k, s]) => (obj[k] === undefined ? (s.optional ? [] : [`${at}.${k}: missing`]) : conformance(obj[k], s, `${at}.${k}`)));
+    const problems = Object.entries(schema.properties).flatMap(([k, s]) =>
+      obj[k] === undefined ? (s.optional ? [] : [`${at}.${k}: missing`]) : conformance(obj[k], s, `${at}.${k}`),
+    );
     if (schema.additionalProperties === 0 || schema.additionalProperties === false) {
-      problems.push(...Object.keys(obj).filter((k) => !(k in schema.properties!)).map((k) => `${at}.${k}: not in the description`));
+      problems.push(
+        ...Object.keys(obj)
+          .filter((k) => !(k in schema.properties!))
+          .map((k) => `${at}.${k}: not in the description`),
+      );
     }
     return problems;
   }

@@ -17,7 +17,11 @@ import { hasTool, isRoot } from '../helpers/tools.ts';
 const NAME = 'i9cmpe2e';
 const dir = mkdtempSync(join(tmpdir(), 'lab-compare-'));
 const config = join(dir, 'lab.yaml');
-const PATCH = { name: NAME, l2: { lease: { duration: '2s', renewDeadline: '1s', retryPeriod: '200ms' } }, bgp: { timers: { keepalive: 1, hold: 3, connectRetry: 1 } } };
+const PATCH = {
+  name: NAME,
+  l2: { lease: { duration: '2s', renewDeadline: '1s', retryPeriod: '200ms' } },
+  bgp: { timers: { keepalive: 1, hold: 3, connectRetry: 1 } },
+};
 writeFileSync(config, labText(PATCH));
 const nodeIp = (name: string) => labPlan(PATCH).nodes.find((n) => n.name === name)!.lanIp;
 const reportDir = join(ROOT, '.lab', NAME, 'report');
@@ -31,7 +35,9 @@ describe.skipIf(!ready)('lab:compare on the emulated lab', () => {
   });
 
   it('should run every scenario once per mode, write the report and leave nothing behind', () => {
-    const r = runScript('scripts/compare.ts', ['--target', 'netns', '--config', config, '--trials', '1'], { timeoutMs: 600_000 });
+    const r = runScript('scripts/compare.ts', ['--target', 'netns', '--config', config, '--trials', '1'], {
+      timeoutMs: 600_000,
+    });
     expect(r.status, r.stderr).toBe(0);
     // Progress names mode, scenario, trial and the time left, on stderr; the summary and the HTML's path on stdout.
     expect(r.stderr).toMatch(/bgp · link-loss · trial 1\/1 · about .* left/);
@@ -68,4 +74,3 @@ describe.skipIf(!ready)('lab:compare on the emulated lab', () => {
     expect(existsSync(join(ROOT, '.lab', NAME, 'netns'))).toBe(false);
   }, 600_000);
 });
-

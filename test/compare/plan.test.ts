@@ -24,7 +24,13 @@ describe('presets', () => {
     const d = applyPreset(plan, 'cilium-defaults');
     expect(d.l2.leaseMs).toEqual({ duration: 15_000, renewDeadline: 5_000, retryPeriod: 2_000 });
     expect(d.config.bgp.timers).toEqual({ keepalive: 30, hold: 90, connectRetry: 120 });
-    expect(settingsOf(d, 'cilium-defaults', 100, 100).bgpTimers).toEqual({ keepalive: 30, hold: 90, connectRetry: 120, idleHoldAfterReset: 5, gracefulRestart: 15 });
+    expect(settingsOf(d, 'cilium-defaults', 100, 100).bgpTimers).toEqual({
+      keepalive: 30,
+      hold: 90,
+      connectRetry: 120,
+      idleHoldAfterReset: 5,
+      gracefulRestart: 15,
+    });
   });
 });
 
@@ -35,16 +41,32 @@ describe('bound', () => {
     // Graceful restart is on in the rendered peer config: hold time 9 s + restart time 15 s.
     expect(bound('link-loss', 'bgp', st).ms).toBe(24_000);
     expect(bound('link-loss', 'bgp', { ...st, bgpTimers: { ...st.bgpTimers, gracefulRestart: null } }).ms).toBe(9000);
-    expect(bound('restart', 'bgp', st)).toMatchObject({ ms: 15_000, basis: expect.stringContaining('graceful restart time 15 s') });
+    expect(bound('restart', 'bgp', st)).toMatchObject({
+      ms: 15_000,
+      basis: expect.stringContaining('graceful restart time 15 s'),
+    });
     expect(bound('router-restart', 'bgp', st).ms).toBe(10_000);
   });
 });
 
 describe('servedAfter', () => {
   it('should name the nodes that answered after the last failure, or after the fault when none failed', () => {
-    const s = [{ t: 0, ok: true, node: 'a' }, { t: 100, ok: false }, { t: 200, ok: true, node: 'b' }, { t: 300, ok: true, node: 'c' }];
+    const s = [
+      { t: 0, ok: true, node: 'a' },
+      { t: 100, ok: false },
+      { t: 200, ok: true, node: 'b' },
+      { t: 300, ok: true, node: 'c' },
+    ];
     expect(servedAfter(s, 50)).toEqual(['b', 'c']);
-    expect(servedAfter([{ t: 0, ok: true, node: 'a' }, { t: 100, ok: true, node: 'b' }], 50)).toEqual(['b']);
+    expect(
+      servedAfter(
+        [
+          { t: 0, ok: true, node: 'a' },
+          { t: 100, ok: true, node: 'b' },
+        ],
+        50,
+      ),
+    ).toEqual(['b']);
   });
 });
 
@@ -52,7 +74,18 @@ describe('Eta', () => {
   it('should guess from the bound until a unit of the same kind was measured', () => {
     const eta = new Eta(() => 10_000);
     const units = workUnits({ trials: 2, scenarios: ['steady', 'link-loss'], preset: 'lab' });
-    expect(units).toEqual(['l2/up', 'l2/steady', 'l2/steady', 'l2/link-loss', 'l2/link-loss', 'bgp/up', 'bgp/steady', 'bgp/steady', 'bgp/link-loss', 'bgp/link-loss']);
+    expect(units).toEqual([
+      'l2/up',
+      'l2/steady',
+      'l2/steady',
+      'l2/link-loss',
+      'l2/link-loss',
+      'bgp/up',
+      'bgp/steady',
+      'bgp/steady',
+      'bgp/link-loss',
+      'bgp/link-loss',
+    ]);
     expect(eta.left(units)).toBe(100_000);
     eta.record('l2/steady', 4000);
     expect(eta.left(units.slice(1))).toBe(7 * 10_000 + 2 * 4000);

@@ -18,7 +18,9 @@ describe.skipIf(!hasTool('curl'))('timedProbeLoop with a quiet window', () => {
     const flag = join(tmpdir(), `lab-probe-test-${process.pid}`);
     try {
       const t0 = Date.now();
-      const loop = $({ quiet: true })`sh -c ${timedProbeLoop({ ip: '127.0.0.1', port, intervalMs: 100, maxMs: 20_000, settle: 20, quiet: { ms: 500, flag } })}`;
+      const loop = $({
+        quiet: true,
+      })`sh -c ${timedProbeLoop({ ip: '127.0.0.1', port, intervalMs: 100, maxMs: 20_000, settle: 20, quiet: { ms: 500, flag } })}`;
       let flagAt = 0;
       setTimeout(() => {
         writeFileSync(flag, '');

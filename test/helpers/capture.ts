@@ -8,7 +8,11 @@ export interface Capture {
 
 /** Starts `tcpdump -l -n -e -tt -vv -i iface filter` in the namespace; resolves once it listens. */
 export async function startCapture(namespace: string, iface: string, filter: string[]): Promise<Capture> {
-  const p = spawn('ip', ['netns', 'exec', namespace, 'tcpdump', '-l', '-n', '-e', '-tt', '-vv', '-i', iface, ...filter], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const p = spawn(
+    'ip',
+    ['netns', 'exec', namespace, 'tcpdump', '-l', '-n', '-e', '-tt', '-vv', '-i', iface, ...filter],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   let out = '';
   p.stdout.on('data', (d: Buffer) => (out += d.toString()));
   await new Promise<void>((resolve, reject) => {
@@ -50,10 +54,13 @@ export interface ArpPacket {
 /** `1700000000.123456 aa:.. > ff:.., ethertype ARP (0x0806), length 42: Ethernet (len 6), IPv4 (len 4), Reply 10.0.0.1 is-at aa:.., length 28` */
 export function parseArp(lines: readonly string[]): ArpPacket[] {
   return lines.flatMap((l): ArpPacket[] => {
-    const m = /^(\d+\.\d+) (\S+) > (\S+), ethertype ARP.*?(Request who-has (\S+) tell (\S+)|Reply (\S+) is-at (\S+))/.exec(l);
+    const m =
+      /^(\d+\.\d+) (\S+) > (\S+), ethertype ARP.*?(Request who-has (\S+) tell (\S+)|Reply (\S+) is-at (\S+))/.exec(l);
     if (!m) return [];
     const t = Number(m[1]) * 1000;
     const base = { t, ethSrc: m[2]!, ethDst: m[3]!.replace(/,$/, '') };
-    return m[5] ? [{ ...base, op: 'request' as const, ip: m[5], who: m[6]!.replace(/,$/, '') }] : [{ ...base, op: 'reply' as const, ip: m[7]!, who: m[8]!.replace(/,$/, '') }];
+    return m[5]
+      ? [{ ...base, op: 'request' as const, ip: m[5], who: m[6]!.replace(/,$/, '') }]
+      : [{ ...base, op: 'reply' as const, ip: m[7]!, who: m[8]!.replace(/,$/, '') }];
   });
 }

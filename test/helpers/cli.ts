@@ -19,15 +19,24 @@ export interface CliOptions {
 
 /** Runs `script` (a path from the root, e.g. scripts/check.ts) with `args`, waiting for it. */
 export function runScript(script: string, args: readonly string[], options: CliOptions = {}): CliRun {
-  const r = spawnSync(TSX, [script, ...args], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, ...options.env }, timeout: options.timeoutMs });
+  const r = spawnSync(TSX, [script, ...args], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    env: { ...process.env, ...options.env },
+    timeout: options.timeoutMs,
+  });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
 /** The same, without blocking: several commands run side by side. */
 export function runScriptAsync(script: string, args: readonly string[], options: CliOptions = {}): Promise<CliRun> {
   return new Promise((done) =>
-    execFile(TSX, [script, ...args], { cwd: ROOT, env: { ...process.env, ...options.env }, timeout: options.timeoutMs }, (err, stdout, stderr) =>
-      done({ status: err ? (typeof err.code === 'number' ? err.code : null) : 0, stdout, stderr }),
+    execFile(
+      TSX,
+      [script, ...args],
+      { cwd: ROOT, env: { ...process.env, ...options.env }, timeout: options.timeoutMs },
+      (err, stdout, stderr) =>
+        done({ status: err ? (typeof err.code === 'number' ? err.code : null) : 0, stdout, stderr }),
     ),
   );
 }

@@ -11,8 +11,15 @@ type Schema = Record<string, any>;
 /** Closes every object that lists its properties, unless it preserves unknown fields. */
 function strict(schema: Schema): Schema {
   if (typeof schema !== 'object' || schema === null) return schema;
-  const out: Schema = Array.isArray(schema) ? schema.map(strict) : Object.fromEntries(Object.entries(schema).map(([k, v]) => [k, strict(v)]));
-  if (out.type === 'object' && out.properties && out.additionalProperties === undefined && !out['x-kubernetes-preserve-unknown-fields']) {
+  const out: Schema = Array.isArray(schema)
+    ? schema.map(strict)
+    : Object.fromEntries(Object.entries(schema).map(([k, v]) => [k, strict(v)]));
+  if (
+    out.type === 'object' &&
+    out.properties &&
+    out.additionalProperties === undefined &&
+    !out['x-kubernetes-preserve-unknown-fields']
+  ) {
     out.additionalProperties = false;
   }
   return out;
@@ -25,7 +32,19 @@ function strict(schema: Schema): Schema {
  * this. Without them ajv warns once per use of each.
  */
 export function addKubernetesFormats(ajv: Ajv): Ajv {
-  addFormats.default(ajv, ['date-time', 'date', 'duration', 'uri', 'email', 'hostname', 'ipv4', 'ipv6', 'uuid', 'byte', 'password']);
+  addFormats.default(ajv, [
+    'date-time',
+    'date',
+    'duration',
+    'uri',
+    'email',
+    'hostname',
+    'ipv4',
+    'ipv6',
+    'uuid',
+    'byte',
+    'password',
+  ]);
   ajv.addFormat('int32', true);
   ajv.addFormat('int64', true);
   ajv.addFormat('cidr', (value: string) => {
@@ -50,16 +69,27 @@ export function loadCrd(file: string): CrdValidator {
     if (!v.served) continue;
     const root = strict(v.schema.openAPIV3Schema);
     // apiVersion/kind/metadata are checked by the API server itself, not by the CRD schema.
-    byVersion.set(`${crd.spec.group}/${v.name}`, ajv.compile({ ...root, properties: { ...root.properties, metadata: { type: 'object' } } }));
+    byVersion.set(
+      `${crd.spec.group}/${v.name}`,
+      ajv.compile({ ...root, properties: { ...root.properties, metadata: { type: 'object' } } }),
+    );
   }
   return {
     kind: crd.spec.names.kind,
     versions: [...byVersion.keys()],
     validate(manifest: any) {
       const fn = byVersion.get(manifest?.apiVersion);
-      if (!fn) return [`${manifest?.kind}: apiVersion ${manifest?.apiVersion} is not served (served: ${[...byVersion.keys()].join(', ')})`];
+      if (!fn)
+        return [
+          `${manifest?.kind}: apiVersion ${manifest?.apiVersion} is not served (served: ${[...byVersion.keys()].join(', ')})`,
+        ];
       if (manifest.kind !== crd.spec.names.kind) return [`kind ${manifest.kind} is not ${crd.spec.names.kind}`];
-      return fn(manifest) ? [] : fn.errors!.map((e) => `${manifest.kind}/${manifest.metadata?.name}${e.instancePath}: ${e.message}${e.params && 'additionalProperty' in e.params ? ` (${e.params.additionalProperty})` : ''}`);
+      return fn(manifest)
+        ? []
+        : fn.errors!.map(
+            (e) =>
+              `${manifest.kind}/${manifest.metadata?.name}${e.instancePath}: ${e.message}${e.params && 'additionalProperty' in e.params ? ` (${e.params.additionalProperty})` : ''}`,
+          );
     },
   };
 }

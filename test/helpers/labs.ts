@@ -24,7 +24,10 @@ export function labPlan(patch: Record<string, unknown> = {}): LabPlan {
 function merge(base: Record<string, any>, patch: Record<string, unknown>): Record<string, any> {
   const out = { ...base };
   for (const [k, v] of Object.entries(patch)) {
-    out[k] = v && typeof v === 'object' && !Array.isArray(v) && typeof base[k] === 'object' ? merge(base[k], v as Record<string, unknown>) : v;
+    out[k] =
+      v && typeof v === 'object' && !Array.isArray(v) && typeof base[k] === 'object'
+        ? merge(base[k], v as Record<string, unknown>)
+        : v;
   }
   return out;
 }

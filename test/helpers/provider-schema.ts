@@ -21,7 +21,17 @@ export interface ProviderSchema {
 }
 
 /** Terraform meta-arguments, valid on every resource. */
-const META = new Set(['//', 'count', 'for_each', 'depends_on', 'lifecycle', 'provider', 'provisioner', 'connection', 'alias']);
+const META = new Set([
+  '//',
+  'count',
+  'for_each',
+  'depends_on',
+  'lifecycle',
+  'provider',
+  'provisioner',
+  'connection',
+  'alias',
+]);
 
 export function loadProviderSchema(file: string, source: string): ProviderSchema {
   const all = JSON.parse(readFileSync(file, 'utf8')) as { provider_schemas: Record<string, ProviderSchema> };
@@ -33,16 +43,23 @@ export function loadProviderSchema(file: string, source: string): ProviderSchema
 /** Every problem in the stack's provider blocks, resources and data sources; empty when it conforms. */
 export function checkTerraformJson(doc: Record<string, any>, schema: ProviderSchema, providerName: string): string[] {
   const problems: string[] = [];
-  for (const [i, cfg] of (doc.provider?.[providerName] ?? []).entries()) checkBlock(cfg, schema.provider.block, `provider.${providerName}[${i}]`, problems);
-  for (const [section, schemas] of [['resource', schema.resource_schemas], ['data', schema.data_source_schemas]] as const) {
+  for (const [i, cfg] of (doc.provider?.[providerName] ?? []).entries())
+    checkBlock(cfg, schema.provider.block, `provider.${providerName}[${i}]`, problems);
+  for (const [section, schemas] of [
+    ['resource', schema.resource_schemas],
+    ['data', schema.data_source_schemas],
+  ] as const) {
     for (const [type, instances] of Object.entries<Record<string, unknown>>(doc[section] ?? {})) {
       const s = schemas[type];
       if (!type.startsWith(`${providerName}_`)) continue;
       if (!s) {
-        problems.push(`${section}.${type}: no such ${section === 'data' ? 'data source' : 'resource'} type${hint(type, Object.keys(schemas))}`);
+        problems.push(
+          `${section}.${type}: no such ${section === 'data' ? 'data source' : 'resource'} type${hint(type, Object.keys(schemas))}`,
+        );
         continue;
       }
-      for (const [name, body] of Object.entries(instances)) checkBlock(body, s.block, `${section}.${type}.${name}`, problems);
+      for (const [name, body] of Object.entries(instances))
+        checkBlock(body, s.block, `${section}.${type}.${name}`, problems);
     }
   }
   return problems;
@@ -60,18 +77,25 @@ function checkBlock(body: unknown, block: Block, at: string, problems: string[])
     const attr = attrs[key];
     const nested = blocks[key];
     if (attr) {
-      if (attr.computed && !attr.optional && !attr.required) problems.push(`${at}.${key}: read-only attribute cannot be set`);
+      if (attr.computed && !attr.optional && !attr.required)
+        problems.push(`${at}.${key}: read-only attribute cannot be set`);
       else if (attr.type !== undefined) checkValue(value, attr.type, `${at}.${key}`, problems);
     } else if (nested) {
       // JSON syntax accepts one object or a list for a list/set block.
       const items = nested.nesting_mode === 'single' ? [value] : Array.isArray(value) ? value : [value];
-      if (nested.max_items !== undefined && nested.max_items > 0 && items.length > nested.max_items) problems.push(`${at}.${key}: at most ${nested.max_items} block(s), got ${items.length}`);
-      items.forEach((item, i) => checkBlock(item, nested.block, items.length > 1 ? `${at}.${key}[${i}]` : `${at}.${key}`, problems));
+      if (nested.max_items !== undefined && nested.max_items > 0 && items.length > nested.max_items)
+        problems.push(`${at}.${key}: at most ${nested.max_items} block(s), got ${items.length}`);
+      items.forEach((item, i) =>
+        checkBlock(item, nested.block, items.length > 1 ? `${at}.${key}[${i}]` : `${at}.${key}`, problems),
+      );
     } else {
-      problems.push(`${at}.${key}: unknown attribute or block${hint(key, [...Object.keys(attrs), ...Object.keys(blocks)])}`);
+      problems.push(
+        `${at}.${key}: unknown attribute or block${hint(key, [...Object.keys(attrs), ...Object.keys(blocks)])}`,
+      );
     }
   }
-  for (const [key, attr] of Object.entries(attrs)) if (attr.required && !(key in body)) problems.push(`${at}.${key}: required attribute missing`);
+  for (const [key, attr] of Object.entries(attrs))
+    if (attr.required && !(key in body)) problems.push(`${at}.${key}: required attribute missing`);
   for (const [key, nested] of Object.entries(blocks)) {
     if ((nested.min_items ?? 0) > 0 && !(key in body)) problems.push(`${at}.${key}: required block missing`);
   }
@@ -84,7 +108,9 @@ function checkValue(value: unknown, type: CtyType, at: string, problems: string[
     const ok =
       type === 'dynamic' ||
       (type === 'string' && ['string', 'number', 'boolean'].includes(typeof value)) ||
-      (type === 'number' && (typeof value === 'number' || (typeof value === 'string' && value.trim() !== '' && !Number.isNaN(Number(value))))) ||
+      (type === 'number' &&
+        (typeof value === 'number' ||
+          (typeof value === 'string' && value.trim() !== '' && !Number.isNaN(Number(value))))) ||
       (type === 'bool' && (typeof value === 'boolean' || value === 'true' || value === 'false'));
     if (!ok) bad(type);
     return;

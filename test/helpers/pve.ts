@@ -14,7 +14,27 @@ const GiB = 1024 ** 3;
 export function selfSignedCert(): { key: string; cert: string } {
   const dir = mkdtempSync(join(tmpdir(), 'lab-tls-'));
   try {
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1', '-keyout', join(dir, 'k'), '-out', join(dir, 'c')], { stdio: 'ignore' });
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:prime256v1',
+        '-nodes',
+        '-days',
+        '1',
+        '-subj',
+        '/CN=127.0.0.1',
+        '-keyout',
+        join(dir, 'k'),
+        '-out',
+        join(dir, 'c'),
+      ],
+      { stdio: 'ignore' },
+    );
     return { key: readFileSync(join(dir, 'k'), 'utf8'), cert: readFileSync(join(dir, 'c'), 'utf8') };
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -26,7 +46,15 @@ export const PVE_VERSIONS = ['8.4.1', '9.1.3'] as const;
 
 /** A Proxmox host of that release on which the example lab can be built: every check passes. */
 export function goodScenario(plan: LabPlan, version: string = '9.1.3'): PveScenario {
-  const privs = Object.fromEntries([...new Set(Object.values(privileges(Number(version.split('.')[0]) < 9 ? 8 : 9)).flat().flatMap((p) => p.split('|')))].map((p) => [p, 1]));
+  const privs = Object.fromEntries(
+    [
+      ...new Set(
+        Object.values(privileges(Number(version.split('.')[0]) < 9 ? 8 : 9))
+          .flat()
+          .flatMap((p) => p.split('|')),
+      ),
+    ].map((p) => [p, 1]),
+  );
   return {
     token: TOKEN,
     version,
@@ -37,7 +65,12 @@ export function goodScenario(plan: LabPlan, version: string = '9.1.3'): PveScena
         { storage: 'local-lvm', type: 'lvmthin', content: 'images,rootdir', enabled: 1, active: 1 },
       ],
     },
-    network: { pve: [{ iface: 'vmbr0', type: 'bridge', active: 1 }, { iface: 'eno1', type: 'eth', active: 1 }] },
+    network: {
+      pve: [
+        { iface: 'vmbr0', type: 'bridge', active: 1 },
+        { iface: 'eno1', type: 'eth', active: 1 },
+      ],
+    },
     vms: [{ vmid: 100, node: 'pve', name: 'homeassistant', status: 'running' }],
     permissions: { '/': privs },
     guestFiles: {},
@@ -59,10 +92,27 @@ export interface AgentInterface {
  */
 export function agentInterfaces(plan: LabPlan, name: string, wan = '192.168.1.57'): AgentInterface[] {
   const v4 = (ip: string, prefix: number) => ({ 'ip-address': ip, 'ip-address-type': 'ipv4' as const, prefix });
-  const linkLocal = (mac: string) => ({ 'ip-address': `fe80::${mac.slice(9).replaceAll(':', '').toLowerCase()}`, 'ip-address-type': 'ipv6' as const, prefix: 64 });
-  const lo = { name: 'lo', 'hardware-address': '00:00:00:00:00:00', 'ip-addresses': [v4('127.0.0.1', 8), { 'ip-address': '::1', 'ip-address-type': 'ipv6' as const, prefix: 128 }] };
-  const nic = (ifname: string, mac: string, ip: string, prefix: number) => ({ name: ifname, 'hardware-address': mac.toLowerCase(), 'ip-addresses': [v4(ip, prefix), linkLocal(mac)] });
-  if (name === plan.router.name) return [lo, nic('eth0', plan.router.wanMac, wan, 24), nic('eth1', plan.router.lanMac, plan.router.lanIp, plan.lan.prefix)];
+  const linkLocal = (mac: string) => ({
+    'ip-address': `fe80::${mac.slice(9).replaceAll(':', '').toLowerCase()}`,
+    'ip-address-type': 'ipv6' as const,
+    prefix: 64,
+  });
+  const lo = {
+    name: 'lo',
+    'hardware-address': '00:00:00:00:00:00',
+    'ip-addresses': [v4('127.0.0.1', 8), { 'ip-address': '::1', 'ip-address-type': 'ipv6' as const, prefix: 128 }],
+  };
+  const nic = (ifname: string, mac: string, ip: string, prefix: number) => ({
+    name: ifname,
+    'hardware-address': mac.toLowerCase(),
+    'ip-addresses': [v4(ip, prefix), linkLocal(mac)],
+  });
+  if (name === plan.router.name)
+    return [
+      lo,
+      nic('eth0', plan.router.wanMac, wan, 24),
+      nic('eth1', plan.router.lanMac, plan.router.lanIp, plan.lan.prefix),
+    ];
   const node = plan.nodes.find((n) => n.name === name)!;
   return [lo, nic('eth0', node.lanMac, node.lanIp, plan.lan.prefix)];
 }
@@ -72,7 +122,10 @@ export function agentInterfaces(plan: LabPlan, name: string, wan = '192.168.1.57
  * (proxmoxtf/resource/vm/network/network.go, ReadNetworkValues): one entry per interface in the
  * agent's order, IPv4 addresses only, MACs uppercased.
  */
-export function hostOutputs(plan: LabPlan, agent: (name: string) => AgentInterface[] = (n) => agentInterfaces(plan, n)): HostOutput[] {
+export function hostOutputs(
+  plan: LabPlan,
+  agent: (name: string) => AgentInterface[] = (n) => agentInterfaces(plan, n),
+): HostOutput[] {
   return allHosts(plan).map((h) => {
     const ifaces = agent(h.name);
     return {
@@ -81,7 +134,9 @@ export function hostOutputs(plan: LabPlan, agent: (name: string) => AgentInterfa
       vm_id: h.vmId,
       proxmox_node: h.proxmoxNode,
       lan_ip: h.lanIp,
-      ipv4_addresses: ifaces.map((i) => i['ip-addresses'].filter((a) => a['ip-address-type'] === 'ipv4').map((a) => a['ip-address'])),
+      ipv4_addresses: ifaces.map((i) =>
+        i['ip-addresses'].filter((a) => a['ip-address-type'] === 'ipv4').map((a) => a['ip-address']),
+      ),
       mac_addresses: ifaces.map((i) => i['hardware-address'].toUpperCase()),
       network_interface_names: ifaces.map((i) => i.name),
     };

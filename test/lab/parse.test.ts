@@ -29,7 +29,9 @@ function problems(text: string, env: NodeJS.ProcessEnv = {}): string[] {
 export function badLab(file: string): { text: string; expected: string[]; env: NodeJS.ProcessEnv; secrets: string[] } {
   const text = readFileSync(resolve(BAD, file), 'utf8');
   const lines = (tag: string) => [...text.matchAll(new RegExp(`^# ${tag}: (.*)$`, 'gm'))].map((m) => m[1]!);
-  const env = Object.fromEntries(lines('env').map((l) => [l.slice(0, l.indexOf('=')), JSON.parse(l.slice(l.indexOf('=') + 1)) as string]));
+  const env = Object.fromEntries(
+    lines('env').map((l) => [l.slice(0, l.indexOf('=')), JSON.parse(l.slice(l.indexOf('=') + 1)) as string]),
+  );
   return { text, expected: lines('expect'), env, secrets: lines('secret') };
 }
 
@@ -53,7 +55,9 @@ describe('parseLab', () => {
     expect(found.map((p) => p.split(' ')[0])).toEqual(['name', 'kubernetes.workers', 'bgp.nodeAsn']);
   });
 
-  const files = readdirSync(BAD).filter((f) => f.endsWith('.yaml')).sort();
+  const files = readdirSync(BAD)
+    .filter((f) => f.endsWith('.yaml'))
+    .sort();
   it('should have at least 90 bad lab files', () => expect(files.length).toBeGreaterThanOrEqual(90));
 
   it.each(files)('should reject %s with the expected error, no secret and no long value', (file) => {
@@ -62,7 +66,8 @@ describe('parseLab', () => {
     const found = problems(text, env);
     expect(found).toEqual(expected);
     for (const secret of secrets) expect(found.join('\n')).not.toContain(secret);
-    for (const line of found) for (const [, got] of line.matchAll(/\(got (.*?)\) — /g)) expect(got!.length).toBeLessThanOrEqual(200);
+    for (const line of found)
+      for (const [, got] of line.matchAll(/\(got (.*?)\) — /g)) expect(got!.length).toBeLessThanOrEqual(200);
   });
 
   // A fix ending in "e.g. VALUE" is applied as written (VALUE is YAML for the field); the field must then pass,
@@ -73,7 +78,11 @@ describe('parseLab', () => {
     const fixable = found.filter((i) => i.path && / e\.g\. (.+)$/.test(i.fix));
     if (fixable.length === 0) return;
     const doc = parseDocument(text);
-    for (const i of fixable) doc.setIn(i.path.split('.').map((k) => (/^\d+$/.test(k) ? Number(k) : k)), parse(i.fix.match(/ e\.g\. (.+)$/)![1]!));
+    for (const i of fixable)
+      doc.setIn(
+        i.path.split('.').map((k) => (/^\d+$/.test(k) ? Number(k) : k)),
+        parse(i.fix.match(/ e\.g\. (.+)$/)![1]!),
+      );
     const after = issues(doc.toString(), env);
     expect(after.filter((i) => fixable.some((f) => f.path === i.path)).map((i) => formatIssue(i))).toEqual([]);
     if (fixable.length === found.length) expect(after.map((i) => formatIssue(i))).toEqual([]);
@@ -81,7 +90,9 @@ describe('parseLab', () => {
 
   it(`should refuse a 10 MB file by its size, above ${MAX_FILE_BYTES / 1024} KiB`, () => {
     const text = `name: cilab\n${'# padding\n'.repeat(1_000_000)}`;
-    expect(problems(text)).toEqual([`(file): the file is 9766 KiB, above the 64 KiB limit for a lab file — a lab definition is a few KiB: start again from lab.example.yaml`]);
+    expect(problems(text)).toEqual([
+      `(file): the file is 9766 KiB, above the 64 KiB limit for a lab file — a lab definition is a few KiB: start again from lab.example.yaml`,
+    ]);
   });
 
   it('should list at most 25 problems and say how many more there are', () => {
@@ -110,7 +121,9 @@ describe('secrets', () => {
   it('should cut every known secret out of a message', () => {
     treatAsSecret('LAB_TEST_PW');
     const env = { PROXMOX_VE_API_TOKEN: 'root@pam!lab=00000000-aaaa-bbbb', LAB_TEST_PW: 'hunter22' };
-    expect(redact('token root@pam!lab=00000000-aaaa-bbbb, secret 00000000-aaaa-bbbb, pw hunter22', env)).toBe('token ‹secret›, secret ‹secret›, pw ‹secret›');
+    expect(redact('token root@pam!lab=00000000-aaaa-bbbb, secret 00000000-aaaa-bbbb, pw hunter22', env)).toBe(
+      'token ‹secret›, secret ‹secret›, pw ‹secret›',
+    );
   });
 });
 
@@ -124,7 +137,10 @@ describe('planLab', () => {
       ['cilab-cp3', 'control-plane', 4203, '10.42.0.13'],
     ]);
     expect(plan.apiServer).toBe('10.42.0.11');
-    expect(plan.l2).toMatchObject({ serviceIp: '10.42.0.193', leaseMs: { duration: 3000, renewDeadline: 1000, retryPeriod: 200 } });
+    expect(plan.l2).toMatchObject({
+      serviceIp: '10.42.0.193',
+      leaseMs: { duration: 3000, renewDeadline: 1000, retryPeriod: 200 },
+    });
     expect(plan.bgp.serviceIp).toBe('172.31.42.1');
   });
 
@@ -138,7 +154,16 @@ describe('planLab', () => {
   });
 
   it('should name workers after control planes and spread hosts over Proxmox nodes in turn', () => {
-    const plan = labPlan({ proxmox: { nodes: ['pve1', 'pve2'] }, network: { ports: ['eno1.42'] }, kubernetes: { controlPlanes: 1, workers: 2 } });
-    expect(allHosts(plan).map((h) => `${h.name}@${h.proxmoxNode}`)).toEqual(['cilab-router@pve1', 'cilab-cp1@pve2', 'cilab-w1@pve1', 'cilab-w2@pve2']);
+    const plan = labPlan({
+      proxmox: { nodes: ['pve1', 'pve2'] },
+      network: { ports: ['eno1.42'] },
+      kubernetes: { controlPlanes: 1, workers: 2 },
+    });
+    expect(allHosts(plan).map((h) => `${h.name}@${h.proxmoxNode}`)).toEqual([
+      'cilab-router@pve1',
+      'cilab-cp1@pve2',
+      'cilab-w1@pve1',
+      'cilab-w2@pve2',
+    ]);
   });
 });

@@ -29,7 +29,15 @@ describe.skipIf(!ready)('report.html in headless Chromium', () => {
     browser = await puppeteer.launch({
       executablePath: CHROMIUM,
       headless: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+      ],
       userDataDir: join(dir, 'profile'),
     });
     page = await browser.newPage();
@@ -57,15 +65,22 @@ describe.skipIf(!ready)('report.html in headless Chromium', () => {
 
   it('should draw every chart as an inline SVG with its marks', async () => {
     const count = (sel: string) => page.$$eval(sel, (els) => els.length);
-    const marks = (fig: string, series?: number) => count(`${fig} svg [ecmeta_ssr_type="chart"]${series === undefined ? '' : `[ecmeta_series_index="${series}"]`}`);
+    const marks = (fig: string, series?: number) =>
+      count(`${fig} svg [ecmeta_ssr_type="chart"]${series === undefined ? '' : `[ecmeta_series_index="${series}"]`}`);
     const nodes = report.settings.nodes;
     // Share: one bar per node with a share, per mode and source.
-    const bars = report.modes.flatMap((m) => Object.keys(m.steady[0]!.bySource).flatMap((src) => nodes.filter((n) => m.steady.some((t) => (t.bySource[src]!.byNode[n] ?? 0) > 0))));
+    const bars = report.modes.flatMap((m) =>
+      Object.keys(m.steady[0]!.bySource).flatMap((src) =>
+        nodes.filter((n) => m.steady.some((t) => (t.bySource[src]!.byNode[n] ?? 0) > 0)),
+      ),
+    );
     expect(await marks('#chart-share')).toBe(bars.length);
     // Outage: a point per trial per series, a bound line per scenario and mode.
     const rows = faultRows(report).filter((f) => !f.unavailable);
     const trials = rows.reduce((a, f) => a + f.outages.length, 0);
-    expect(await marks('#chart-outage', 0)).toBe(rows.filter((f) => f.mode === 'l2').reduce((a, f) => a + f.outages.length, 0));
+    expect(await marks('#chart-outage', 0)).toBe(
+      rows.filter((f) => f.mode === 'l2').reduce((a, f) => a + f.outages.length, 0),
+    );
     expect(await marks('#chart-outage')).toBe(trials + rows.length);
     expect(await marks('#chart-outage', 2)).toBe(rows.length);
     // Timelines: one per mode, a point per probe.
@@ -78,20 +93,29 @@ describe.skipIf(!ready)('report.html in headless Chromium', () => {
   });
 
   it('should show the measured values of report.json', async () => {
-    const shown = Object.fromEntries(await page.$$eval('[data-key]', (els) => els.map((e) => [e.getAttribute('data-key')!, e.getAttribute('data-value')!])));
+    const shown = Object.fromEntries(
+      await page.$$eval('[data-key]', (els) =>
+        els.map((e) => [e.getAttribute('data-key')!, e.getAttribute('data-value')!]),
+      ),
+    );
     const expected: Record<string, string> = {};
     for (const m of report.modes) {
       expected[`${m.mode}/upMs`] = String(m.upMs);
       for (const t of m.steady) {
         for (const [src, tr] of Object.entries(t.bySource)) {
-          for (const n of report.settings.nodes) expected[`${m.mode}/steady/${t.trial}/${src}/${n}`] = String(tr.byNode[n] ?? 0);
+          for (const n of report.settings.nodes)
+            expected[`${m.mode}/steady/${t.trial}/${src}/${n}`] = String(tr.byNode[n] ?? 0);
           expected[`${m.mode}/steady/${t.trial}/${src}/failed`] = String(tr.failed);
         }
       }
       for (const f of m.faults) {
         for (const t of f.trials) {
           const k = `${m.mode}/${f.scenario}/${t.trial}`;
-          Object.assign(expected, { [`${k}/outageMs`]: String(t.outageMs), [`${k}/probes`]: `${t.failedProbes}/${t.probes}`, [`${k}/servedAfter`]: t.servedAfter.join(',') });
+          Object.assign(expected, {
+            [`${k}/outageMs`]: String(t.outageMs),
+            [`${k}/probes`]: `${t.failedProbes}/${t.probes}`,
+            [`${k}/servedAfter`]: t.servedAfter.join(','),
+          });
         }
       }
     }

@@ -19,7 +19,12 @@ describe('npm run lab:check', () => {
 
   it('should print one JSON document with --json', () => {
     const r = labCheck('--config', 'lab.example.yaml', '--json');
-    expect(JSON.parse(r.stdout).hosts.map((h: { host: string }) => h.host)).toEqual(['cilab-router', 'cilab-cp1', 'cilab-cp2', 'cilab-cp3']);
+    expect(JSON.parse(r.stdout).hosts.map((h: { host: string }) => h.host)).toEqual([
+      'cilab-router',
+      'cilab-cp1',
+      'cilab-cp2',
+      'cilab-cp3',
+    ]);
   });
 
   it('should name the bad field and exit 1', () => {
@@ -29,7 +34,9 @@ describe('npm run lab:check', () => {
   });
 
   it('should explain a missing file and an unknown flag', () => {
-    expect(labCheck('--config', 'nope.yaml').stderr).toMatch(/no lab definition at .*nope\.yaml\n\s+copy lab\.example\.yaml to lab\.yaml/);
+    expect(labCheck('--config', 'nope.yaml').stderr).toMatch(
+      /no lab definition at .*nope\.yaml\n\s+copy lab\.example\.yaml to lab\.yaml/,
+    );
     const r = labCheck('--frobnicate');
     expect(r.status).toBe(2);
     expect(r.stderr).toContain("Unknown option '--frobnicate'");
@@ -52,29 +59,44 @@ describe('every lab command, given a bad lab file', () => {
   const CASES: [string, string, string[], NodeJS.ProcessEnv][] = [
     ['credentials in the endpoint', join(BAD_DIR, '76-endpoint-credentials.yaml'), ['hunter2'], {}],
     ['a YAML alias bomb', join(BAD_DIR, '84-alias-bomb.yaml'), [], {}],
-    ['a BGP password with a blank', join(BAD_DIR, '88-bgp-password-blank.yaml'), ['two words'], { LAB_BGP_PASSWORD: 'two words' }],
+    [
+      'a BGP password with a blank',
+      join(BAD_DIR, '88-bgp-password-blank.yaml'),
+      ['two words'],
+      { LAB_BGP_PASSWORD: 'two words' },
+    ],
     ['a 10 MB file', huge, [], {}],
   ];
 
   it('should cut the value of a secret variable out of whatever it prints', () => {
     const file = join(dir, 'token-as-name.yaml');
     writeFileSync(file, 'name: plainvalue4711\nproxmox: { endpoint: "https://pve:8006/", nodes: [pve] }\n');
-    const r = runScript('scripts/check.ts', ['--config', file], { env: { PROXMOX_VE_API_TOKEN: 'root@pam!lab=plainvalue4711' } });
+    const r = runScript('scripts/check.ts', ['--config', file], {
+      env: { PROXMOX_VE_API_TOKEN: 'root@pam!lab=plainvalue4711' },
+    });
     expect(r.status).toBe(1);
     expect(r.stderr).toContain('name (line 1): not a lab name (got "‹secret›")');
     expect(r.stderr).not.toContain('plainvalue4711');
   });
 
-  it.each(CASES)('should refuse %s alike, naming field, line and fix, before any change, never printing the secret', async (_, file, secrets, env) => {
-    const runs = await Promise.all(COMMANDS.map(async ([name, [script, ...args]]) => ({ name, ...(await runScriptAsync(script!, [...args, '--config', file], { env })) })));
-    // From the refusal on; a lab command says which target it chose before it.
-    const problem = (stderr: string) => stderr.slice(stderr.indexOf('✗')).trimEnd().split('\n');
-    for (const r of runs) {
-      expect(r.status, r.name).toBe(1);
-      expect(problem(r.stderr), r.name).toEqual(problem(runs[0]!.stderr));
-      for (const s of secrets) expect(r.stdout + r.stderr, r.name).not.toContain(s);
-    }
-    expect(problem(runs[0]!.stderr)[1]).toMatch(/^ {2}(\S+ \(line \d+\)|\(file\)): .+ — .+/);
-    expect(existsSync(out)).toBe(false);
-  });
+  it.each(CASES)(
+    'should refuse %s alike, naming field, line and fix, before any change, never printing the secret',
+    async (_, file, secrets, env) => {
+      const runs = await Promise.all(
+        COMMANDS.map(async ([name, [script, ...args]]) => ({
+          name,
+          ...(await runScriptAsync(script!, [...args, '--config', file], { env })),
+        })),
+      );
+      // From the refusal on; a lab command says which target it chose before it.
+      const problem = (stderr: string) => stderr.slice(stderr.indexOf('✗')).trimEnd().split('\n');
+      for (const r of runs) {
+        expect(r.status, r.name).toBe(1);
+        expect(problem(r.stderr), r.name).toEqual(problem(runs[0]!.stderr));
+        for (const s of secrets) expect(r.stdout + r.stderr, r.name).not.toContain(s);
+      }
+      expect(problem(runs[0]!.stderr)[1]).toMatch(/^ {2}(\S+ \(line \d+\)|\(file\)): .+ — .+/);
+      expect(existsSync(out)).toBe(false);
+    },
+  );
 });

@@ -11,20 +11,43 @@ const FLAGS = {
 
 describe('flagValues', () => {
   it('should give each flag its declared type, with its default', () => {
-    expect(flagValues(FLAGS, { mode: 'bgp', requests: '12' })).toEqual({ mode: 'bgp', target: undefined, config: undefined, requests: 12, failover: false });
-    expect(flagValues(FLAGS, { mode: 'l2', target: 'netns', failover: true })).toMatchObject({ target: 'netns', requests: 300, failover: true });
+    expect(flagValues(FLAGS, { mode: 'bgp', requests: '12' })).toEqual({
+      mode: 'bgp',
+      target: undefined,
+      config: undefined,
+      requests: 12,
+      failover: false,
+    });
+    expect(flagValues(FLAGS, { mode: 'l2', target: 'netns', failover: true })).toMatchObject({
+      target: 'netns',
+      requests: 300,
+      failover: true,
+    });
   });
 
   it('should refuse a value outside the declaration, naming the flag, what it allows and an example', () => {
     expect(() => flagValues(FLAGS, { mode: 'ospf' })).toThrow('--mode must be l2 or bgp, not "ospf"');
-    expect(() => flagValues(FLAGS, {})).toThrow(expect.objectContaining({ code: 'E_USAGE', message: '--mode must be l2 or bgp', hint: 'e.g. --mode bgp' }));
-    expect(() => flagValues(FLAGS, { mode: 'l2', target: 'vbox' })).toThrow('--target must be netns or proxmox, not "vbox"');
-    expect(() => flagValues(FLAGS, { mode: 'l2', requests: '1.5' })).toThrow('--requests must be a whole number above 0, not 1.5');
-    expect(() => flagValues(FLAGS, { mode: 'l2', requests: '0' })).toThrow('--requests must be a whole number above 0, not 0');
+    expect(() => flagValues(FLAGS, {})).toThrow(
+      expect.objectContaining({ code: 'E_USAGE', message: '--mode must be l2 or bgp', hint: 'e.g. --mode bgp' }),
+    );
+    expect(() => flagValues(FLAGS, { mode: 'l2', target: 'vbox' })).toThrow(
+      '--target must be netns or proxmox, not "vbox"',
+    );
+    expect(() => flagValues(FLAGS, { mode: 'l2', requests: '1.5' })).toThrow(
+      '--requests must be a whole number above 0, not 1.5',
+    );
+    expect(() => flagValues(FLAGS, { mode: 'l2', requests: '0' })).toThrow(
+      '--requests must be a whole number above 0, not 0',
+    );
   });
 
   it('should list every flag in --help in the order declared', () => {
     const help = usage({ name: 'lab:x', summary: 'x', flags: FLAGS });
-    expect(help.split('\n').filter((l) => l.startsWith('  --')).map((l) => l.trim().split(/\s+/)[0])).toEqual(['--mode', '--target', '--config', '--requests', '--failover', '--json']);
+    expect(
+      help
+        .split('\n')
+        .filter((l) => l.startsWith('  --'))
+        .map((l) => l.trim().split(/\s+/)[0]),
+    ).toEqual(['--mode', '--target', '--config', '--requests', '--failover', '--json']);
   });
 });

@@ -17,7 +17,9 @@ describe('system packages', () => {
 
   it('should tell a user who is not root what to do', () => {
     vi.spyOn(process, 'getuid').mockReturnValue(1000);
-    expect(() => requireRoot('the emulated lab')).toThrow('the emulated lab needs root: it creates network namespaces and starts daemons');
+    expect(() => requireRoot('the emulated lab')).toThrow(
+      'the emulated lab needs root: it creates network namespaces and starts daemons',
+    );
     vi.spyOn(process, 'getuid').mockReturnValue(0);
     expect(() => requireRoot('the emulated lab')).not.toThrow();
   });

@@ -26,7 +26,14 @@ function synth(plan: LabPlan): { base: Record<string, any>; vms: Record<string, 
 const LABS: [string, LabPlan][] = [
   ['default (3 control planes)', labPlan()],
   ['1 node', labPlan({ kubernetes: { controlPlanes: 1, workers: 0 } })],
-  ['5 nodes over 2 Proxmox nodes', labPlan({ kubernetes: { controlPlanes: 3, workers: 2 }, proxmox: { nodes: ['pve1', 'pve2'] }, network: { ports: ['eno1.42'] } })],
+  [
+    '5 nodes over 2 Proxmox nodes',
+    labPlan({
+      kubernetes: { controlPlanes: 3, workers: 2 },
+      proxmox: { nodes: ['pve1', 'pve2'] },
+      network: { ports: ['eno1.42'] },
+    }),
+  ],
 ];
 
 describe.each(LABS)('stacks for the %s lab', (_, plan) => {
@@ -37,18 +44,30 @@ describe.each(LABS)('stacks for the %s lab', (_, plan) => {
   it('should create one VM per host with its VM ID, node, tags and stop_on_destroy', () => {
     expect(Object.keys(vm).sort()).toEqual(hosts.map((h) => h.name).sort());
     for (const h of hosts) {
-      expect(vm[h.name]).toMatchObject({ vm_id: h.vmId, node_name: h.proxmoxNode, stop_on_destroy: true, agent: { enabled: true } });
+      expect(vm[h.name]).toMatchObject({
+        vm_id: h.vmId,
+        node_name: h.proxmoxNode,
+        stop_on_destroy: true,
+        agent: { enabled: true },
+      });
       expect(vm[h.name].tags).toEqual(['cilium-lab', `lab-${plan.name}`, h.role]);
     }
   });
 
   it('should put the router on uplink and lab bridge, the nodes on the lab bridge with the router as gateway', () => {
     expect(vm[plan.router.name].network_device.map((n: any) => n.bridge)).toEqual(['vmbr0', 'vmbr42']);
-    expect(vm[plan.router.name].initialization.ip_config).toEqual([{ ipv4: { address: 'dhcp' } }, { ipv4: { address: '10.42.0.1/24' } }]);
+    expect(vm[plan.router.name].initialization.ip_config).toEqual([
+      { ipv4: { address: 'dhcp' } },
+      { ipv4: { address: '10.42.0.1/24' } },
+    ]);
     for (const n of plan.nodes) {
       expect(vm[n.name].network_device).toEqual([{ bridge: 'vmbr42', mac_address: n.lanMac, model: 'virtio' }]);
-      expect(vm[n.name].initialization.ip_config).toEqual([{ ipv4: { address: `${n.lanIp}/24`, gateway: '10.42.0.1' } }]);
-      expect(vm[n.name].initialization.user_data_file_id).toBe(`\${proxmox_virtual_environment_file.${n.name}-user-data.id}`);
+      expect(vm[n.name].initialization.ip_config).toEqual([
+        { ipv4: { address: `${n.lanIp}/24`, gateway: '10.42.0.1' } },
+      ]);
+      expect(vm[n.name].initialization.user_data_file_id).toBe(
+        `\${proxmox_virtual_environment_file.${n.name}-user-data.id}`,
+      );
     }
   });
 
@@ -61,26 +80,38 @@ describe.each(LABS)('stacks for the %s lab', (_, plan) => {
 
   it('should boot the nodes after the router, whose NAT their package installs need, and bound the agent wait', () => {
     expect(vm[plan.router.name].depends_on).toBeUndefined();
-    for (const n of plan.nodes) expect(vm[n.name].depends_on).toEqual([`proxmox_virtual_environment_vm.${plan.router.name}`]);
+    for (const n of plan.nodes)
+      expect(vm[n.name].depends_on).toEqual([`proxmox_virtual_environment_vm.${plan.router.name}`]);
     // bpg/proxmox 0.111.1 waits 15m by default (proxmoxtf/resource/vm/vm.go dvAgentTimeout).
-    for (const h of hosts) expect(vm[h.name].agent).toEqual({ enabled: true, timeout: AGENT_TIMEOUT, wait_for_ip: { ipv4: true } });
+    for (const h of hosts)
+      expect(vm[h.name].agent).toEqual({ enabled: true, timeout: AGENT_TIMEOUT, wait_for_ip: { ipv4: true } });
   });
 
   it('should give the image download more than the provider default of 600 s', () => {
     // bpg/proxmox 0.111.1 docs/resources/virtual_environment_download_file.md: "upload_timeout … Default is 600 (10min)".
-    for (const f of Object.values(base.resource.proxmox_virtual_environment_download_file) as any[]) expect(f.upload_timeout).toBe(IMAGE_DOWNLOAD_TIMEOUT_S);
+    for (const f of Object.values(base.resource.proxmox_virtual_environment_download_file) as any[])
+      expect(f.upload_timeout).toBe(IMAGE_DOWNLOAD_TIMEOUT_S);
     expect(IMAGE_DOWNLOAD_TIMEOUT_S).toBeGreaterThan(600);
   });
 
   it('should create the bridge and image once per Proxmox node used', () => {
     const pve = [...new Set(hosts.map((h) => h.proxmoxNode))];
-    expect(Object.values(base.resource.proxmox_virtual_environment_network_linux_bridge).map((b: any) => b.node_name)).toEqual(pve);
-    expect(Object.values(base.resource.proxmox_virtual_environment_download_file).map((f: any) => [f.node_name, f.content_type])).toEqual(pve.map((p) => [p, 'import']));
+    expect(
+      Object.values(base.resource.proxmox_virtual_environment_network_linux_bridge).map((b: any) => b.node_name),
+    ).toEqual(pve);
+    expect(
+      Object.values(base.resource.proxmox_virtual_environment_download_file).map((f: any) => [
+        f.node_name,
+        f.content_type,
+      ]),
+    ).toEqual(pve.map((p) => [p, 'import']));
   });
 
   it('should output every host with name, VM ID and addresses', () => {
     expect(vms.output.hosts.value.map((h: any) => [h.name, h.lan_ip])).toEqual(hosts.map((h) => [h.name, h.lanIp]));
-    expect(vms.output.hosts.value[0].ipv4_addresses).toBe(`\${proxmox_virtual_environment_vm.${plan.router.name}.ipv4_addresses}`);
+    expect(vms.output.hosts.value[0].ipv4_addresses).toBe(
+      `\${proxmox_virtual_environment_vm.${plan.router.name}.ipv4_addresses}`,
+    );
   });
 
   it.skipIf(!schema)('should conform to the bpg/proxmox 0.111.1 schema', () => {
@@ -96,7 +127,9 @@ describe.skipIf(!schema)('checkTerraformJson', () => {
 
   it('should catch a misspelled attribute and suggest the right one', () => {
     router.stop_on_destory = true;
-    expect(checkTerraformJson(broken, schema!, 'proxmox')).toEqual(['resource.proxmox_virtual_environment_vm.cilab-router.stop_on_destory: unknown attribute or block (did you mean stop_on_destroy?)']);
+    expect(checkTerraformJson(broken, schema!, 'proxmox')).toEqual([
+      'resource.proxmox_virtual_environment_vm.cilab-router.stop_on_destory: unknown attribute or block (did you mean stop_on_destroy?)',
+    ]);
     delete router.stop_on_destory;
   });
 
@@ -122,7 +155,8 @@ describe('the synthesized app', () => {
 
   it('should write both stacks and no secret from the environment', () => {
     const marker = 'root@pam!lab=00000000-SECRET-MARKER';
-    for (const name of ['PROXMOX_VE_API_TOKEN', 'PROXMOX_VE_SSH_PASSWORD', 'LAB_BGP_PASSWORD']) vi.stubEnv(name, marker);
+    for (const name of ['PROXMOX_VE_API_TOKEN', 'PROXMOX_VE_SSH_PASSWORD', 'LAB_BGP_PASSWORD'])
+      vi.stubEnv(name, marker);
     try {
       const plan = labPlan({ bgp: { passwordEnv: 'LAB_BGP_PASSWORD' } });
       synthPrivately(buildApp(plan, outdir));
@@ -131,9 +165,13 @@ describe('the synthesized app', () => {
       expect(stacks).toEqual([names.base, names.vms]);
       const manifest = JSON.parse(readFileSync(join(outdir, 'manifest.json'), 'utf8'));
       expect(manifest.stacks[names.vms].dependencies).toEqual([names.base]);
-      for (const s of stacks) expect(readFileSync(join(outdir, 'stacks', s, 'cdk.tf.json'), 'utf8')).not.toContain('SECRET-MARKER');
+      for (const s of stacks)
+        expect(readFileSync(join(outdir, 'stacks', s, 'cdk.tf.json'), 'utf8')).not.toContain('SECRET-MARKER');
       // Nothing in the output is readable by others (it was written 0644 before).
-      const modes = readdirSync(outdir, { recursive: true, encoding: 'utf8' }).map((p) => [p, statSync(join(outdir, p)).mode & 0o777]);
+      const modes = readdirSync(outdir, { recursive: true, encoding: 'utf8' }).map((p) => [
+        p,
+        statSync(join(outdir, p)).mode & 0o777,
+      ]);
       expect(modes.length).toBeGreaterThan(3);
       expect(modes.filter(([, mode]) => (mode as number) & 0o077)).toEqual([]);
       expect(statSync(outdir).mode & 0o777).toBe(0o700);

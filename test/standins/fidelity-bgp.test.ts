@@ -36,17 +36,28 @@ describe.skipIf(!ready).each([
   const dir = mkdtempSync(join(tmpdir(), 'lab-fid-bgp-'));
   const config = join(dir, 'lab.yaml');
   writeFileSync(config, labText({ name: lab, cilium: { version } }));
-  const cli = (script: string, args: string[]) => spawnSync(TSX, [`scripts/${script}.ts`, '--target', 'netns', '--config', config, ...args], { cwd: ROOT, encoding: 'utf8', timeout: 120_000 });
+  const cli = (script: string, args: string[]) =>
+    spawnSync(TSX, [`scripts/${script}.ts`, '--target', 'netns', '--config', config, ...args], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      timeout: 120_000,
+    });
   const routerNs = `${lab}-router`;
   const router = netnsHost(routerNs, routerNs);
   const RUN = join(RUN_ROOT, lab);
-  const vtysh = (...c: string[]) => run(router, ['vtysh', '--vty_socket', join(RUN, 'frr'), ...c.flatMap((x) => ['-c', `'${x}'`])].join(' '));
+  const vtysh = (...c: string[]) =>
+    run(router, ['vtysh', '--vty_socket', join(RUN, 'frr'), ...c.flatMap((x) => ['-c', `'${x}'`])].join(' '));
   const paths = async (): Promise<FrrPath[]> => {
-    const r = JSON.parse(await vtysh(`show bgp ipv4 unicast ${VIP}/32 json`)) as { paths?: { peer: { peerId: string }; stale?: boolean }[] };
+    const r = JSON.parse(await vtysh(`show bgp ipv4 unicast ${VIP}/32 json`)) as {
+      paths?: { peer: { peerId: string }; stale?: boolean }[];
+    };
     return (r.paths ?? []).map((p) => ({ peer: p.peer.peerId, stale: Boolean(p.stale) }));
   };
-  const established = async (ip: string) => (JSON.parse(await vtysh(`show bgp neighbors ${ip} json`)) as Record<string, { bgpState: string }>)[ip]?.bgpState === 'Established';
-  const fromNode = (lines: string[], ip: string) => lines.filter((l) => new RegExp(` ${ip.replace(/\./g, '\\.')}\\.\\d+ > 10\\.42\\.0\\.1\\.179:`).test(l));
+  const established = async (ip: string) =>
+    (JSON.parse(await vtysh(`show bgp neighbors ${ip} json`)) as Record<string, { bgpState: string }>)[ip]?.bgpState ===
+    'Established';
+  const fromNode = (lines: string[], ip: string) =>
+    lines.filter((l) => new RegExp(` ${ip.replace(/\./g, '\\.')}\\.\\d+ > 10\\.42\\.0\\.1\\.179:`).test(l));
 
   beforeAll(async () => {
     const up = cli('lab', ['--mode', 'bgp', '--json', '--requests', '30']);
@@ -81,14 +92,18 @@ describe.skipIf(!ready).each([
     const cap = await startCapture(routerNs, 'eth1', ['tcp', 'port', '179', 'and', 'host', '10.42.0.13']);
     const t0 = Date.now();
     restartAgent(RUN, `${lab}-cp3`);
-    await waitFor('cp3 route fresh again', 30_000, async () => (await paths()).some((p) => p.peer === '10.42.0.13' && !p.stale));
+    await waitFor('cp3 route fresh again', 30_000, async () =>
+      (await paths()).some((p) => p.peer === '10.42.0.13' && !p.stale),
+    );
     const lines = await cap.stop();
     const node = fromNode(lines, '10.42.0.13');
     const open = node.find((l) => /Open Message/.test(l))!;
     expect(open).toMatch(/Restart Flags: \[[^\]]*R/);
     // GoBGP 3.10's first dial after a start: 5–10 s (the vendored GoBGP dials sooner: fidelity.ts says by how much).
     const firstSyn = Number(/^(\d+\.\d+)/.exec(node.find((l) => /Flags \[S\]/.test(l))!)![1]) * 1000;
-    console.log(`cilium ${version}: agent restart → first SYN ${((firstSyn - t0) / 1000).toFixed(1)} s (GoBGP ${GOBGP_DEBIAN.gobgp}: ${GOBGP_DEBIAN.first.join('–')} s)`);
+    console.log(
+      `cilium ${version}: agent restart → first SYN ${((firstSyn - t0) / 1000).toFixed(1)} s (GoBGP ${GOBGP_DEBIAN.gobgp}: ${GOBGP_DEBIAN.first.join('–')} s)`,
+    );
     expect(firstSyn - t0).toBeGreaterThan(GOBGP_DEBIAN.first[0] * 1000 - 1000);
     expect(firstSyn - t0).toBeLessThan(GOBGP_DEBIAN.first[1] * 1000 + 2000);
     // Upstream's GoBGP defers its routes until the router's End-of-RIB (R bit); GoBGP 3.10 was seen sending

@@ -27,17 +27,31 @@ const router = netnsHost(`${LAB}-router`, `${LAB}-router`);
 const dir = mkdtempSync(join(tmpdir(), 'lab-fid-l2-'));
 const config = join(dir, 'lab.yaml');
 writeFileSync(config, labText({ name: LAB }));
-const cli = (script: string, args: string[]) => spawnSync(TSX, [`scripts/${script}.ts`, '--target', 'netns', '--config', config, ...args], { cwd: ROOT, encoding: 'utf8', timeout: 120_000 });
+const cli = (script: string, args: string[]) =>
+  spawnSync(TSX, [`scripts/${script}.ts`, '--target', 'netns', '--config', config, ...args], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
 
 const ready = isRoot && ['tcpdump', 'ping', 'arping', 'nft', 'gobgpd'].every(hasTool);
 
 const macs: Record<string, string> = {};
-const lease = async () => JSON.parse(await run(router, `curl -s http://10.42.0.1:6443/leases/cilium-l2announce-demo-echo`)).spec as { holderIdentity: string; leaseDurationSeconds: number; leaseTransitions: number };
+const lease = async () =>
+  JSON.parse(await run(router, `curl -s http://10.42.0.1:6443/leases/cilium-l2announce-demo-echo`)).spec as {
+    holderIdentity: string;
+    leaseDurationSeconds: number;
+    leaseTransitions: number;
+  };
 const nodeOfMac = (mac: string) => Object.entries(macs).find(([, m]) => m === mac)?.[0];
 /** Replies to our own requests and gratuitous replies (broadcast), by sender node. */
-const garps = (arp: ArpPacket[]) => arp.filter((p) => p.op === 'reply' && p.ethDst === 'ff:ff:ff:ff:ff:ff' && p.ip === VIP);
+const garps = (arp: ArpPacket[]) =>
+  arp.filter((p) => p.op === 'reply' && p.ethDst === 'ff:ff:ff:ff:ff:ff' && p.ip === VIP);
 /** The router asks every `everyMs` for the service IP (arping, one request each, no wait). */
-const asking = (ms: number, everyMs = 200) => router.exec(`end=$(( $(date +%s%3N) + ${ms} )); while [ $(date +%s%3N) -lt $end ]; do arping -q -c 1 -w 0 -I eth1 ${VIP}; sleep ${everyMs / 1000}; done`);
+const asking = (ms: number, everyMs = 200) =>
+  router.exec(
+    `end=$(( $(date +%s%3N) + ${ms} )); while [ $(date +%s%3N) -lt $end ]; do arping -q -c 1 -w 0 -I eth1 ${VIP}; sleep ${everyMs / 1000}; done`,
+  );
 async function holder(): Promise<string> {
   let h = '';
   await waitFor('a lease holder', 15_000, async () => Boolean((h = (await lease()).holderIdentity)));
@@ -71,7 +85,10 @@ describe.skipIf(!ready)('L2 announcer stand-in fidelity (Cilium 1.18–1.20; roo
   // pkg/l2announcer/l2announcer.go upsertPolicy(): only the policy's interfaces (l2.interface) are programmed.
   it('should not answer ARP on an interface the policy does not select', async () => {
     const h = await holder();
-    await run(router, `ip link add i13p type veth peer name eth9 netns ${h} && ip addr add 192.0.2.1/24 dev i13p && ip link set i13p up`);
+    await run(
+      router,
+      `ip link add i13p type veth peer name eth9 netns ${h} && ip addr add 192.0.2.1/24 dev i13p && ip link set i13p up`,
+    );
     await run(netnsHost(h, h), 'ip addr add 192.0.2.2/24 dev eth9 && ip link set eth9 up');
     try {
       await sleep(300);
@@ -92,7 +109,10 @@ describe.skipIf(!ready)('L2 announcer stand-in fidelity (Cilium 1.18–1.20; roo
     await sleep(4000); // longer than a lease: anything periodic would show
     const arp = parseArp(await cap.stop());
     // Released: the lease API's record of changes shows an empty holder for 1 s, as client-go writes it.
-    const changes = readFileSync(join(RUN, 'lease-api.log'), 'utf8').split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { at: string; holderIdentity: string; leaseDurationSeconds: number });
+    const changes = readFileSync(join(RUN, 'lease-api.log'), 'utf8')
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l) as { at: string; holderIdentity: string; leaseDurationSeconds: number });
     const released = changes.find((c) => Date.parse(c.at) >= t0 && c.holderIdentity === '');
     expect(released).toMatchObject({ leaseDurationSeconds: 1 });
     const after = (await lease()).holderIdentity;

@@ -31,7 +31,15 @@ function api() {
 describe('LeaderElector (client-go semantics)', () => {
   let now = 0;
   const clock = () => now;
-  const elector = (identity: string, client: LeaseClient) => new LeaderElector({ identity, leaseDurationMs: 3000, renewDeadlineMs: 1000, retryPeriodMs: 200, client, now: clock });
+  const elector = (identity: string, client: LeaseClient) =>
+    new LeaderElector({
+      identity,
+      leaseDurationMs: 3000,
+      renewDeadlineMs: 1000,
+      retryPeriodMs: 200,
+      client,
+      now: clock,
+    });
 
   it('should count expiry from when a candidate saw the record change, not from its renewTime', async () => {
     const { client, store } = api();
@@ -73,7 +81,11 @@ describe('LeaderElector (client-go semantics)', () => {
     now = 500;
     const restarted = elector('cp1', client);
     expect(await restarted.tryAcquireOrRenew()).toBe(true);
-    expect(store.get('l')!.spec).toMatchObject({ holderIdentity: 'cp1', leaseTransitions: 0, acquireTime: new Date(0).toISOString().replace('Z', '000Z') });
+    expect(store.get('l')!.spec).toMatchObject({
+      holderIdentity: 'cp1',
+      leaseTransitions: 0,
+      acquireTime: new Date(0).toISOString().replace('Z', '000Z'),
+    });
   });
 
   it('should refuse an update based on a stale resourceVersion (optimistic concurrency)', async () => {
@@ -83,13 +95,25 @@ describe('LeaderElector (client-go semantics)', () => {
     const stale = await client.get(AbortSignal.timeout(1000));
     await elector('cp1', client).tryAcquireOrRenew();
     if (stale.kind !== 'found') throw new Error('no lease');
-    expect(await client.update(stale.lease.metadata.resourceVersion, { ...stale.lease.spec, holderIdentity: 'cp9' }, AbortSignal.timeout(1000))).toBeNull();
+    expect(
+      await client.update(
+        stale.lease.metadata.resourceVersion,
+        { ...stale.lease.spec, holderIdentity: 'cp9' },
+        AbortSignal.timeout(1000),
+      ),
+    ).toBeNull();
   });
 
   it('should stop leading a renew deadline after the API became unreachable, and nobody else can take it', async () => {
     const { client, cut } = api();
     const realNow = Date.now;
-    const cp1 = new LeaderElector({ identity: 'cp1', leaseDurationMs: 3000, renewDeadlineMs: 300, retryPeriodMs: 50, client });
+    const cp1 = new LeaderElector({
+      identity: 'cp1',
+      leaseDurationMs: 3000,
+      renewDeadlineMs: 300,
+      retryPeriodMs: 50,
+      client,
+    });
     expect(await cp1.tryAcquireOrRenew()).toBe(true);
     const ctl = new AbortController();
     const started = realNow();
@@ -98,6 +122,14 @@ describe('LeaderElector (client-go semantics)', () => {
     const took = realNow() - started;
     expect(took).toBeGreaterThanOrEqual(300);
     expect(took).toBeLessThan(1000);
-    expect(await new LeaderElector({ identity: 'cp2', leaseDurationMs: 3000, renewDeadlineMs: 300, retryPeriodMs: 50, client }).tryAcquireOrRenew()).toBe(false);
+    expect(
+      await new LeaderElector({
+        identity: 'cp2',
+        leaseDurationMs: 3000,
+        renewDeadlineMs: 300,
+        retryPeriodMs: 50,
+        client,
+      }).tryAcquireOrRenew(),
+    ).toBe(false);
   });
 });

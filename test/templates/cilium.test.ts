@@ -13,7 +13,12 @@ import { sharedFile } from '../helpers/shared.ts';
 
 const crdDir = sharedFile('schemas/cilium');
 const crds = new Map<string, CrdValidator>(
-  crdDir ? readdirSync(crdDir).filter((f) => f.endsWith('.yaml')).map((f) => loadCrd(join(crdDir, f))).map((c) => [c.kind, c]) : [],
+  crdDir
+    ? readdirSync(crdDir)
+        .filter((f) => f.endsWith('.yaml'))
+        .map((f) => loadCrd(join(crdDir, f)))
+        .map((c) => [c.kind, c])
+    : [],
 );
 const valuesSchemaFile = sharedFile('schemas/cilium/cilium-values.schema.json');
 
@@ -27,7 +32,9 @@ function crdProblems(manifests: Manifest[]): string[] {
 const plan = labPlan();
 const modern = labPlan({ bgp: { passwordEnv: 'LAB_BGP_PASSWORD' } });
 /** One plan per maintained minor (x.y.0: the first release of each). */
-const byMinor = PINS.ciliumMinors.map((minor) => [minor, labPlan({ cilium: { version: `${minor}.0` }, bgp: { passwordEnv: 'LAB_BGP_PASSWORD' } })] as const);
+const byMinor = PINS.ciliumMinors.map(
+  (minor) => [minor, labPlan({ cilium: { version: `${minor}.0` }, bgp: { passwordEnv: 'LAB_BGP_PASSWORD' } })] as const,
+);
 
 describe('supported Cilium versions', () => {
   it('should render the same resources and values for every maintained minor', () => {
@@ -39,7 +46,9 @@ describe('supported Cilium versions', () => {
     }
   });
   it('should refuse a minor upstream no longer maintains, or one not yet covered, naming the field and the fix', () => {
-    expect(() => labPlan({ cilium: { version: '1.17.6' } })).toThrow(/cilium\.version.*Cilium 1\.17 is not a maintained release \(supported: 1\.18, 1\.19, 1\.20\).*use a release of 1\.18, 1\.19, 1\.20, e\.g\. 1\.20\.0/s);
+    expect(() => labPlan({ cilium: { version: '1.17.6' } })).toThrow(
+      /cilium\.version.*Cilium 1\.17 is not a maintained release \(supported: 1\.18, 1\.19, 1\.20\).*use a release of 1\.18, 1\.19, 1\.20, e\.g\. 1\.20\.0/s,
+    );
     expect(() => labPlan({ cilium: { version: '1.21.0' } })).toThrow(/Cilium 1\.21 is not a maintained release/);
   });
 });
@@ -66,8 +75,14 @@ describe('the API server Cilium is given (defect 8)', () => {
     // Loopback means the node's own only for pods in the host network: the agent always, the operator as rendered.
     expect(v).toMatchObject({ k8sServiceHost: '127.0.0.1', k8sServicePort: 6444, operator: { hostNetwork: true } });
     for (const down of p.nodes) {
-      const orphans = p.nodes.filter((n) => n.name !== down.name && apiServersReached(p, n, v.k8sServiceHost, v.k8sServicePort, down.name).length === 0);
-      expect(orphans.map((n) => n.name), `${down.name} down`).toEqual([]);
+      const orphans = p.nodes.filter(
+        (n) =>
+          n.name !== down.name && apiServersReached(p, n, v.k8sServiceHost, v.k8sServicePort, down.name).length === 0,
+      );
+      expect(
+        orphans.map((n) => n.name),
+        `${down.name} down`,
+      ).toEqual([]);
     }
   });
   it('should not point at one node (the first control plane), whose loss left the others without an API server', () => {
@@ -79,10 +94,20 @@ describe('the API server Cilium is given (defect 8)', () => {
 describe('ciliumValues', () => {
   it('should enable L2 announcements with the lease timings and a rate limit sized for them', () => {
     const v = ciliumValues(plan, 'l2') as any;
-    expect(v.l2announcements).toEqual({ enabled: true, leaseDuration: '3s', leaseRenewDeadline: '1s', leaseRetryPeriod: '200ms' });
+    expect(v.l2announcements).toEqual({
+      enabled: true,
+      leaseDuration: '3s',
+      leaseRenewDeadline: '1s',
+      leaseRetryPeriod: '200ms',
+    });
     expect(v.k8sClientRateLimit).toEqual({ qps: 15, burst: 30 });
     expect(v.bgpControlPlane.enabled).toBe(false);
-    expect(v).toMatchObject({ kubeProxyReplacement: true, k8sServiceHost: '127.0.0.1', k8sServicePort: 6444, devices: ['eth0'] });
+    expect(v).toMatchObject({
+      kubeProxyReplacement: true,
+      k8sServiceHost: '127.0.0.1',
+      k8sServicePort: 6444,
+      devices: ['eth0'],
+    });
   });
   it('should enable the BGP control plane and not L2 in BGP mode', () => {
     const v = ciliumValues(plan, 'bgp') as any;
@@ -90,7 +115,9 @@ describe('ciliumValues', () => {
     expect(v.l2announcements.enabled).toBe(false);
   });
   it('should raise the rate limit as the retry period shrinks', () => {
-    expect(clientRateLimit(labPlan({ l2: { lease: { duration: '2s', renewDeadline: '1s', retryPeriod: '100ms' } } })).qps).toBe(20);
+    expect(
+      clientRateLimit(labPlan({ l2: { lease: { duration: '2s', renewDeadline: '1s', retryPeriod: '100ms' } } })).qps,
+    ).toBe(20);
   });
 });
 
@@ -107,15 +134,23 @@ describe('demoManifests', () => {
   });
   it('should answer in the form the verification parses', () => {
     const args = (demoManifests(plan, 'l2')[1] as any).spec.template.spec.containers[0].args as string[];
-    expect(parseEcho(args[1]!.replace('-text=', '').replace('$(NODE_NAME)', 'cilab-cp1').replace('$(POD_NAME)', 'echo-abc'))).toEqual({ node: 'cilab-cp1', pod: 'echo-abc' });
+    expect(
+      parseEcho(args[1]!.replace('-text=', '').replace('$(NODE_NAME)', 'cilab-cp1').replace('$(POD_NAME)', 'echo-abc')),
+    ).toEqual({ node: 'cilab-cp1', pod: 'echo-abc' });
   });
 });
 
 describe.skipIf(!crdDir)('Cilium resources against the upstream CRD schemas', () => {
-  it.each(byMinor.flatMap(([minor, p]) => (['l2', 'bgp'] as Mode[]).map((mode) => [`${minor}, ${mode}`, p, mode] as const)))('should validate %s', (_, p, mode) => {
+  it.each(
+    byMinor.flatMap(([minor, p]) => (['l2', 'bgp'] as Mode[]).map((mode) => [`${minor}, ${mode}`, p, mode] as const)),
+  )('should validate %s', (_, p, mode) => {
     const manifests = ciliumResources(p, mode);
     expect(manifests[0]!.apiVersion).toBe('cilium.io/v2');
-    expect(manifests.map((m) => m.kind)).toEqual(mode === 'l2' ? ['CiliumLoadBalancerIPPool', 'CiliumL2AnnouncementPolicy'] : ['CiliumLoadBalancerIPPool', 'CiliumBGPClusterConfig', 'CiliumBGPPeerConfig', 'CiliumBGPAdvertisement']);
+    expect(manifests.map((m) => m.kind)).toEqual(
+      mode === 'l2'
+        ? ['CiliumLoadBalancerIPPool', 'CiliumL2AnnouncementPolicy']
+        : ['CiliumLoadBalancerIPPool', 'CiliumBGPClusterConfig', 'CiliumBGPPeerConfig', 'CiliumBGPAdvertisement'],
+    );
     expect(crdProblems(manifests)).toEqual([]);
   });
 
@@ -133,9 +168,13 @@ describe.skipIf(!crdDir)('Cilium resources against the upstream CRD schemas', ()
 });
 
 describe.skipIf(!valuesSchemaFile)('Helm values against the chart values schema', () => {
-  const validate = new Ajv({ strict: false, allErrors: true }).compile(valuesSchemaFile ? JSON.parse(readFileSync(valuesSchemaFile, 'utf8')) : {});
+  const validate = new Ajv({ strict: false, allErrors: true }).compile(
+    valuesSchemaFile ? JSON.parse(readFileSync(valuesSchemaFile, 'utf8')) : {},
+  );
 
-  it.each(byMinor.flatMap(([minor, p]) => (['l2', 'bgp'] as const).map((mode) => [`${minor}, ${mode}`, p, mode] as const)))('should validate the %s values', (_, p, mode) => {
+  it.each(
+    byMinor.flatMap(([minor, p]) => (['l2', 'bgp'] as const).map((mode) => [`${minor}, ${mode}`, p, mode] as const)),
+  )('should validate the %s values', (_, p, mode) => {
     expect(validate(ciliumValues(p, mode)), JSON.stringify(validate.errors)).toBe(true);
   });
 

@@ -47,7 +47,10 @@ describe('cloud-init user-data', () => {
     });
 
     it('should be a check that fails on a broken document', () => {
-      const r = cloudInitSchema('broken.yaml', routerUserData(plan).replace('package_update: true', 'package_update: maybe'));
+      const r = cloudInitSchema(
+        'broken.yaml',
+        routerUserData(plan).replace('package_update: true', 'package_update: maybe'),
+      );
       expect(r.status).not.toBe(0);
       expect(r.output).toMatch(/package_update/);
     });
@@ -61,7 +64,9 @@ describe('the wait for apt before the packages', () => {
       expect(doc.bootcmd[0].slice(0, 2)).toEqual(['sh', '-c']);
       expect(doc.bootcmd[0].slice(3)).toEqual(['lab-wait-apt', '60', '10']);
       expect(WAIT_FOR_APT_ARGS.attempts * WAIT_FOR_APT_ARGS.delaySeconds).toBeLessThanOrEqual(600);
-      expect(doc.write_files.find((f: { path: string }) => f.path === '/etc/apt/apt.conf.d/80lab-retries').content).toBe('Acquire::Retries "5";\n');
+      expect(
+        doc.write_files.find((f: { path: string }) => f.path === '/etc/apt/apt.conf.d/80lab-retries').content,
+      ).toBe('Acquire::Retries "5";\n');
     }
   });
 
@@ -84,20 +89,34 @@ describe('the wait for apt before the packages', () => {
     }
 
     function configure(port: number): string {
-      for (const d of ['lists/partial', 'cache/archives/partial', 'parts', 'repo']) mkdirSync(join(apt, d), { recursive: true });
+      for (const d of ['lists/partial', 'cache/archives/partial', 'parts', 'repo'])
+        mkdirSync(join(apt, d), { recursive: true });
       writeFileSync(join(repo, 'Release'), 'Origin: lab\nSuite: ./\n');
       writeFileSync(join(repo, 'Packages'), '');
       writeFileSync(join(apt, 'sources.list'), `deb [trusted=yes] http://127.0.0.1:${port} ./\n`);
       const conf = join(apt, `apt-${port}.conf`);
-      const dirs = { 'Dir::State::Lists': 'lists', 'Dir::Cache': 'cache', 'Dir::Etc::sourcelist': 'sources.list', 'Dir::Etc::sourceparts': 'parts' };
-      writeFileSync(conf, `${Object.entries(dirs).map(([k, v]) => `${k} "${join(apt, v)}";`).join('\n')}\nDebug::NoLocking "true";\nAcquire::Retries "0";\n`);
+      const dirs = {
+        'Dir::State::Lists': 'lists',
+        'Dir::Cache': 'cache',
+        'Dir::Etc::sourcelist': 'sources.list',
+        'Dir::Etc::sourceparts': 'parts',
+      };
+      writeFileSync(
+        conf,
+        `${Object.entries(dirs)
+          .map(([k, v]) => `${k} "${join(apt, v)}";`)
+          .join('\n')}\nDebug::NoLocking "true";\nAcquire::Retries "0";\n`,
+      );
       return conf;
     }
 
     const waitForApt = (conf: string, attempts: number, delay: number) =>
       new Promise<{ code: number; output: string }>((resolve) => {
-        execFile('sh', ['-c', script!, 'lab-wait-apt', String(attempts), String(delay)], { env: { ...process.env, APT_CONFIG: conf } }, (err, stdout, stderr) =>
-          resolve({ code: err ? Number(err.code) : 0, output: stdout + stderr }),
+        execFile(
+          'sh',
+          ['-c', script!, 'lab-wait-apt', String(attempts), String(delay)],
+          { env: { ...process.env, APT_CONFIG: conf } },
+          (err, stdout, stderr) => resolve({ code: err ? Number(err.code) : 0, output: stdout + stderr }),
         );
       });
 

@@ -16,14 +16,20 @@ const plan = labPlan({ bgp: { passwordEnv: 'LAB_BGP_PASSWORD' } });
 const files = {
   bgp: frrConf(plan, 'bgp', { bgpPassword: 'not-a-real-secret' }),
   l2: frrConf(plan, 'l2'),
-  broken: frrConf(plan, 'bgp', { bgpPassword: 'x' }).replace(' neighbor CILIUM remote-as 65001', ' neighbor CILIUM remote-as'),
+  broken: frrConf(plan, 'bgp', { bgpPassword: 'x' }).replace(
+    ' neighbor CILIUM remote-as 65001',
+    ' neighbor CILIUM remote-as',
+  ),
 };
 /** The rendered files on disk, for the FRR programs: written before the tests, removed after them. */
 let paths: Record<keyof typeof files, string>;
 let dir: string;
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'lab-frr-'));
-  paths = Object.fromEntries(Object.keys(files).map((k) => [k, join(dir, `${k}.conf`)])) as Record<keyof typeof files, string>;
+  paths = Object.fromEntries(Object.keys(files).map((k) => [k, join(dir, `${k}.conf`)])) as Record<
+    keyof typeof files,
+    string
+  >;
   for (const [k, v] of Object.entries(files)) writeFileSync(paths[k as keyof typeof files], v);
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -91,7 +97,16 @@ describe.skipIf(!isRoot || !hasTool('vtysh'))('bgpd loads the rendered configura
     await loadFrrConfig(frr, file);
     const host = netnsHost('router', ns.namespace);
     expect(await run(host, vtyshCommand(frr, 'show running-config'))).toContain('maximum-paths 100');
-    const at = (paths: number) => host.exec(vtyshCommand(frr, 'configure terminal', 'router bgp 65000', 'address-family ipv4 unicast', `maximum-paths ${paths}`));
+    const at = (paths: number) =>
+      host.exec(
+        vtyshCommand(
+          frr,
+          'configure terminal',
+          'router bgp 65000',
+          'address-family ipv4 unicast',
+          `maximum-paths ${paths}`,
+        ),
+      );
     expect((await at(FRR_MULTIPATH_MAX)).code).toBe(0);
     const over = await at(FRR_MULTIPATH_MAX + 1);
     expect(over.stdout + over.stderr).toMatch(/Unknown command|out of range|Invalid/i);

@@ -25,7 +25,9 @@ describe.each(MODES)('renderMode(%s) of the example lab', (mode) => {
         writeFileSync(join(dir, rel), f.content);
       }
     }
-    const golden = readdirSync(dir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name).slice(dir.length + 1));
+    const golden = readdirSync(dir, { recursive: true, withFileTypes: true })
+      .filter((e) => e.isFile())
+      .map((e) => join(e.parentPath, e.name).slice(dir.length + 1));
     expect(Object.keys(files).sort()).toEqual(golden.sort());
     for (const [rel, f] of Object.entries(files)) expect(f.content, rel).toBe(readFileSync(join(dir, rel), 'utf8'));
   });
@@ -45,18 +47,27 @@ describe.each(MODES)('renderMode(%s) of the example lab', (mode) => {
 describe('npm run lab:render', () => {
   const out = mkdtempSync(join(tmpdir(), 'lab-render-cli-'));
   afterAll(() => rmSync(out, { recursive: true, force: true }));
-  const render = (args: string[], env: Record<string, string> = {}) =>
-    runScript('scripts/render.ts', args, { env });
+  const render = (args: string[], env: Record<string, string> = {}) => runScript('scripts/render.ts', args, { env });
 
   it('should write the full set for a mode', () => {
     const r = render(['--mode', 'bgp', '--config', 'lab.example.yaml', '--out', out, '--json']);
     expect(r.status).toBe(0);
-    expect(JSON.parse(r.stdout).files.map((f: string) => f.slice(out.length + 1)).sort()).toEqual(Object.keys(renderMode(plan, 'bgp')).sort());
+    expect(
+      JSON.parse(r.stdout)
+        .files.map((f: string) => f.slice(out.length + 1))
+        .sort(),
+    ).toEqual(Object.keys(renderMode(plan, 'bgp')).sort());
   });
 
   it('should keep the password out of output and write its files 0600', () => {
     const config = join(out, 'lab.yaml');
-    writeFileSync(config, readFileSync(resolve(ROOT, 'lab.example.yaml'), 'utf8').replace('# passwordEnv: LAB_BGP_PASSWORD', 'passwordEnv: LAB_BGP_PASSWORD'));
+    writeFileSync(
+      config,
+      readFileSync(resolve(ROOT, 'lab.example.yaml'), 'utf8').replace(
+        '# passwordEnv: LAB_BGP_PASSWORD',
+        'passwordEnv: LAB_BGP_PASSWORD',
+      ),
+    );
     const dest = join(out, 'secret');
     const r = render(['--mode', 'bgp', '--config', config, '--out', dest], { LAB_BGP_PASSWORD: 'MARKER-s3cret' });
     expect(r.status).toBe(0);
@@ -73,6 +84,8 @@ describe('npm run lab:render', () => {
     expect(render(['--mode', 'ospf']).stderr).toContain('--mode must be l2 or bgp, not "ospf"');
     const r = render(['--mode', 'l2', '--config', 'test/fixtures/bad-labs/31-cilium-too-old.yaml']);
     expect(r.status).toBe(1);
-    expect(r.stderr).toContain('cilium.version (line 7): Cilium 1.17 is not a maintained release (supported: 1.18, 1.19, 1.20)');
+    expect(r.stderr).toContain(
+      'cilium.version (line 7): Cilium 1.17 is not a maintained release (supported: 1.18, 1.19, 1.20)',
+    );
   });
 });

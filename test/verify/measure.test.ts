@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import type { Host } from '../../scripts/hosts/host.ts';
-import { failoverProbe, failoverVictim, measureOutage, parseProbe, resolveNode, runFailover } from '../../scripts/verify/failover.ts';
+import {
+  failoverProbe,
+  failoverVictim,
+  measureOutage,
+  parseProbe,
+  resolveNode,
+  runFailover,
+} from '../../scripts/verify/failover.ts';
 import { formatReport } from '../../scripts/verify/report.ts';
 import { addTraffic, countReplies } from '../../scripts/verify/traffic.ts';
 import { failoverProblems, labReport } from '../../scripts/verify/verdict.ts';
@@ -12,7 +19,12 @@ describe('countReplies', () => {
   it('should count replies by the node they name, and everything else as failed', () => {
     const t = countReplies('ok node=cp1 pod=a\nok node=cp2 pod=b\nfail\nok node=cp1 pod=c\nok garbage\n', 'entry');
     expect(t).toEqual({ requests: 5, failed: 2, byNode: { cp1: 2, cp2: 1 }, counts: 'entry' });
-    expect(addTraffic(t, { requests: 1, failed: 0, byNode: { cp3: 1 }, counts: 'entry' })).toEqual({ requests: 6, failed: 2, byNode: { cp1: 2, cp2: 1, cp3: 1 }, counts: 'entry' });
+    expect(addTraffic(t, { requests: 1, failed: 0, byNode: { cp3: 1 }, counts: 'entry' })).toEqual({
+      requests: 6,
+      failed: 2,
+      byNode: { cp1: 2, cp2: 1, cp3: 1 },
+      counts: 'entry',
+    });
   });
 });
 
@@ -31,7 +43,14 @@ function clusterPolicyRouter(probeLines: (i: number) => string): Host {
   return {
     name: 'cilab-router',
     async exec(command) {
-      if (command.startsWith('ip -j neigh')) return { code: 0, stderr: '', stdout: JSON.stringify([{ dst: '10.42.0.193', dev: 'eth1', lladdr: 'aa:00:00:00:00:12', state: ['REACHABLE'] }]) };
+      if (command.startsWith('ip -j neigh'))
+        return {
+          code: 0,
+          stderr: '',
+          stdout: JSON.stringify([
+            { dst: '10.42.0.193', dev: 'eth1', lladdr: 'aa:00:00:00:00:12', state: ['REACHABLE'] },
+          ]),
+        };
       if (command.includes('curl')) return { code: 0, stderr: '', stdout: probeLines(n++) };
       return { code: 1, stderr: `unexpected: ${command}`, stdout: '' };
     },
@@ -47,28 +66,63 @@ describe('what byNode counts (defect 9)', () => {
   it('should count the L2 replies as backends and take the entry node from the router, in the text and the JSON', async () => {
     const backends = ['cilab-cp1', 'cilab-cp2', 'cilab-cp3'];
     const router = clusterPolicyRouter(() => backends.map((b, i) => `ok node=${b} pod=echo-${i}`).join('\n'));
-    const target: VerifyTarget = { kind: 'proxmox', router: { host: router, vtysh: 'sudo vtysh', lanIface: 'eth1' }, nodeMacs: MACS };
+    const target: VerifyTarget = {
+      kind: 'proxmox',
+      router: { host: router, vtysh: 'sudo vtysh', lanIface: 'eth1' },
+      nodeMacs: MACS,
+    };
     const v = await verify(target, plan, 'l2', 3);
     expect(v.entryNode).toBe('cilab-cp2');
-    expect(v.traffic).toEqual({ requests: 3, failed: 0, byNode: { 'cilab-cp1': 1, 'cilab-cp2': 1, 'cilab-cp3': 1 }, counts: 'backend' });
+    expect(v.traffic).toEqual({
+      requests: 3,
+      failed: 0,
+      byNode: { 'cilab-cp1': 1, 'cilab-cp2': 1, 'cilab-cp3': 1 },
+      counts: 'backend',
+    });
     const report = labReport(v, { findings: [], failover: null, timings: {} });
-    expect(JSON.parse(JSON.stringify(report))).toMatchObject({ entryNode: 'cilab-cp2', traffic: { counts: 'backend' }, trafficBySource: { router: { counts: 'backend' } } });
-    expect(formatReport(report, undefined)).toContain('requests by backend node, the node of the pod that answered (externalTrafficPolicy Cluster; all entered through cilab-cp2');
+    expect(JSON.parse(JSON.stringify(report))).toMatchObject({
+      entryNode: 'cilab-cp2',
+      traffic: { counts: 'backend' },
+      trafficBySource: { router: { counts: 'backend' } },
+    });
+    expect(formatReport(report, undefined)).toContain(
+      'requests by backend node, the node of the pod that answered (externalTrafficPolicy Cluster; all entered through cilab-cp2',
+    );
   });
 
   it('should count the emulated stand-ins, which answer where the request arrived, as entries', async () => {
     const router = clusterPolicyRouter(() => 'ok node=cilab-cp2 pod=standin-cilab-cp2');
-    const v = await verify({ kind: 'netns', router: { host: router, vtysh: 'vtysh', lanIface: 'eth1' }, nodeMacs: MACS, echoOnEntry: true }, plan, 'l2', 1);
+    const v = await verify(
+      { kind: 'netns', router: { host: router, vtysh: 'vtysh', lanIface: 'eth1' }, nodeMacs: MACS, echoOnEntry: true },
+      plan,
+      'l2',
+      1,
+    );
     expect(v.traffic.counts).toBe('entry');
-    expect(formatReport(labReport(v, { findings: [], failover: null, timings: {} }), undefined)).toContain('requests by entry node, the node the router sent each to');
+    expect(formatReport(labReport(v, { findings: [], failover: null, timings: {} }), undefined)).toContain(
+      'requests by entry node, the node the router sent each to',
+    );
   });
 
   it('should report the node the router sends to after an L2 failover, not the pod that answered last', async () => {
     // cp1 was the entry; afterwards the router's entry holds cp2's MAC, and the last reply came from a pod on cp3.
-    const router = clusterPolicyRouter(() => ['1000 ok node=cilab-cp1 pod=echo-a', '1100 fail', '4200 ok node=cilab-cp3 pod=echo-c'].join('\n'));
-    const target: VerifyTarget = { kind: 'proxmox', router: { host: router, vtysh: 'sudo vtysh', lanIface: 'eth1' }, nodeMacs: MACS };
+    const router = clusterPolicyRouter(() =>
+      ['1000 ok node=cilab-cp1 pod=echo-a', '1100 fail', '4200 ok node=cilab-cp3 pod=echo-c'].join('\n'),
+    );
+    const target: VerifyTarget = {
+      kind: 'proxmox',
+      router: { host: router, vtysh: 'sudo vtysh', lanIface: 'eth1' },
+      nodeMacs: MACS,
+    };
     const probe = failoverProbe(plan, 'l2', 'proxmox', '10.42.0.193');
-    const f = await runFailover(router, probe, 'cilab-cp1', 0, async () => {}, async () => MACS['aa:00:00:00:00:12']);
+    const f = await runFailover(
+      router,
+      probe,
+      'cilab-cp1',
+      0,
+      async () => {},
+      async () => MACS['aa:00:00:00:00:12'],
+    );
     expect(f).toMatchObject({ from: 'cilab-cp1', to: 'cilab-cp2', outageMs: 3100 });
     expect(await failoverVictim(target, plan, 'l2', '10.42.0.193')).toBe('cilab-cp2');
   });
@@ -77,25 +131,39 @@ describe('what byNode counts (defect 9)', () => {
 describe('failoverProbe (defect 9: endpoints of a hard-stopped node stay until it is NotReady)', () => {
   it('should outlast the lease and, on Proxmox L2, the node-monitor grace period of the pinned Kubernetes', () => {
     // k3s v1.33.x: Kubernetes 1.33, grace period 50 s (kubernetes/kubernetes#126287, from 1.32), period 5 s.
-    expect(failoverProbe(plan, 'l2', 'proxmox', '10.42.0.193')).toMatchObject({ maxMs: 3000 + 50_000 + 5000 + 30_000, settle: 50 });
-    expect(failoverProbe(labPlan({ kubernetes: { k3sVersion: 'v1.31.9+k3s1' } }), 'l2', 'proxmox', '10.42.0.193').maxMs).toBe(3000 + 40_000 + 5000 + 30_000);
+    expect(failoverProbe(plan, 'l2', 'proxmox', '10.42.0.193')).toMatchObject({
+      maxMs: 3000 + 50_000 + 5000 + 30_000,
+      settle: 50,
+    });
+    expect(
+      failoverProbe(labPlan({ kubernetes: { k3sVersion: 'v1.31.9+k3s1' } }), 'l2', 'proxmox', '10.42.0.193').maxMs,
+    ).toBe(3000 + 40_000 + 5000 + 30_000);
     // BGP: hold time 9 s + graceful restart time 15 s (Cilium's bgp-control-plane-operation.rst).
-    expect(failoverProbe(plan, 'bgp', 'proxmox', '172.31.42.1')).toMatchObject({ maxMs: 9000 + 15_000 + 30_000, settle: 20 });
+    expect(failoverProbe(plan, 'bgp', 'proxmox', '172.31.42.1')).toMatchObject({
+      maxMs: 9000 + 15_000 + 30_000,
+      settle: 20,
+    });
     expect(failoverProbe(plan, 'l2', 'netns', '10.42.0.193')).toMatchObject({ maxMs: 3000 + 10_000, settle: 20 });
   });
 });
 
 describe('--failover-node (defect 8: any node can be taken away)', () => {
-  const target: VerifyTarget = { kind: 'proxmox', router: { host: clusterPolicyRouter(() => ''), vtysh: 'sudo vtysh', lanIface: 'eth1' }, nodeMacs: MACS };
+  const target: VerifyTarget = {
+    kind: 'proxmox',
+    router: { host: clusterPolicyRouter(() => ''), vtysh: 'sudo vtysh', lanIface: 'eth1' },
+    nodeMacs: MACS,
+  };
   it('should take the node asked for, by full or short name, in either mode', async () => {
     expect(resolveNode(plan, 'cp1')).toBe('cilab-cp1');
     expect(await failoverVictim(target, plan, 'l2', '10.42.0.193', 'cilab-cp1')).toBe('cilab-cp1');
     expect(await failoverVictim(target, plan, 'bgp', '172.31.42.1', 'cp2')).toBe('cilab-cp2');
     expect(() => resolveNode(plan, 'cp9')).toThrow('--failover-node cp9: lab cilab has no such node');
   });
-  it("should refuse, in L2 on Proxmox, the only control plane: no agent would reach an API server to take the lease", async () => {
+  it('should refuse, in L2 on Proxmox, the only control plane: no agent would reach an API server to take the lease', async () => {
     const single = labPlan({ kubernetes: { controlPlanes: 1, workers: 2 } });
-    await expect(failoverVictim(target, single, 'l2', '10.42.0.193', 'cp1')).rejects.toThrow("cilab-cp1 is the lab's only control plane");
+    await expect(failoverVictim(target, single, 'l2', '10.42.0.193', 'cp1')).rejects.toThrow(
+      "cilab-cp1 is the lab's only control plane",
+    );
     expect(await failoverVictim(target, single, 'l2', '10.42.0.193', 'w1')).toBe('cilab-w1');
   });
 });
@@ -104,18 +172,41 @@ describe('measureOutage', () => {
   const probe = (lines: string[]) => parseProbe(lines.join('\n'));
 
   it('should measure from the first failure to the first success after the last one', () => {
-    const samples = probe(['1000 ok node=cp1 pod=x', '1100 ok node=cp1 pod=x', '1200 fail', '1400 fail', '1600 ok node=cp2 pod=y', '1700 ok node=cp2 pod=y']);
-    expect(measureOutage(samples, 'cp1')).toEqual({ outageMs: 400, from: 'cp1', to: 'cp2', probes: 6, failedProbes: 2 });
+    const samples = probe([
+      '1000 ok node=cp1 pod=x',
+      '1100 ok node=cp1 pod=x',
+      '1200 fail',
+      '1400 fail',
+      '1600 ok node=cp2 pod=y',
+      '1700 ok node=cp2 pod=y',
+    ]);
+    expect(measureOutage(samples, 'cp1')).toEqual({
+      outageMs: 400,
+      from: 'cp1',
+      to: 'cp2',
+      probes: 6,
+      failedProbes: 2,
+    });
   });
 
   it('should span intermittent failures (ECMP: only flows hashed to the lost node fail)', () => {
-    const samples = probe(['0 ok node=cp1 pod=a', '100 fail', '200 ok node=cp2 pod=b', '300 fail', '400 ok node=cp1 pod=a', '500 ok node=cp2 pod=b']);
+    const samples = probe([
+      '0 ok node=cp1 pod=a',
+      '100 fail',
+      '200 ok node=cp2 pod=b',
+      '300 fail',
+      '400 ok node=cp1 pod=a',
+      '500 ok node=cp2 pod=b',
+    ]);
     expect(measureOutage(samples, 'cp3').outageMs).toBe(300);
   });
 
   it('should report no outage when nothing failed, and no server when nothing recovered', () => {
     expect(measureOutage(probe(['0 ok node=cp1 pod=a']), 'cp1').outageMs).toBe(0);
-    expect(measureOutage(probe(['0 ok node=cp1 pod=a', '100 fail', '200 fail']), 'cp1')).toMatchObject({ outageMs: 100, to: 'cp1' });
+    expect(measureOutage(probe(['0 ok node=cp1 pod=a', '100 fail', '200 fail']), 'cp1')).toMatchObject({
+      outageMs: 100,
+      to: 'cp1',
+    });
   });
 });
 
@@ -129,14 +220,33 @@ describe('failoverProblems', () => {
 });
 
 describe('labReport', () => {
-  it('should decide the verdict from the verification, the target\'s findings and the failover together', () => {
+  it("should decide the verdict from the verification, the target's findings and the failover together", () => {
     const traffic = { requests: 1, failed: 0, byNode: { 'cilab-cp2': 1 }, counts: 'entry' as const };
-    const v = { lab: 'cilab', mode: 'l2' as const, target: 'netns' as const, problems: [], service: { ip: '10.42.0.193', port: 8080 }, router: { arp: null, bgp: null }, entryNode: null, traffic, trafficBySource: { router: traffic } };
+    const v = {
+      lab: 'cilab',
+      mode: 'l2' as const,
+      target: 'netns' as const,
+      problems: [],
+      service: { ip: '10.42.0.193', port: 8080 },
+      router: { arp: null, bgp: null },
+      entryNode: null,
+      traffic,
+      trafficBySource: { router: traffic },
+    };
     const failover = { outageMs: 3000, from: 'cilab-cp2', to: 'cilab-cp2', probes: 40, failedProbes: 15 };
     expect(labReport(v, { findings: [], failover: null, timings: {} })).toMatchObject({ verified: true, problems: [] });
-    expect(labReport({ ...v, problems: ['1 of 1 requests failed'] }, { findings: ['the lease API does not answer'], failover, timings: {} })).toMatchObject({
+    expect(
+      labReport(
+        { ...v, problems: ['1 of 1 requests failed'] },
+        { findings: ['the lease API does not answer'], failover, timings: {} },
+      ),
+    ).toMatchObject({
       verified: false,
-      problems: ['1 of 1 requests failed', 'the lease API does not answer', 'after the failover the service is still served by cilab-cp2'],
+      problems: [
+        '1 of 1 requests failed',
+        'the lease API does not answer',
+        'after the failover the service is still served by cilab-cp2',
+      ],
       failover,
     });
   });

@@ -16,7 +16,10 @@ export function recordPid(runDir: string, pid: number, what: string): void {
 export function recordedProcesses(runDir: string): { pid: number; what: string }[] {
   const file = join(runDir, 'pids');
   if (!existsSync(file)) return [];
-  return readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => ({ pid: Number(l.split(' ')[0]), what: l.slice(l.indexOf(' ') + 1) }));
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => ({ pid: Number(l.split(' ')[0]), what: l.slice(l.indexOf(' ') + 1) }));
 }
 
 export function recordedPids(runDir: string): number[] {
@@ -47,14 +50,26 @@ export function alive(pid: number): boolean {
 
 /** TERM, then KILL after a grace period; returns once all are gone. */
 export async function stopPids(pids: number[], graceMs = 1500): Promise<void> {
-  const signal = (sig: NodeJS.Signals) => pids.filter(alive).forEach((pid) => { try { process.kill(pid, sig); } catch { /* gone already */ } });
+  const signal = (sig: NodeJS.Signals) =>
+    pids.filter(alive).forEach((pid) => {
+      try {
+        process.kill(pid, sig);
+      } catch {
+        /* gone already */
+      }
+    });
   signal('SIGTERM');
   const deadline = Date.now() + graceMs;
   while (pids.some(alive) && Date.now() < deadline) await sleep(50);
   signal('SIGKILL');
   const hard = Date.now() + 5000;
   while (pids.some(alive)) {
-    if (Date.now() > hard) throw new LabError('E_STOP', `processes ${pids.filter(alive).join(', ')} survived SIGKILL`, 'look at them with ps; teardown can be run again');
+    if (Date.now() > hard)
+      throw new LabError(
+        'E_STOP',
+        `processes ${pids.filter(alive).join(', ')} survived SIGKILL`,
+        'look at them with ps; teardown can be run again',
+      );
     await sleep(20);
   }
 }

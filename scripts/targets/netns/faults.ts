@@ -27,7 +27,12 @@ const recordFile = (runDir: string, node: string) => join(runDir, `agent-${node}
 
 function agentRecord(runDir: string, node: string): AgentRecord {
   const file = recordFile(runDir, node);
-  if (!existsSync(file)) throw new LabError('E_USAGE', `no agent stand-in recorded for node ${node}`, 'is the emulated lab up (npm run lab:l2 or lab:bgp)?');
+  if (!existsSync(file))
+    throw new LabError(
+      'E_USAGE',
+      `no agent stand-in recorded for node ${node}`,
+      'is the emulated lab up (npm run lab:l2 or lab:bgp)?',
+    );
   return JSON.parse(readFileSync(file, 'utf8')) as AgentRecord;
 }
 
@@ -39,13 +44,22 @@ export function startAgent(runDir: string, namespace: string, node: string, argv
 }
 
 /** Sends the signal to the node's agent and waits until it has exited. */
-export async function signalAgent(runDir: string, node: string, signal: 'SIGTERM' | 'SIGKILL', timeoutMs = 10_000): Promise<void> {
+export async function signalAgent(
+  runDir: string,
+  node: string,
+  signal: 'SIGTERM' | 'SIGKILL',
+  timeoutMs = 10_000,
+): Promise<void> {
   const { pid } = agentRecord(runDir, node);
   if (!alive(pid)) return;
   process.kill(pid, signal);
   const deadline = Date.now() + timeoutMs;
   while (alive(pid)) {
-    if (Date.now() > deadline) throw new LabError('E_STOP', `the agent of ${node} (pid ${pid}) did not exit within ${timeoutMs} ms of ${signal}`);
+    if (Date.now() > deadline)
+      throw new LabError(
+        'E_STOP',
+        `the agent of ${node} (pid ${pid}) did not exit within ${timeoutMs} ms of ${signal}`,
+      );
     await sleep(20);
   }
 }
@@ -53,17 +67,28 @@ export async function signalAgent(runDir: string, node: string, signal: 'SIGTERM
 /** Starts the node's agent again with the command line it had; returns the new PID. */
 export function restartAgent(runDir: string, node: string): number {
   const r = agentRecord(runDir, node);
-  if (alive(r.pid)) throw new LabError('E_USAGE', `the agent of ${node} is still running (pid ${r.pid})`, 'stop it first (signalAgent)');
+  if (alive(r.pid))
+    throw new LabError(
+      'E_USAGE',
+      `the agent of ${node} is still running (pid ${r.pid})`,
+      'stop it first (signalAgent)',
+    );
   return startAgent(runDir, r.namespace, node, [...r.argv]);
 }
 
 /** In BGP mode a restarted agent is back once its GoBGP announces the service again. */
 export async function agentAnnouncing(node: Host, mode: Mode, vip: string): Promise<void> {
   if (mode !== 'bgp') return;
-  await waitFor(`GoBGP on ${node.name} announcing ${vip}`, 30_000, async () => (await node.exec(sh`gobgp -u 127.0.0.1 global rib -a ipv4 ${`${vip}/32`}`)).stdout.includes(vip));
+  await waitFor(`GoBGP on ${node.name} announcing ${vip}`, 30_000, async () =>
+    (await node.exec(sh`gobgp -u 127.0.0.1 global rib -a ipv4 ${`${vip}/32`}`)).stdout.includes(vip),
+  );
 }
 
-const node = (t: Topology, name: string) => t.nodes.find((n) => n.name === name) ?? (() => { throw new LabError('E_FAULT', `no node ${name}`); })();
+const node = (t: Topology, name: string) =>
+  t.nodes.find((n) => n.name === name) ??
+  (() => {
+    throw new LabError('E_FAULT', `no node ${name}`);
+  })();
 
 /** FRR's bgpd or zebra on the router crashes. */
 export function crashRouterDaemon(t: Topology, daemon: 'bgpd' | 'zebra'): void {
@@ -78,7 +103,10 @@ export function crashAgent(t: Topology, name: string): Promise<void> {
 /** The node whose ARP responder answers for the L2 service address (the lease holder's datapath). */
 export async function serviceHolder(t: Topology, ip: string): Promise<string> {
   for (const n of t.nodes) {
-    const set = await $({ quiet: true, nothrow: true })`ip netns exec ${n.namespace} nft -j list set netdev ${TABLE} ${responderSet(t.nodeIface)}`;
+    const set = await $({
+      quiet: true,
+      nothrow: true,
+    })`ip netns exec ${n.namespace} nft -j list set netdev ${TABLE} ${responderSet(t.nodeIface)}`;
     if (set.exitCode === 0 && set.stdout.includes(`"${ip}"`)) return n.name;
   }
   throw new LabError('E_FAULT', `no node answers ARP for ${ip}`);
@@ -95,7 +123,12 @@ export async function cutNodeLink(t: Topology, name: string): Promise<void> {
 }
 
 /** Stops FRR's daemons and starts them again with the same configuration, as `systemctl restart frr` does. */
-export async function restartFrr(frr: FrrInstance, daemons: ('zebra' | 'bgpd')[], runDir: string, configFile: string): Promise<void> {
+export async function restartFrr(
+  frr: FrrInstance,
+  daemons: ('zebra' | 'bgpd')[],
+  runDir: string,
+  configFile: string,
+): Promise<void> {
   const pidFile = (d: string) => join(frr.vtyDir, `${d}.pid`);
   const pids = daemons.map((d) => Number(readFileSync(pidFile(d), 'utf8')));
   await stopPids(pids, 5000);

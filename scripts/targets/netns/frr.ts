@@ -17,8 +17,15 @@ export interface FrrInstance {
 }
 
 function frrIds(): { uid: number; gid: number } {
-  const passwd = readFileSync('/etc/passwd', 'utf8').split('\n').find((l) => l.startsWith('frr:'));
-  if (!passwd) throw new LabError('E_DEPS', 'the frr user does not exist: FRR is not installed', 'apt-get install frr (or npm run lab:l2 -- --install-deps)');
+  const passwd = readFileSync('/etc/passwd', 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith('frr:'));
+  if (!passwd)
+    throw new LabError(
+      'E_DEPS',
+      'the frr user does not exist: FRR is not installed',
+      'apt-get install frr (or npm run lab:l2 -- --install-deps)',
+    );
   const [, , uid, gid] = passwd.split(':');
   return { uid: Number(uid), gid: Number(gid) };
 }
@@ -31,10 +38,34 @@ export async function startFrr(namespace: string, runDir: string, daemons: ('zeb
   for (const daemon of daemons) {
     const pidFile = join(vtyDir, `${daemon}.pid`);
     // -f /dev/null: start empty, then load the integrated frr.conf through vtysh; -P 0: no TCP vty.
-    const args = ['-d', '-f', '/dev/null', '-i', pidFile, '-z', join(vtyDir, 'zserv.api'), '--vty_socket', vtyDir, '-P', '0', '-u', 'frr', '-g', 'frr'];
-    const started = await $({ nothrow: true, quiet: true })`ip netns exec ${namespace} ${join(FRR_BIN, daemon)} ${args}`;
-    if (started.exitCode !== 0) throw new LabError('E_FRR', `${daemon} did not start in ${namespace}: ${started.stderr.trim()}`);
-    const pid = await waitFor(`${daemon} pid file`, 5000, async () => existsSync(pidFile) && Number(readFileSync(pidFile, 'utf8')));
+    const args = [
+      '-d',
+      '-f',
+      '/dev/null',
+      '-i',
+      pidFile,
+      '-z',
+      join(vtyDir, 'zserv.api'),
+      '--vty_socket',
+      vtyDir,
+      '-P',
+      '0',
+      '-u',
+      'frr',
+      '-g',
+      'frr',
+    ];
+    const started = await $({
+      nothrow: true,
+      quiet: true,
+    })`ip netns exec ${namespace} ${join(FRR_BIN, daemon)} ${args}`;
+    if (started.exitCode !== 0)
+      throw new LabError('E_FRR', `${daemon} did not start in ${namespace}: ${started.stderr.trim()}`);
+    const pid = await waitFor(
+      `${daemon} pid file`,
+      5000,
+      async () => existsSync(pidFile) && Number(readFileSync(pidFile, 'utf8')),
+    );
     recordPid(runDir, pid, `${namespace} ${daemon}`);
     await waitFor(`${daemon} vty socket`, 5000, async () => existsSync(join(vtyDir, `${daemon}.vty`)));
   }
@@ -48,6 +79,9 @@ export function vtyshCommand(frr: FrrInstance, ...commands: string[]): string {
 
 /** Loads a configuration file into the running daemons; FRR's parser reports bad lines. */
 export async function loadFrrConfig(frr: FrrInstance, file: string): Promise<void> {
-  const r = await $({ nothrow: true, quiet: true })`ip netns exec ${frr.namespace} vtysh --vty_socket ${frr.vtyDir} -f ${file}`;
+  const r = await $({
+    nothrow: true,
+    quiet: true,
+  })`ip netns exec ${frr.namespace} vtysh --vty_socket ${frr.vtyDir} -f ${file}`;
   if (r.exitCode !== 0) throw new LabError('E_FRR', `FRR refused ${file}: ${(r.stdout + r.stderr).trim()}`);
 }

@@ -18,24 +18,45 @@ export interface NetworkBatches {
 export function ipLine(strings: TemplateStringsArray, ...values: (string | number)[]): string {
   return strings.reduce((out, s, i) => {
     const v = String(values[i - 1]);
-    if (!/^[^\s'"#\\]+$/.test(v)) throw new LabError('E_NETNS', `${JSON.stringify(v.slice(0, 40))} cannot be one word of an ip command`, 'interface and namespace names hold no blanks, quotes, # or backslashes');
+    if (!/^[^\s'"#\\]+$/.test(v))
+      throw new LabError(
+        'E_NETNS',
+        `${JSON.stringify(v.slice(0, 40))} cannot be one word of an ip command`,
+        'interface and namespace names hold no blanks, quotes, # or backslashes',
+      );
     return out + v + s;
   });
 }
 
-const up = (iface: string, address?: string) => [...(address ? [ipLine`addr add ${address} dev ${iface}`] : []), ipLine`link set ${iface} up`];
+const up = (iface: string, address?: string) => [
+  ...(address ? [ipLine`addr add ${address} dev ${iface}`] : []),
+  ipLine`link set ${iface} up`,
+];
 
 export function networkBatches(topo: Topology, plan: LabPlan): NetworkBatches {
   const r = topo.router;
   const host = [
-    ...[topo.lanNamespace, r.namespace, topo.client.namespace, ...topo.nodes.map((n) => n.namespace)].map((ns) => ipLine`netns add ${ns}`),
+    ...[topo.lanNamespace, r.namespace, topo.client.namespace, ...topo.nodes.map((n) => n.namespace)].map(
+      (ns) => ipLine`netns add ${ns}`,
+    ),
     ipLine`link add ${topo.lanIface} netns ${r.namespace} type veth peer name ${r.bridgePort} netns ${topo.lanNamespace}`,
-    ...topo.nodes.map((n) => ipLine`link add ${topo.nodeIface} netns ${n.namespace} type veth peer name ${n.bridgePort} netns ${topo.lanNamespace}`),
+    ...topo.nodes.map(
+      (n) =>
+        ipLine`link add ${topo.nodeIface} netns ${n.namespace} type veth peer name ${n.bridgePort} netns ${topo.lanNamespace}`,
+    ),
     ipLine`link add ${topo.wanIface} netns ${r.namespace} type veth peer name ${topo.wanIface} netns ${topo.client.namespace}`,
     ipLine`link add ${topo.mgmt.iface} type veth peer name mgmt0 netns ${r.namespace}`,
     ...up(topo.mgmt.iface, `${topo.mgmt.hostIp}/${topo.mgmt.prefix}`),
   ];
-  const lan = ['link set lo up', ipLine`link add ${topo.bridge} type bridge`, ipLine`link set ${topo.bridge} up`, ...[r, ...topo.nodes].flatMap((n) => [ipLine`link set ${n.bridgePort} master ${topo.bridge}`, ipLine`link set ${n.bridgePort} up`])];
+  const lan = [
+    'link set lo up',
+    ipLine`link add ${topo.bridge} type bridge`,
+    ipLine`link set ${topo.bridge} up`,
+    ...[r, ...topo.nodes].flatMap((n) => [
+      ipLine`link set ${n.bridgePort} master ${topo.bridge}`,
+      ipLine`link set ${n.bridgePort} up`,
+    ]),
+  ];
   const router = [
     'link set lo up',
     ...up(topo.wanIface, `${r.wanIp}/${r.wanPrefix}`),
@@ -45,9 +66,25 @@ export function networkBatches(topo: Topology, plan: LabPlan): NetworkBatches {
     ipLine`route add default via ${topo.client.wanIp}`,
   ];
   // The client is the outside world: it reaches the lab as a home router would, through the lab router.
-  const client = ['link set lo up', ...up(topo.wanIface, `${topo.client.wanIp}/${r.wanPrefix}`), ...[plan.lan.cidr, plan.bgp.cidr].map((net) => ipLine`route add ${net} via ${r.wanIp}`)];
-  const nodes = Object.fromEntries(topo.nodes.map((n) => [n.namespace, ['link set lo up', ...up(topo.nodeIface, `${n.lanIp}/${topo.lanPrefix}`), ipLine`route add default via ${r.lanIp}`]]));
-  return { host, namespaces: { [topo.lanNamespace]: lan, [r.namespace]: router, [topo.client.namespace]: client, ...nodes } };
+  const client = [
+    'link set lo up',
+    ...up(topo.wanIface, `${topo.client.wanIp}/${r.wanPrefix}`),
+    ...[plan.lan.cidr, plan.bgp.cidr].map((net) => ipLine`route add ${net} via ${r.wanIp}`),
+  ];
+  const nodes = Object.fromEntries(
+    topo.nodes.map((n) => [
+      n.namespace,
+      [
+        'link set lo up',
+        ...up(topo.nodeIface, `${n.lanIp}/${topo.lanPrefix}`),
+        ipLine`route add default via ${r.lanIp}`,
+      ],
+    ]),
+  );
+  return {
+    host,
+    namespaces: { [topo.lanNamespace]: lan, [r.namespace]: router, [topo.client.namespace]: client, ...nodes },
+  };
 }
 
 /** Nodes that do not hold the service IP must stay silent: answer ARP only for their own interface's addresses. */

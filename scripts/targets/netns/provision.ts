@@ -39,8 +39,13 @@ export interface NetnsLab {
 }
 
 async function ipBatch(lines: string[], namespace?: string): Promise<void> {
-  const r = await $({ nothrow: true, quiet: true, input: `${lines.join('\n')}\n` })`ip ${namespace ? ['-n', namespace] : []} -batch -`;
-  if (r.exitCode !== 0) throw new LabError('E_NETNS', `ip -batch${namespace ? ` in ${namespace}` : ''} failed: ${r.stderr.trim()}`);
+  const r = await $({
+    nothrow: true,
+    quiet: true,
+    input: `${lines.join('\n')}\n`,
+  })`ip ${namespace ? ['-n', namespace] : []} -batch -`;
+  if (r.exitCode !== 0)
+    throw new LabError('E_NETNS', `ip -batch${namespace ? ` in ${namespace}` : ''} failed: ${r.stderr.trim()}`);
 }
 
 async function sysctls(host: Host, values: Record<string, string>): Promise<void> {
@@ -60,22 +65,42 @@ export async function provisionNetns(plan: LabPlan, mode: Mode, log: Logger): Pr
   if ((await isUp(t)) || existsSync(t.runDir)) {
     // A rerun repairs by rebuilding: whatever broke, the new lab is whole; what could not be removed is named.
     const found = await damage(t);
-    log.note(`lab ${plan.name} is already here${found.length ? ` but damaged (${found.join('; ')})` : ''}: rebuilding it`);
+    log.note(
+      `lab ${plan.name} is already here${found.length ? ` but damaged (${found.join('; ')})` : ''}: rebuilding it`,
+    );
     try {
       await teardownNetns(plan);
     } catch (err) {
-      throw new LabError('E_REPAIR', `cannot repair lab ${plan.name}: ${(err as Error).message}`, (err as LabError).hint);
+      throw new LabError(
+        'E_REPAIR',
+        `cannot repair lab ${plan.name}: ${(err as Error).message}`,
+        (err as LabError).hint,
+      );
     }
   }
-  const collision = (await $({ nothrow: true, quiet: true })`ip -4 -o addr show to ${`${t.mgmt.hostIp}/30`}`).stdout.trim();
-  if (collision) throw new LabError('E_NETNS', `the management subnet of lab ${plan.name} (${t.mgmt.hostIp}/30) is in use: ${collision}`, 'rename the lab (name in lab.yaml)');
+  const collision = (
+    await $({ nothrow: true, quiet: true })`ip -4 -o addr show to ${`${t.mgmt.hostIp}/30`}`
+  ).stdout.trim();
+  if (collision)
+    throw new LabError(
+      'E_NETNS',
+      `the management subnet of lab ${plan.name} (${t.mgmt.hostIp}/30) is in use: ${collision}`,
+      'rename the lab (name in lab.yaml)',
+    );
 
   const files = await log.step('render', `render ${mode} files`, async () => {
     mkdirSync(state, { recursive: true });
-    writeFileSync(join(state, 'state.json'), JSON.stringify({ lab: plan.name, mode, startedAt: new Date().toISOString() }, null, 2));
+    writeFileSync(
+      join(state, 'state.json'),
+      JSON.stringify({ lab: plan.name, mode, startedAt: new Date().toISOString() }, null, 2),
+    );
     const out = join(state, mode);
     writeRender(plan, mode, out, routerSecrets(plan));
-    return { frr: join(out, 'router/frr.conf'), sysctl: join(out, 'router/sysctl.conf'), nft: join(out, 'router/nftables.conf') };
+    return {
+      frr: join(out, 'router/frr.conf'),
+      sysctl: join(out, 'router/sysctl.conf'),
+      nft: join(out, 'router/nftables.conf'),
+    };
   });
 
   const routerNs = netnsHost(t.router.name, t.router.namespace);
@@ -94,53 +119,108 @@ export async function provisionNetns(plan: LabPlan, mode: Mode, log: Logger): Pr
 
   const keys = labKeys(state, t.router.mgmtIp);
   const daemons: ('zebra' | 'bgpd')[] = mode === 'bgp' ? ['zebra', 'bgpd'] : ['zebra'];
-  const frr = await log.step('router', `router: FRR (${mode === 'bgp' ? 'zebra + bgpd' : 'zebra, no BGP'}), sshd${mode === 'l2' ? ', lease API' : ''}`, async () => {
-    const instance = await startFrr(t.router.namespace, t.runDir, daemons);
-    await loadFrrConfig(instance, files.frr);
-    mkdirSync('/run/sshd', { recursive: true });
-    writeFileSync(keys.sshdConfig, keys.sshdConfigText(t.runDir));
-    startIn(t.router.namespace, ['/usr/sbin/sshd', '-D', '-e', '-f', keys.sshdConfig], t.runDir, 'sshd');
-    if (mode === 'l2') startIn(t.router.namespace, standin('lease-api.ts', ['--listen', `${t.router.lanIp}:${t.leasePort}`]), t.runDir, 'lease-api');
-    return instance;
-  });
+  const frr = await log.step(
+    'router',
+    `router: FRR (${mode === 'bgp' ? 'zebra + bgpd' : 'zebra, no BGP'}), sshd${mode === 'l2' ? ', lease API' : ''}`,
+    async () => {
+      const instance = await startFrr(t.router.namespace, t.runDir, daemons);
+      await loadFrrConfig(instance, files.frr);
+      mkdirSync('/run/sshd', { recursive: true });
+      writeFileSync(keys.sshdConfig, keys.sshdConfigText(t.runDir));
+      startIn(t.router.namespace, ['/usr/sbin/sshd', '-D', '-e', '-f', keys.sshdConfig], t.runDir, 'sshd');
+      if (mode === 'l2')
+        startIn(
+          t.router.namespace,
+          standin('lease-api.ts', ['--listen', `${t.router.lanIp}:${t.leasePort}`]),
+          t.runDir,
+          'lease-api',
+        );
+      return instance;
+    },
+  );
 
-  await log.step('nodes', `nodes: echo${mode === 'bgp' ? ' + GoBGP' : ' + L2 announcer'} on ${t.nodes.length} nodes (Cilium stand-ins)`, async () => {
-    const vip = serviceIp(plan, mode);
-    const docs = [...ciliumResources(plan, mode), ...demoManifests(plan, mode)];
-    const password = routerSecrets(plan).bgpPassword;
-    const secrets = password ? { [bgpSecretName(plan)]: password } : {};
-    const lease = plan.l2.leaseMs;
-    await Promise.all(
-      t.nodes.map(async (n) => {
-        const h = nodeHost(n);
-        // Cilium's datapath accepts service traffic on every node and never answers ping for it; the
-        // stand-in holds the IP on lo (silent for ARP: arp_ignore=1) and drops echo requests to it.
-        await run(h, sh`ip addr add ${`${vip}/32`} dev lo`);
-        await run(h, 'nft -f -', { input: `${noEchoTable([vip])}\n` });
-        startIn(n.namespace, [process.execPath, '--import', 'tsx', join(ROOT, 'standins/echo-pod.ts'), '--name', n.name], t.runDir, `echo-${n.name}`);
-        let agent: string[];
-        if (mode === 'l2') {
-          const leaseUrl = `http://${t.router.lanIp}:${t.leasePort}/leases/${l2LeaseName(DEMO.namespace, DEMO.name)}`;
-          agent = ['l2', '--vip', vip, '--ifaces', t.nodeIface, '--lease-url', leaseUrl, '--lease', `${lease.duration},${lease.renewDeadline},${lease.retryPeriod}`];
-        } else {
-          const settings = gobgpSettings(docs, n.lanIp, secrets);
-          const conf = join(state, mode, `gobgpd-${n.name}.toml`);
-          writeFileSync(conf, gobgpToml(settings), { mode: 0o600 });
-          agent = ['bgp', '--gobgpd-conf', conf, '--advertise', settings.advertise.join(',')];
-        }
-        startAgent(t.runDir, n.namespace, n.name, standin('node-agent.ts', ['--name', n.name, '--cilium', plan.config.cilium.version, ...agent]));
-        // A hundred agents start at once on two cores: allow each more time in a larger lab.
-        if (mode === 'bgp') await waitFor(`GoBGP on ${n.name} announcing ${vip}`, 15_000 + 300 * t.nodes.length, async () => (await h.exec(sh`gobgp -u 127.0.0.1 global rib -a ipv4 ${`${vip}/32`}`)).stdout.includes(vip));
-      }),
-    );
-  });
+  await log.step(
+    'nodes',
+    `nodes: echo${mode === 'bgp' ? ' + GoBGP' : ' + L2 announcer'} on ${t.nodes.length} nodes (Cilium stand-ins)`,
+    async () => {
+      const vip = serviceIp(plan, mode);
+      const docs = [...ciliumResources(plan, mode), ...demoManifests(plan, mode)];
+      const password = routerSecrets(plan).bgpPassword;
+      const secrets = password ? { [bgpSecretName(plan)]: password } : {};
+      const lease = plan.l2.leaseMs;
+      await Promise.all(
+        t.nodes.map(async (n) => {
+          const h = nodeHost(n);
+          // Cilium's datapath accepts service traffic on every node and never answers ping for it; the
+          // stand-in holds the IP on lo (silent for ARP: arp_ignore=1) and drops echo requests to it.
+          await run(h, sh`ip addr add ${`${vip}/32`} dev lo`);
+          await run(h, 'nft -f -', { input: `${noEchoTable([vip])}\n` });
+          startIn(
+            n.namespace,
+            [process.execPath, '--import', 'tsx', join(ROOT, 'standins/echo-pod.ts'), '--name', n.name],
+            t.runDir,
+            `echo-${n.name}`,
+          );
+          let agent: string[];
+          if (mode === 'l2') {
+            const leaseUrl = `http://${t.router.lanIp}:${t.leasePort}/leases/${l2LeaseName(DEMO.namespace, DEMO.name)}`;
+            agent = [
+              'l2',
+              '--vip',
+              vip,
+              '--ifaces',
+              t.nodeIface,
+              '--lease-url',
+              leaseUrl,
+              '--lease',
+              `${lease.duration},${lease.renewDeadline},${lease.retryPeriod}`,
+            ];
+          } else {
+            const settings = gobgpSettings(docs, n.lanIp, secrets);
+            const conf = join(state, mode, `gobgpd-${n.name}.toml`);
+            writeFileSync(conf, gobgpToml(settings), { mode: 0o600 });
+            agent = ['bgp', '--gobgpd-conf', conf, '--advertise', settings.advertise.join(',')];
+          }
+          startAgent(
+            t.runDir,
+            n.namespace,
+            n.name,
+            standin('node-agent.ts', ['--name', n.name, '--cilium', plan.config.cilium.version, ...agent]),
+          );
+          // A hundred agents start at once on two cores: allow each more time in a larger lab.
+          if (mode === 'bgp')
+            await waitFor(`GoBGP on ${n.name} announcing ${vip}`, 15_000 + 300 * t.nodes.length, async () =>
+              (await h.exec(sh`gobgp -u 127.0.0.1 global rib -a ipv4 ${`${vip}/32`}`)).stdout.includes(vip),
+            );
+        }),
+      );
+    },
+  );
 
   const router = await log.step('ssh', `SSH to the router at ${t.router.mgmtIp} (host key pinned)`, () =>
-    connectSshWhenUp({ name: t.router.name, address: t.router.mgmtIp, username: 'root', privateKeyPath: keys.clientKey, hostKey: readFileSync(keys.hostKeyPub, 'utf8') }, 10_000, 200),
+    connectSshWhenUp(
+      {
+        name: t.router.name,
+        address: t.router.mgmtIp,
+        username: 'root',
+        privateKeyPath: keys.clientKey,
+        hostKey: readFileSync(keys.hostKeyPub, 'utf8'),
+      },
+      10_000,
+      200,
+    ),
   );
 
   const nodeMacs = Object.fromEntries(
-    await Promise.all(t.nodes.map(async (n) => [JSON.parse(await run(nodeHost(n), sh`ip -j link show ${t.nodeIface}`))[0].address.toLowerCase(), n.name] as const)),
+    await Promise.all(
+      t.nodes.map(
+        async (n) =>
+          [
+            JSON.parse(await run(nodeHost(n), sh`ip -j link show ${t.nodeIface}`))[0].address.toLowerCase(),
+            n.name,
+          ] as const,
+      ),
+    ),
   );
   // The cable is pulled at the switch: the node's own link loses carrier but keeps its routes, as a
   // VM whose host port goes dark does.
@@ -154,7 +234,13 @@ export async function provisionNetns(plan: LabPlan, mode: Mode, log: Logger): Pr
     topology: t,
     router,
     frr: { instance: frr, daemons, config: files.frr },
-    target: { kind: 'netns', router: { host: router, vtysh: vtyshCommand(frr), lanIface: t.lanIface }, client, nodeMacs, echoOnEntry: true },
+    target: {
+      kind: 'netns',
+      router: { host: router, vtysh: vtyshCommand(frr), lanIface: t.lanIface },
+      client,
+      nodeMacs,
+      echoOnEntry: true,
+    },
     fail: setPort('down'),
     restore: setPort('up'),
   };

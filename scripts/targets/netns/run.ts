@@ -27,8 +27,10 @@ export interface RunOptions {
 
 /** Waits (bounded) until the lab serves: BGP sessions and the ECMP route, or a lease holder answering ARP. */
 export function converge(lab: NetnsLab, plan: LabPlan, mode: Mode, log: Logger): Promise<void> {
-  return log.step('converge', mode === 'bgp' ? 'BGP sessions Established, ECMP route installed' : 'a node holds the lease and answers ARP', () =>
-    waitForAnnouncement(lab.target, plan, mode, convergeMs(plan, mode)),
+  return log.step(
+    'converge',
+    mode === 'bgp' ? 'BGP sessions Established, ECMP route installed' : 'a node holds the lease and answers ARP',
+    () => waitForAnnouncement(lab.target, plan, mode, convergeMs(plan, mode)),
   );
 }
 
@@ -38,7 +40,9 @@ export async function leaseHolder(lab: NetnsLab): Promise<{ holder?: string } | 
   const lease = await lab.target.router.host.exec(sh`curl -sS --max-time ${REQUEST_TIMEOUT_S} ${url}`);
   if (lease.code !== 0) return { error: lease.stderr.trim() };
   // A Lease's spec.holderIdentity, empty once its holder released it (client-go leaderelection.release).
-  return { holder: (JSON.parse(lease.stdout) as { spec?: { holderIdentity?: string } }).spec?.holderIdentity || undefined };
+  return {
+    holder: (JSON.parse(lease.stdout) as { spec?: { holderIdentity?: string } }).spec?.holderIdentity || undefined,
+  };
 }
 
 export async function runNetns(plan: LabPlan, mode: Mode, opts: RunOptions, log: Logger): Promise<LabReport> {
@@ -48,22 +52,39 @@ export async function runNetns(plan: LabPlan, mode: Mode, opts: RunOptions, log:
   try {
     const { target } = lab;
     await converge(lab, plan, mode, log);
-    const result = await log.step('verify', `${opts.requests} requests from the router and from the client`, () => verify(target, plan, mode, opts.requests));
+    const result = await log.step('verify', `${opts.requests} requests from the router and from the client`, () =>
+      verify(target, plan, mode, opts.requests),
+    );
     const findings: string[] = [];
     if (mode === 'l2') {
       // Its holder must be the node whose MAC the router holds.
       const lease = await leaseHolder(lab);
-      findings.push(...('error' in lease ? [`the lease API does not answer: ${lease.error}`] : leaseProblems(lease.holder, result.router.arp)));
+      findings.push(
+        ...('error' in lease
+          ? [`the lease API does not answer: ${lease.error}`]
+          : leaseProblems(lease.holder, result.router.arp)),
+      );
     }
     let failover = null;
     if (opts.failover) {
       const victim = await failoverVictim(target, plan, mode, result.service.ip, opts.failoverNode);
       const entry = mode === 'l2' ? () => entryNode(target, result.service.ip) : undefined;
-      failover = await log.step('failover', `failover: ${victim} loses its link, probing every 100 ms from the client`, async () => {
-        const measured = await runFailover(target.client!, failoverProbe(plan, mode, 'netns', result.service.ip), victim, 1000, () => lab.fail(victim), entry);
-        await lab.restore(victim);
-        return measured;
-      });
+      failover = await log.step(
+        'failover',
+        `failover: ${victim} loses its link, probing every 100 ms from the client`,
+        async () => {
+          const measured = await runFailover(
+            target.client!,
+            failoverProbe(plan, mode, 'netns', result.service.ip),
+            victim,
+            1000,
+            () => lab.fail(victim),
+            entry,
+          );
+          await lab.restore(victim);
+          return measured;
+        },
+      );
     }
     return labReport(result, { findings, failover, timings: log.timings });
   } finally {

@@ -31,7 +31,10 @@ export function labKeys(stateDir: string, routerAddress: string): LabKeys {
   keygen(keys.hostKey, 'router');
   writeFileSync(join(dir, 'authorized_keys'), readFileSync(`${keys.clientKey}.pub`), { mode: 0o600 });
   // For people: ssh -o UserKnownHostsFile=<this> -i id_ed25519 root@<router> checks the same pinned key.
-  writeFileSync(keys.knownHosts, `${routerAddress} ${readFileSync(keys.hostKeyPub, 'utf8').trim().split(' ').slice(0, 2).join(' ')}\n`);
+  writeFileSync(
+    keys.knownHosts,
+    `${routerAddress} ${readFileSync(keys.hostKeyPub, 'utf8').trim().split(' ').slice(0, 2).join(' ')}\n`,
+  );
   return {
     ...keys,
     sshdConfigText: (runDir) =>

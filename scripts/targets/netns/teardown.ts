@@ -13,10 +13,16 @@ import { namespaces, RUN_ROOT, type Topology, topology } from './topology.ts';
 
 export async function existingNamespaces(): Promise<Set<string>> {
   const out = (await $({ nothrow: true, quiet: true })`ip netns list`).stdout;
-  return new Set(out.split('\n').map((l) => l.split(' ')[0]!).filter(Boolean));
+  return new Set(
+    out
+      .split('\n')
+      .map((l) => l.split(' ')[0]!)
+      .filter(Boolean),
+  );
 }
 
-const linkExists = async (iface: string) => (await $({ nothrow: true, quiet: true })`ip link show ${iface}`).exitCode === 0;
+const linkExists = async (iface: string) =>
+  (await $({ nothrow: true, quiet: true })`ip link show ${iface}`).exitCode === 0;
 
 export async function isUp(topo: Topology): Promise<boolean> {
   const present = await existingNamespaces();
@@ -28,7 +34,10 @@ export async function damage(topo: Topology): Promise<string[]> {
   const present = await existingNamespaces();
   const missing = namespaces(topo).filter((ns) => !present.has(ns));
   const stopped = recordedProcesses(topo.runDir).filter((p) => !alive(p.pid));
-  return [...missing.map((ns) => `namespace ${ns} missing`), ...stopped.map((p) => `${p.what.split(' ').slice(1).join(' ')} in ${p.what.split(' ')[0]} not running`)];
+  return [
+    ...missing.map((ns) => `namespace ${ns} missing`),
+    ...stopped.map((p) => `${p.what.split(' ').slice(1).join(' ')} in ${p.what.split(' ')[0]} not running`),
+  ];
 }
 
 export function removeIfEmpty(dir: string): void {
@@ -45,20 +54,29 @@ export interface TeardownResult {
 }
 
 /** A path as people type it: inside the project relative to it, folders with a trailing slash. */
-const show = (path: string) => `${path.startsWith(`${ROOT}/`) ? relative(ROOT, path) : path}${existsSync(path) && statSync(path).isDirectory() ? '/' : ''}`;
+const show = (path: string) =>
+  `${path.startsWith(`${ROOT}/`) ? relative(ROOT, path) : path}${existsSync(path) && statSync(path).isDirectory() ? '/' : ''}`;
 
 /** Files of .lab/<name>/ that are not the emulated lab's: lab:render's output, a Proxmox lab's state. */
 function keptFiles(lab: string): string[] {
   const dir = labStateDir(lab);
   if (!existsSync(dir)) return [];
-  return readdirSync(dir).map((e) => `${show(labStateDir(lab, e))} (${e === 'render' ? 'written by npm run lab:render' : "the Proxmox lab's; npm run lab:teardown -- --target proxmox removes it"})`);
+  return readdirSync(dir).map(
+    (e) =>
+      `${show(labStateDir(lab, e))} (${e === 'render' ? 'written by npm run lab:render' : "the Proxmox lab's; npm run lab:teardown -- --target proxmox removes it"})`,
+  );
 }
 
 export async function teardownNetns(plan: LabPlan): Promise<TeardownResult> {
   const t = topology(plan);
   const present = await existingNamespaces();
   const ours = namespaces(t).filter((ns) => present.has(ns));
-  const pids = [...new Set([...recordedProcesses(t.runDir).map((p) => p.pid), ...(await Promise.all(ours.map(namespacePids))).flat()])];
+  const pids = [
+    ...new Set([
+      ...recordedProcesses(t.runDir).map((p) => p.pid),
+      ...(await Promise.all(ours.map(namespacePids))).flat(),
+    ]),
+  ];
   const running = pids.filter(alive);
   const mgmt = await linkExists(t.mgmt.iface);
   const state = labStateDir(plan.name, 'netns');
@@ -80,7 +98,12 @@ export async function teardownNetns(plan: LabPlan): Promise<TeardownResult> {
     ...((await linkExists(t.mgmt.iface)) ? [`link ${t.mgmt.iface}`] : []),
     ...files.filter((f) => existsSync(f.path)).map((f) => f.shown),
   ];
-  if (stayed.length > 0) throw new LabError('E_TEARDOWN', `lab ${plan.name}: could not remove ${stayed.join(', ')}`, 'see what holds them (ip netns pids, lsof); npm run lab:teardown can be run again');
+  if (stayed.length > 0)
+    throw new LabError(
+      'E_TEARDOWN',
+      `lab ${plan.name}: could not remove ${stayed.join(', ')}`,
+      'see what holds them (ip netns pids, lsof); npm run lab:teardown can be run again',
+    );
   const removed = [
     ...(ours.length ? [`${ours.length} namespaces (${ours.join(', ')}) with their links`] : []),
     ...(running.length ? [`${running.length} processes`] : []),

@@ -45,9 +45,15 @@ export function mgmtSubnet(lab: string): number {
 
 export function topology(plan: LabPlan): Topology {
   const lab = plan.name;
-  const node = (h: LabHost, port: string): NetnsNode => ({ name: h.name, namespace: h.name, bridgePort: port, lanIp: h.lanIp });
+  const node = (h: LabHost, port: string): NetnsNode => ({
+    name: h.name,
+    namespace: h.name,
+    bridgePort: port,
+    lanIp: h.lanIp,
+  });
   const wan = plan.config.router.wan;
-  const [wanIp, wanPrefix] = wan.mode === 'static' ? [wan.address.split('/')[0]!, Number(wan.address.split('/')[1])] : ['198.18.0.2', 24];
+  const [wanIp, wanPrefix] =
+    wan.mode === 'static' ? [wan.address.split('/')[0]!, Number(wan.address.split('/')[1])] : ['198.18.0.2', 24];
   const mgmt = mgmtSubnet(lab);
   return {
     lab,
@@ -55,7 +61,11 @@ export function topology(plan: LabPlan): Topology {
     lanNamespace: `${lab}-lan`,
     bridge: 'br0',
     router: { ...node(plan.router, 'router'), wanIp, wanPrefix, mgmtIp: formatIp(mgmt + 2) },
-    client: { name: `${lab}-client`, namespace: `${lab}-client`, wanIp: wan.mode === 'static' ? wan.gateway : '198.18.0.1' },
+    client: {
+      name: `${lab}-client`,
+      namespace: `${lab}-client`,
+      wanIp: wan.mode === 'static' ? wan.gateway : '198.18.0.1',
+    },
     nodes: plan.nodes.map((h) => node(h, h.name.slice(lab.length + 1))),
     mgmt: { iface: `${lab}-mgmt`, hostIp: formatIp(mgmt + 1), prefix: 30 },
     lanPrefix: plan.lan.prefix,

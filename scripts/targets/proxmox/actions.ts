@@ -51,10 +51,15 @@ export const outputs = {
   nodeCount: (out: string, ctx: StepContext) => {
     const count = Number(out.trim());
     if (count !== ctx.plan.nodes.length) {
-      throw new LabError('E_K3S', `${count} of ${ctx.plan.nodes.length} nodes registered with k3s`, 'a node that did not join: its k3s step log tells why (journalctl -u k3s on it)');
+      throw new LabError(
+        'E_K3S',
+        `${count} of ${ctx.plan.nodes.length} nodes registered with k3s`,
+        'a node that did not join: its k3s step log tells why (journalctl -u k3s on it)',
+      );
     }
   },
-  hostKey: (name: string) => (out: string, ctx: StepContext) => ctx.pinHostKey(name, (JSON.parse(out) as { content: string }).content.trim()),
+  hostKey: (name: string) => (out: string, ctx: StepContext) =>
+    ctx.pinHostKey(name, (JSON.parse(out) as { content: string }).content.trim()),
   leaseHolder: (out: string, ctx: StepContext) => {
     ctx.results.findings.push(...leaseProblems(out.trim(), ctx.results.verification!.router.arp));
   },

@@ -5,7 +5,11 @@ import { LabError } from '../../../lab/errors.ts';
 import { CALLS, type CallName } from './calls.ts';
 
 export interface ProxmoxApi {
-  call<T = unknown>(name: CallName, path?: Record<string, string | number>, params?: Record<string, string | number>): Promise<T>;
+  call<T = unknown>(
+    name: CallName,
+    path?: Record<string, string | number>,
+    params?: Record<string, string | number>,
+  ): Promise<T>;
 }
 
 export interface ApiOptions {
@@ -18,8 +22,18 @@ export interface ApiOptions {
 
 export function tokenFromEnv(env = process.env): string {
   const token = env.PROXMOX_VE_API_TOKEN;
-  if (!token) throw new LabError('E_TOKEN', 'PROXMOX_VE_API_TOKEN is not set', "export PROXMOX_VE_API_TOKEN='user@realm!tokenid=uuid' (Datacenter › Permissions › API Tokens)");
-  if (!/^[^@\s]+@[^!\s]+![^=\s]+=\S+$/.test(token)) throw new LabError('E_TOKEN', 'PROXMOX_VE_API_TOKEN is not of the form user@realm!tokenid=uuid', 'copy the token ID and its secret, joined by "="');
+  if (!token)
+    throw new LabError(
+      'E_TOKEN',
+      'PROXMOX_VE_API_TOKEN is not set',
+      "export PROXMOX_VE_API_TOKEN='user@realm!tokenid=uuid' (Datacenter › Permissions › API Tokens)",
+    );
+  if (!/^[^@\s]+@[^!\s]+![^=\s]+=\S+$/.test(token))
+    throw new LabError(
+      'E_TOKEN',
+      'PROXMOX_VE_API_TOKEN is not of the form user@realm!tokenid=uuid',
+      'copy the token ID and its secret, joined by "="',
+    );
   return token;
 }
 
@@ -41,15 +55,29 @@ export class ApiError extends LabError {
   }
 }
 
-const TLS_CODES = new Set(['DEPTH_ZERO_SELF_SIGNED_CERT', 'SELF_SIGNED_CERT_IN_CHAIN', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'CERT_HAS_EXPIRED', 'ERR_TLS_CERT_ALTNAME_INVALID']);
+const TLS_CODES = new Set([
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'CERT_HAS_EXPIRED',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+]);
 
 export function createApi(options: ApiOptions): ProxmoxApi {
   const base = new URL(options.endpoint);
   return {
-    call<T>(name: CallName, pathValues?: Record<string, string | number>, params: Record<string, string | number> = {}): Promise<T> {
+    call<T>(
+      name: CallName,
+      pathValues?: Record<string, string | number>,
+      params: Record<string, string | number> = {},
+    ): Promise<T> {
       const { method, path } = CALLS[name];
       const query = new URLSearchParams(Object.entries(params).map(([k, v]) => [k, String(v)])).toString();
-      const url = new URL(`/api2/json${fillPath(path, pathValues)}${method === 'GET' && query ? `?${query}` : ''}`, base);
+      const url = new URL(
+        `/api2/json${fillPath(path, pathValues)}${method === 'GET' && query ? `?${query}` : ''}`,
+        base,
+      );
       const body = method === 'GET' ? undefined : query;
       return new Promise<T>((resolve, reject) => {
         const req = request(
@@ -58,20 +86,46 @@ export function createApi(options: ApiOptions): ProxmoxApi {
             method,
             rejectUnauthorized: !options.insecure,
             timeout: options.timeoutMs ?? 10_000,
-            headers: { Authorization: `PVEAPIToken=${options.token}`, ...(body !== undefined ? { 'Content-Type': 'application/x-www-form-urlencoded' } : {}) },
+            headers: {
+              Authorization: `PVEAPIToken=${options.token}`,
+              ...(body !== undefined ? { 'Content-Type': 'application/x-www-form-urlencoded' } : {}),
+            },
           },
           (res) => {
             let text = '';
             res.on('data', (c: Buffer) => (text += c.toString()));
             res.on('end', () => {
               const status = res.statusCode ?? 0;
-              if (status === 401) return reject(new LabError('E_AUTH', `${options.endpoint} rejected the API token (401)`, 'check PROXMOX_VE_API_TOKEN: user@realm!tokenid=uuid, not expired'));
-              if (status === 403) return reject(new LabError('E_FORBIDDEN', `${method} ${url.pathname}: permission denied (403)`, 'give the token the privileges that the preflight lists'));
-              if (status >= 400) return reject(new ApiError(status, `${method} ${url.pathname}: ${status} ${res.statusMessage ?? ''}`.trim()));
+              if (status === 401)
+                return reject(
+                  new LabError(
+                    'E_AUTH',
+                    `${options.endpoint} rejected the API token (401)`,
+                    'check PROXMOX_VE_API_TOKEN: user@realm!tokenid=uuid, not expired',
+                  ),
+                );
+              if (status === 403)
+                return reject(
+                  new LabError(
+                    'E_FORBIDDEN',
+                    `${method} ${url.pathname}: permission denied (403)`,
+                    'give the token the privileges that the preflight lists',
+                  ),
+                );
+              if (status >= 400)
+                return reject(
+                  new ApiError(status, `${method} ${url.pathname}: ${status} ${res.statusMessage ?? ''}`.trim()),
+                );
               try {
                 resolve((JSON.parse(text) as { data: T }).data);
               } catch {
-                reject(new ApiError(status, `${method} ${url.pathname}: not a Proxmox API answer`, 'is proxmox.endpoint the API (https://host:8006/)?'));
+                reject(
+                  new ApiError(
+                    status,
+                    `${method} ${url.pathname}: not a Proxmox API answer`,
+                    'is proxmox.endpoint the API (https://host:8006/)?',
+                  ),
+                );
               }
             });
           },
@@ -79,9 +133,21 @@ export function createApi(options: ApiOptions): ProxmoxApi {
         req.on('timeout', () => req.destroy(Object.assign(new Error('timed out'), { code: 'ETIMEDOUT' })));
         req.on('error', (err: NodeJS.ErrnoException) => {
           if (err.code && TLS_CODES.has(err.code)) {
-            reject(new LabError('E_TLS', `${options.endpoint}: TLS certificate not trusted (${err.code})`, 'install the Proxmox CA on this machine, or set proxmox.insecure: true for a self-signed certificate'));
+            reject(
+              new LabError(
+                'E_TLS',
+                `${options.endpoint}: TLS certificate not trusted (${err.code})`,
+                'install the Proxmox CA on this machine, or set proxmox.insecure: true for a self-signed certificate',
+              ),
+            );
           } else {
-            reject(new LabError('E_UNREACHABLE', `cannot reach ${options.endpoint}: ${err.code ?? err.message}`, 'check proxmox.endpoint and that this machine reaches port 8006'));
+            reject(
+              new LabError(
+                'E_UNREACHABLE',
+                `cannot reach ${options.endpoint}: ${err.code ?? err.message}`,
+                'check proxmox.endpoint and that this machine reaches port 8006',
+              ),
+            );
           }
         });
         if (body !== undefined) req.write(body);

@@ -65,7 +65,11 @@ export function privileges(major: PveMajor): Readonly<Record<string, readonly st
       'VM.Config.Cloudinit',
       ...AGENT_PRIVILEGES[major],
     ],
-    '/storage/{storage}': ['Datastore.AllocateSpace', 'Datastore.AllocateTemplate', 'Datastore.Audit|Datastore.AllocateSpace'],
+    '/storage/{storage}': [
+      'Datastore.AllocateSpace',
+      'Datastore.AllocateTemplate',
+      'Datastore.Audit|Datastore.AllocateSpace',
+    ],
     '/nodes/{node}': ['Sys.Audit', 'Sys.Modify'],
     // The image download (download-url) wants these on / (or the newer Sys.AccessNetwork on the node).
     '/': ['Sys.Audit', 'Sys.Modify'],

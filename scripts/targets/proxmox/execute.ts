@@ -27,7 +27,11 @@ export interface ExecuteOptions {
 export async function executeSteps(steps: readonly Step[], ctx: StepContext, options: ExecuteOptions): Promise<void> {
   for (const [i, step] of steps.entries()) {
     const header = `step ${i + 1}/${steps.length} ${step.id}: ${step.title}\non ${step.where}\n${step.commands.map(formatCommand).join('\n')}`;
-    const slog = openStepLog(join(options.logDir, `${String(i + 1).padStart(2, '0')}-${step.id}.log`), header, options.secrets);
+    const slog = openStepLog(
+      join(options.logDir, `${String(i + 1).padStart(2, '0')}-${step.id}.log`),
+      header,
+      options.secrets,
+    );
     await options.log.step(step.id, step.title, async () => {
       try {
         await runStep(step, scoped(ctx, slog, step), Date.now());
@@ -71,9 +75,17 @@ async function runStep(step: Step, ctx: StepContext, startedAt: number): Promise
 
 export async function runCommands(host: Host, commands: readonly StepCommand[], ctx: StepContext): Promise<void> {
   for (const c of commands) {
-    const input = !c.input ? undefined : 'file' in c.input ? readFileSync(resolve(ROOT, c.input.file), 'utf8') : ctx.secret(c.input.secret);
+    const input = !c.input
+      ? undefined
+      : 'file' in c.input
+        ? readFileSync(resolve(ROOT, c.input.file), 'utf8')
+        : ctx.secret(c.input.secret);
     const r = await host.exec(c.run, { input });
-    if (r.code !== 0) throw new LabError('E_EXEC', `${host.name}: \`${c.run.split('\n')[0]}\` exited ${r.code}: ${tail(r.stderr || r.stdout, 3).join(' | ')}`);
+    if (r.code !== 0)
+      throw new LabError(
+        'E_EXEC',
+        `${host.name}: \`${c.run.split('\n')[0]}\` exited ${r.code}: ${tail(r.stderr || r.stdout, 3).join(' | ')}`,
+      );
     await c.then?.(r.stdout, ctx);
   }
 }
@@ -83,16 +95,27 @@ export async function runCommands(host: Host, commands: readonly StepCommand[], 
  * agent is not running", or the API out of reach), until that long after the step began. A refused
  * token, a missing privilege or another 4xx fails at once: waiting does not heal them.
  */
-async function callApi(ctx: StepContext, a: ApiCall, e: Extract<Exec, { kind: 'api' }>, startedAt: number): Promise<unknown> {
+async function callApi(
+  ctx: StepContext,
+  a: ApiCall,
+  e: Extract<Exec, { kind: 'api' }>,
+  startedAt: number,
+): Promise<unknown> {
   const at = a.vm ? ctx.vm(a.vm) : undefined;
   for (;;) {
     try {
       return await ctx.api.call(a.call, at, a.params);
     } catch (err) {
-      const heals = (err instanceof ApiError && err.status >= 500) || (err instanceof LabError && err.code === 'E_UNREACHABLE');
+      const heals =
+        (err instanceof ApiError && err.status >= 500) || (err instanceof LabError && err.code === 'E_UNREACHABLE');
       if (e.waitMs === undefined || !heals) throw err;
       if (Date.now() - startedAt > e.waitMs) {
-        throw new LabError('E_UNANSWERED', `${a.vm ?? 'the API'}${at ? ` (VM ${at.vmid} on ${at.node})` : ''} did not answer within ${e.waitMs / 1000} s: ${err.message}`, e.unanswered?.replaceAll('VMID', String(at?.vmid)), err);
+        throw new LabError(
+          'E_UNANSWERED',
+          `${a.vm ?? 'the API'}${at ? ` (VM ${at.vmid} on ${at.node})` : ''} did not answer within ${e.waitMs / 1000} s: ${err.message}`,
+          e.unanswered?.replaceAll('VMID', String(at?.vmid)),
+          err,
+        );
       }
       await sleep(Math.min(5000, e.waitMs / 10));
     }
@@ -111,10 +134,19 @@ function failure(step: Step, position: string, slog: StepLog, err: unknown, resu
   const culprit = failed || last?.error ? last : undefined;
   const lines = [`step ${position} ${step.id} failed on ${culprit?.host ?? step.where}: ${step.title}`];
   if (culprit) lines.push(`  $ ${culprit.command.split('\n')[0]}${culprit.command.includes('\n') ? ' …' : ''}`);
-  if (failed) lines.push(`  exit ${failed.code}; its last lines:`, ...tail(failed.stderr || failed.stdout || '(no output)', 8).map((l) => `    | ${l}`));
+  if (failed)
+    lines.push(
+      `  exit ${failed.code}; its last lines:`,
+      ...tail(failed.stderr || failed.stdout || '(no output)', 8).map((l) => `    | ${l}`),
+    );
   else lines.push(`  ${message}`);
-  const fix = (err instanceof LabError && err.hint) || knownFix(failed ? `${failed.stderr}\n${failed.stdout}` : message);
+  const fix =
+    (err instanceof LabError && err.hint) || knownFix(failed ? `${failed.stderr}\n${failed.stdout}` : message);
   if (fix) lines.push(`  fix: ${fix}`);
   lines.push(`  log: ${relative(ROOT, slog.file)}`);
-  return new LabError(err instanceof LabError ? err.code : 'E_STEP', slog.mask(lines.join('\n')), `then resume: ${resume}`);
+  return new LabError(
+    err instanceof LabError ? err.code : 'E_STEP',
+    slog.mask(lines.join('\n')),
+    `then resume: ${resume}`,
+  );
 }

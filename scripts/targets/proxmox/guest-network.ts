@@ -16,7 +16,11 @@ export interface GuestInterface {
 
 /** The agent's interfaces of a host, the three parallel lists zipped. */
 export function guestInterfaces(h: HostOutput): GuestInterface[] {
-  return (h.ipv4_addresses ?? []).map((ipv4, i) => ({ name: h.network_interface_names?.[i] ?? `#${i}`, mac: (h.mac_addresses[i] ?? '').toLowerCase(), ipv4: ipv4 ?? [] }));
+  return (h.ipv4_addresses ?? []).map((ipv4, i) => ({
+    name: h.network_interface_names?.[i] ?? `#${i}`,
+    mac: (h.mac_addresses[i] ?? '').toLowerCase(),
+    ipv4: ipv4 ?? [],
+  }));
 }
 
 /** The interface whose addresses hold `ip`, if the agent reported it. */
@@ -30,8 +34,17 @@ export function routerAddress(plan: LabPlan, hosts: HostOutput[]): string {
   if (wan.mode === 'static') return wan.address.split('/')[0]!;
   const lan = parseCidr(plan.lan.cidr);
   const router = hosts.find((h) => h.name === plan.router.name);
-  const ip = router && guestInterfaces(router).flatMap((i) => i.ipv4).find((a) => isIpv4(a) && !a.startsWith('127.') && !contains(lan, parseIp(a)));
-  if (!ip) throw new LabError('E_OUTPUTS', `the router reports no WAN address yet (${JSON.stringify(router?.ipv4_addresses ?? [])})`, 'check that the uplink bridge has DHCP, or set router.wan to static');
+  const ip =
+    router &&
+    guestInterfaces(router)
+      .flatMap((i) => i.ipv4)
+      .find((a) => isIpv4(a) && !a.startsWith('127.') && !contains(lan, parseIp(a)));
+  if (!ip)
+    throw new LabError(
+      'E_OUTPUTS',
+      `the router reports no WAN address yet (${JSON.stringify(router?.ipv4_addresses ?? [])})`,
+      'check that the uplink bridge has DHCP, or set router.wan to static',
+    );
   return ip;
 }
 
@@ -47,7 +60,11 @@ export function nodeMacs(plan: LabPlan, hosts: HostOutput[]): Record<string, str
       const out = hosts.find((h) => h.name === n.name);
       const seen = out && interfaceHolding(out, n.lanIp);
       if (seen && seen.mac !== planned) {
-        throw new LabError('E_MAC', `${n.name} holds ${n.lanIp} on ${seen.name} with MAC ${seen.mac}, not the planned ${planned}`, 'the VM predates planned MACs or was changed by hand: npm run lab:teardown, then run again');
+        throw new LabError(
+          'E_MAC',
+          `${n.name} holds ${n.lanIp} on ${seen.name} with MAC ${seen.mac}, not the planned ${planned}`,
+          'the VM predates planned MACs or was changed by hand: npm run lab:teardown, then run again',
+        );
       }
       return [planned, n.name];
     }),

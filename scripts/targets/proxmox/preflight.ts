@@ -29,17 +29,42 @@ export interface PveVersionAnswer {
 export const MIN_PVE = '8.4';
 
 /** The release's major and minor, and which privilege set applies (the newest known for a later major). */
-export function pveRelease(answer: PveVersionAnswer): { major: number; minor: number; privileges: PveMajor; supported: boolean } {
+export function pveRelease(answer: PveVersionAnswer): {
+  major: number;
+  minor: number;
+  privileges: PveMajor;
+  supported: boolean;
+} {
   const [major = 0, minor = 0] = (answer.release || answer.version).split('.').map(Number);
   const [minMajor, minMinor] = MIN_PVE.split('.').map(Number) as [number, number];
   const known = [...PVE_MAJORS].reverse().find((m) => m <= major) ?? PVE_MAJORS[0];
   return { major, minor, privileges: known, supported: major > minMajor || (major === minMajor && minor >= minMinor) };
 }
 
-interface PveNode { node: string; status: string; mem?: number; maxmem?: number }
-interface PveStorage { storage: string; content: string; enabled?: number | boolean; active?: number | boolean }
-interface PveIface { iface: string; type: string; comments?: string }
-interface PveVm { vmid: number; node: string; name?: string; tags?: string; type: string }
+interface PveNode {
+  node: string;
+  status: string;
+  mem?: number;
+  maxmem?: number;
+}
+interface PveStorage {
+  storage: string;
+  content: string;
+  enabled?: number | boolean;
+  active?: number | boolean;
+}
+interface PveIface {
+  iface: string;
+  type: string;
+  comments?: string;
+}
+interface PveVm {
+  vmid: number;
+  node: string;
+  name?: string;
+  tags?: string;
+  type: string;
+}
 
 const GiB = 1024 ** 3;
 const gib = (bytes: number) => `${(bytes / GiB).toFixed(1)} GiB`;
@@ -69,7 +94,11 @@ function requiredPrivileges(plan: LabPlan, major: PveMajor): { path: string; pri
   });
 }
 
-export async function preflight(api: ProxmoxApi, plan: LabPlan, env: NodeJS.ProcessEnv = process.env): Promise<Finding[]> {
+export async function preflight(
+  api: ProxmoxApi,
+  plan: LabPlan,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<Finding[]> {
   const out: Finding[] = [];
   const pass = (check: string, message: string) => out.push({ check, ok: true, message });
   const fail = (check: string, message: string, fix: string) => out.push({ check, ok: false, message, fix });
@@ -79,7 +108,11 @@ export async function preflight(api: ProxmoxApi, plan: LabPlan, env: NodeJS.Proc
   const sshWays = ['PROXMOX_VE_SSH_PRIVATE_KEY', 'PROXMOX_VE_SSH_PASSWORD'].filter((v) => env[v]);
   if (env.PROXMOX_VE_SSH_AGENT === 'true' && env.SSH_AUTH_SOCK) sshWays.push('ssh-agent');
   if (sshWays.length === 0) {
-    fail('ssh', 'the provider has no SSH credentials to upload the cloud-init snippets to the node', 'export PROXMOX_VE_SSH_USERNAME=root and PROXMOX_VE_SSH_AGENT=true (with a running ssh-agent), or PROXMOX_VE_SSH_PRIVATE_KEY');
+    fail(
+      'ssh',
+      'the provider has no SSH credentials to upload the cloud-init snippets to the node',
+      'export PROXMOX_VE_SSH_USERNAME=root and PROXMOX_VE_SSH_AGENT=true (with a running ssh-agent), or PROXMOX_VE_SSH_PRIVATE_KEY',
+    );
   } else pass('ssh', `snippet upload over SSH as ${env.PROXMOX_VE_SSH_USERNAME ?? 'root'} (${sshWays.join(', ')})`);
 
   // Reachability, TLS and the token: nothing else can be asked without them.
@@ -99,7 +132,12 @@ export async function preflight(api: ProxmoxApi, plan: LabPlan, env: NodeJS.Proc
   const agent = AGENT_PRIVILEGES[release.privileges].map((p) => p.split('|')[0]).join(' and ');
   out.push(
     release.supported
-      ? { check: 'version', ok: true, message: `Proxmox VE ${version.version} (the guest agent calls need ${agent})`, pveVersion: version.version }
+      ? {
+          check: 'version',
+          ok: true,
+          message: `Proxmox VE ${version.version} (the guest agent calls need ${agent})`,
+          pveVersion: version.version,
+        }
       : {
           check: 'version',
           ok: false,
@@ -108,16 +146,29 @@ export async function preflight(api: ProxmoxApi, plan: LabPlan, env: NodeJS.Proc
           pveVersion: version.version,
         },
   );
-  const missing = requiredPrivileges(plan, release.privileges).filter((r) => !r.privs.split('|').some((p) => granted(perms, r.path, p)));
+  const missing = requiredPrivileges(plan, release.privileges).filter(
+    (r) => !r.privs.split('|').some((p) => granted(perms, r.path, p)),
+  );
   if (missing.length === 0) pass('privileges', 'the token holds every privilege the lab needs');
-  for (const m of missing) fail('privileges', `the token lacks ${m.privs.replace('|', ' or ')} on ${m.path}`, `grant it (e.g. role Administrator on / for the token's user, with privilege separation off, or the same ACL on the token)`);
+  for (const m of missing)
+    fail(
+      'privileges',
+      `the token lacks ${m.privs.replace('|', ' or ')} on ${m.path}`,
+      `grant it (e.g. role Administrator on / for the token's user, with privilege separation off, or the same ACL on the token)`,
+    );
 
   const nodes = await api.call<PveNode[]>('nodes');
   const needed = usedProxmoxNodes(plan);
   const online = needed.filter((n) => {
     const found = nodes.find((x) => x.node === n);
-    if (!found) fail('nodes', `Proxmox node ${n} does not exist (cluster has ${nodes.map((x) => x.node).join(', ')})`, 'correct proxmox.nodes');
-    else if (found.status !== 'online') fail('nodes', `Proxmox node ${n} is ${found.status}`, 'bring it online or remove it from proxmox.nodes');
+    if (!found)
+      fail(
+        'nodes',
+        `Proxmox node ${n} does not exist (cluster has ${nodes.map((x) => x.node).join(', ')})`,
+        'correct proxmox.nodes',
+      );
+    else if (found.status !== 'online')
+      fail('nodes', `Proxmox node ${n} is ${found.status}`, 'bring it online or remove it from proxmox.nodes');
     else return true;
     return false;
   });
@@ -127,7 +178,10 @@ export async function preflight(api: ProxmoxApi, plan: LabPlan, env: NodeJS.Proc
   const ownTag = `lab-${plan.name}`;
   const ours = (vm: PveVm) => (vm.tags ?? '').split(/[;,\s]/).includes(ownTag);
   for (const node of online) {
-    const [storage, ifaces] = await Promise.all([api.call<PveStorage[]>('storage', { node }), api.call<PveIface[]>('network', { node })]);
+    const [storage, ifaces] = await Promise.all([
+      api.call<PveStorage[]>('storage', { node }),
+      api.call<PveIface[]>('network', { node }),
+    ]);
     const wants: [string, string, string][] = [
       ['disks', proxmox.datastores.disks, 'images'],
       ['snippets', proxmox.datastores.snippets, 'snippets'],
@@ -135,16 +189,42 @@ export async function preflight(api: ProxmoxApi, plan: LabPlan, env: NodeJS.Proc
     ];
     for (const [field, id, content] of wants) {
       const s = storage.find((x) => x.storage === id);
-      if (!s) fail('datastores', `${node}: storage ${id} (proxmox.datastores.${field}) does not exist`, `use one of ${storage.map((x) => x.storage).join(', ')}`);
-      else if (s.enabled === 0 || s.enabled === false || s.active === 0 || s.active === false) fail('datastores', `${node}: storage ${id} is not active`, 'enable it under Datacenter › Storage');
-      else if (!s.content.split(',').includes(content)) fail('datastores', `${node}: storage ${id} does not hold content type "${content}" (has ${s.content})`, `Datacenter › Storage › ${id} › Content: add "${content}"`);
+      if (!s)
+        fail(
+          'datastores',
+          `${node}: storage ${id} (proxmox.datastores.${field}) does not exist`,
+          `use one of ${storage.map((x) => x.storage).join(', ')}`,
+        );
+      else if (s.enabled === 0 || s.enabled === false || s.active === 0 || s.active === false)
+        fail('datastores', `${node}: storage ${id} is not active`, 'enable it under Datacenter › Storage');
+      else if (!s.content.split(',').includes(content))
+        fail(
+          'datastores',
+          `${node}: storage ${id} does not hold content type "${content}" (has ${s.content})`,
+          `Datacenter › Storage › ${id} › Content: add "${content}"`,
+        );
       else pass('datastores', `${node}: ${id} holds ${content}`);
     }
     const uplink = ifaces.find((i) => i.iface === proxmox.uplinkBridge);
-    if (!uplink || uplink.type !== 'bridge') fail('uplink', `${node}: uplink bridge ${proxmox.uplinkBridge} does not exist`, `set proxmox.uplinkBridge to one of ${ifaces.filter((i) => i.type === 'bridge').map((i) => i.iface).join(', ') || 'your bridges'}`);
+    if (!uplink || uplink.type !== 'bridge')
+      fail(
+        'uplink',
+        `${node}: uplink bridge ${proxmox.uplinkBridge} does not exist`,
+        `set proxmox.uplinkBridge to one of ${
+          ifaces
+            .filter((i) => i.type === 'bridge')
+            .map((i) => i.iface)
+            .join(', ') || 'your bridges'
+        }`,
+      );
     else pass('uplink', `${node}: uplink ${proxmox.uplinkBridge} present`);
     const lab = ifaces.find((i) => i.iface === plan.lan.bridge);
-    if (lab && lab.comments?.trim() !== plan.lan.comment) fail('lab bridge', `${node}: ${plan.lan.bridge} exists and is not this lab's`, 'pick a free bridge name for network.bridge');
+    if (lab && lab.comments?.trim() !== plan.lan.comment)
+      fail(
+        'lab bridge',
+        `${node}: ${plan.lan.bridge} exists and is not this lab's`,
+        'pick a free bridge name for network.bridge',
+      );
     else pass('lab bridge', `${node}: ${plan.lan.bridge} ${lab ? "is this lab's" : 'is free'}`);
 
     const hosts = allHosts(plan).filter((h) => h.proxmoxNode === node);
@@ -152,14 +232,25 @@ export async function preflight(api: ProxmoxApi, plan: LabPlan, env: NodeJS.Proc
     const needBytes = fresh.reduce((sum, h) => sum + h.memoryMiB * 1024 ** 2, 0);
     const info = nodes.find((n) => n.node === node)!;
     const free = (info.maxmem ?? 0) - (info.mem ?? 0);
-    if (needBytes > free) fail('memory', `${node}: ${fresh.length} new VMs need ${gib(needBytes)}, ${gib(free)} is free`, 'lower sizes.*.memoryMiB or kubernetes.*, or spread over more proxmox.nodes');
+    if (needBytes > free)
+      fail(
+        'memory',
+        `${node}: ${fresh.length} new VMs need ${gib(needBytes)}, ${gib(free)} is free`,
+        'lower sizes.*.memoryMiB or kubernetes.*, or spread over more proxmox.nodes',
+      );
     else pass('memory', `${node}: ${gib(needBytes)} needed, ${gib(free)} free`);
   }
   for (const h of allHosts(plan)) {
     const vm = vms.find((v) => v.vmid === h.vmId);
-    if (vm && !ours(vm)) fail('vm ids', `VM ID ${h.vmId} (for ${h.name}) is taken by ${vm.name ?? 'another VM'} on ${vm.node}`, 'change proxmox.vmIdBase to a free range');
+    if (vm && !ours(vm))
+      fail(
+        'vm ids',
+        `VM ID ${h.vmId} (for ${h.name}) is taken by ${vm.name ?? 'another VM'} on ${vm.node}`,
+        'change proxmox.vmIdBase to a free range',
+      );
   }
-  if (!out.some((f) => f.check === 'vm ids')) pass('vm ids', `VM IDs ${plan.router.vmId}–${plan.router.vmId + plan.nodes.length} free or this lab's`);
+  if (!out.some((f) => f.check === 'vm ids'))
+    pass('vm ids', `VM IDs ${plan.router.vmId}–${plan.router.vmId + plan.nodes.length} free or this lab's`);
   return out;
 }
 

@@ -47,22 +47,47 @@ export function resumeCommand(mode: Mode, configFile: string, failover: boolean)
 }
 
 /** The step context of a real run: SSH to the VMs (the nodes through the router), the Proxmox API, this machine. */
-function proxmoxContext(plan: LabPlan, mode: Mode, configFile: string, options: ProxmoxRunOptions, log: Logger): StepContext & { close(): void } {
+function proxmoxContext(
+  plan: LabPlan,
+  mode: Mode,
+  configFile: string,
+  options: ProxmoxRunOptions,
+  log: Logger,
+): StepContext & { close(): void } {
   const state = labStateDir(plan.name);
-  const api: ProxmoxApi = createApi({ endpoint: plan.config.proxmox.endpoint, insecure: plan.config.proxmox.insecure, token: tokenFromEnv() });
+  const api: ProxmoxApi = createApi({
+    endpoint: plan.config.proxmox.endpoint,
+    insecure: plan.config.proxmox.insecure,
+    token: tokenFromEnv(),
+  });
   const hostKeys = new Map<string, string>();
   const conns = new Map<string, SshHost>();
   let cached: HostOutput[] | undefined;
   // Read after the deploy, which always runs before the first step that needs them.
   const hosts = () => (cached ??= readOutputs(plan));
-  const vmOf = (name: string) => hosts().find((h) => h.name === name) ?? (() => { throw new LabError('E_OUTPUTS', `no VM named ${name} in the outputs`); })();
+  const vmOf = (name: string) =>
+    hosts().find((h) => h.name === name) ??
+    (() => {
+      throw new LabError('E_OUTPUTS', `no VM named ${name} in the outputs`);
+    })();
 
   const connect = async (name: string): Promise<SshHost> => {
     const open = conns.get(name);
     if (open) return open;
     const router = name === plan.router.name ? undefined : await connect(plan.router.name);
     const address = router ? vmOf(name).lan_ip : routerAddress(plan, hosts());
-    const host = await connectSshWhenUp({ name, address, username: plan.config.ssh.user, privateKeyPath: join(state, 'ssh', 'id_ed25519'), hostKey: hostKeys.get(name)! }, 300_000, 3000, router);
+    const host = await connectSshWhenUp(
+      {
+        name,
+        address,
+        username: plan.config.ssh.user,
+        privateKeyPath: join(state, 'ssh', 'id_ed25519'),
+        hostKey: hostKeys.get(name)!,
+      },
+      300_000,
+      3000,
+      router,
+    );
     conns.set(name, host);
     return host;
   };
@@ -79,7 +104,10 @@ function proxmoxContext(plan: LabPlan, mode: Mode, configFile: string, options: 
     secret: (name) => (name === 'k3s-token' ? k3sToken(plan) : routerSecrets(plan).bgpPassword!),
     pinHostKey: (name, key) => {
       hostKeys.set(name, key);
-      const lines = [...hostKeys].map(([h, k]) => `${h === plan.router.name ? routerAddress(plan, hosts()) : vmOf(h).lan_ip} ${k.split(' ').slice(0, 2).join(' ')}`);
+      const lines = [...hostKeys].map(
+        ([h, k]) =>
+          `${h === plan.router.name ? routerAddress(plan, hosts()) : vmOf(h).lan_ip} ${k.split(' ').slice(0, 2).join(' ')}`,
+      );
       writeFileSync(join(state, 'known_hosts'), `${lines.join('\n')}\n`);
     },
     saveState: (file, content, secret) => writeFileSync(join(state, file), content, { mode: secret ? 0o600 : 0o644 }),
@@ -97,13 +125,33 @@ function proxmoxContext(plan: LabPlan, mode: Mode, configFile: string, options: 
   };
 }
 
-export async function runProxmox(plan: LabPlan, mode: Mode, configFile: string, options: ProxmoxRunOptions, log: Logger): Promise<LabReport> {
+export async function runProxmox(
+  plan: LabPlan,
+  mode: Mode,
+  configFile: string,
+  options: ProxmoxRunOptions,
+  log: Logger,
+): Promise<LabReport> {
   const state = labStateDir(plan.name);
-  const steps = proxmoxSteps(plan, mode, { failover: options.failover, failoverNode: options.failoverNode, renderDir: renderDir(plan, mode), stateDir: state, requests: options.requests });
+  const steps = proxmoxSteps(plan, mode, {
+    failover: options.failover,
+    failoverNode: options.failoverNode,
+    renderDir: renderDir(plan, mode),
+    stateDir: state,
+    requests: options.requests,
+  });
   const ctx = proxmoxContext(plan, mode, configFile, options, log);
-  const secrets = () => [existsSync(join(state, 'k3s-token')) ? k3sToken(plan) : '', process.env[plan.config.bgp.passwordEnv ?? ''] ?? ''];
+  const secrets = () => [
+    existsSync(join(state, 'k3s-token')) ? k3sToken(plan) : '',
+    process.env[plan.config.bgp.passwordEnv ?? ''] ?? '',
+  ];
   try {
-    await executeSteps(steps, ctx, { logDir: join(state, 'logs'), resume: resumeCommand(mode, configFile, options.failover), secrets, log });
+    await executeSteps(steps, ctx, {
+      logDir: join(state, 'logs'),
+      resume: resumeCommand(mode, configFile, options.failover),
+      secrets,
+      log,
+    });
   } finally {
     ctx.close();
   }

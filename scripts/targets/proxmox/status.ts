@@ -49,14 +49,19 @@ export interface ProxmoxStatus {
 export function stackStatus(plan: LabPlan): StackStatus[] {
   return [plan.stacks.base, plan.stacks.vms].map((name) => {
     const file = labStateDir(plan.name, `${name}.tfstate`);
-    const resources = existsSync(file) ? ((JSON.parse(readFileSync(file, 'utf8')) as { resources?: unknown[] }).resources?.length ?? 0) : 0;
+    const resources = existsSync(file)
+      ? ((JSON.parse(readFileSync(file, 'utf8')) as { resources?: unknown[] }).resources?.length ?? 0)
+      : 0;
     return { name, deployed: resources > 0, resources };
   });
 }
 
 /** Whether the agent reads a file: any error (agent not running, no such file) is a no. */
 async function agentReads(api: ProxmoxApi, node: string, vmid: number, file: string): Promise<boolean> {
-  return api.call('agentFileRead', { node, vmid }, { file }).then(() => true, () => false);
+  return api.call('agentFileRead', { node, vmid }, { file }).then(
+    () => true,
+    () => false,
+  );
 }
 
 export async function vmStatus(plan: LabPlan, api: ProxmoxApi): Promise<VmStatus[]> {
@@ -84,18 +89,30 @@ export async function kubernetesStatus(plan: LabPlan, cp1: Host): Promise<Kubern
     return r.code === 0 ? r.stdout : undefined;
   };
   const nodeList = await get('nodes -o json');
-  if (nodeList === undefined) return { reachable: false, why: `kubectl on ${plan.nodes[0]!.name} does not answer (k3s not installed or not running)` };
+  if (nodeList === undefined)
+    return {
+      reachable: false,
+      why: `kubectl on ${plan.nodes[0]!.name} does not answer (k3s not installed or not running)`,
+    };
   // core/v1 NodeList: items[].status.conditions[] {type: "Ready", status: "True" | "False" | "Unknown"}.
-  const nodes = (JSON.parse(nodeList) as { items: { metadata: { name: string }; status?: { conditions?: { type: string; status: string }[] } }[] }).items.map((n) => ({
+  const nodes = (
+    JSON.parse(nodeList) as {
+      items: { metadata: { name: string }; status?: { conditions?: { type: string; status: string }[] } }[];
+    }
+  ).items.map((n) => ({
     name: n.metadata.name,
     ready: n.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false,
   }));
   // apps/v1 DaemonSetStatus: desiredNumberScheduled, numberReady.
   const ds = await get('-n kube-system daemonset cilium -o json');
-  const status = ds === undefined ? undefined : (JSON.parse(ds) as { status?: { desiredNumberScheduled?: number; numberReady?: number } }).status;
+  const status =
+    ds === undefined
+      ? undefined
+      : (JSON.parse(ds) as { status?: { desiredNumberScheduled?: number; numberReady?: number } }).status;
   const cilium = status ? { desired: status.desiredNumberScheduled ?? 0, ready: status.numberReady ?? 0 } : null;
   // Both modes' pools are CiliumLoadBalancerIPPools; a mode switch removes the other one.
-  const pools = (await get('ciliumloadbalancerippools.cilium.io -o name'))?.split('\n').map((l) => l.split('/').pop()) ?? [];
+  const pools =
+    (await get('ciliumloadbalancerippools.cilium.io -o name'))?.split('\n').map((l) => l.split('/').pop()) ?? [];
   const mode = (['l2', 'bgp'] as const).find((m) => pools.includes(poolName(plan, m))) ?? null;
   return { reachable: true, nodes, cilium, mode };
 }
@@ -116,12 +133,22 @@ export async function sshToFirstNode(plan: LabPlan): Promise<{ cp1: SshHost; clo
   const lan = parseCidr(plan.lan.cidr);
   const routerAddress = [...keys.keys()].find((a) => !contains(lan, parseIp(a)));
   const cp1Key = keys.get(plan.nodes[0]!.lanIp);
-  if (!routerAddress || !cp1Key) return { why: `no pinned host keys in ${labStateDir(plan.name, 'known_hosts')}: the run has not reached the host-key step` };
+  if (!routerAddress || !cp1Key)
+    return {
+      why: `no pinned host keys in ${labStateDir(plan.name, 'known_hosts')}: the run has not reached the host-key step`,
+    };
   const common = { username: plan.config.ssh.user, privateKeyPath: join(labStateDir(plan.name), 'ssh', 'id_ed25519') };
   try {
-    const router = await connectSsh({ ...common, name: plan.router.name, address: routerAddress, hostKey: keys.get(routerAddress)! }, 5000);
+    const router = await connectSsh(
+      { ...common, name: plan.router.name, address: routerAddress, hostKey: keys.get(routerAddress)! },
+      5000,
+    );
     try {
-      const cp1 = await connectSsh({ ...common, name: plan.nodes[0]!.name, address: plan.nodes[0]!.lanIp, hostKey: cp1Key }, 5000, router);
+      const cp1 = await connectSsh(
+        { ...common, name: plan.nodes[0]!.name, address: plan.nodes[0]!.lanIp, hostKey: cp1Key },
+        5000,
+        router,
+      );
       return { cp1, close: () => (cp1.close(), router.close()) };
     } catch (err) {
       router.close();

@@ -27,7 +27,10 @@ export interface StepLog {
 export function openStepLog(file: string, header: string, secrets: () => string[]): StepLog {
   mkdirSync(dirname(file), { recursive: true });
   writeFileSync(file, `${header}\n`, { mode: 0o600 });
-  const mask = (text: string) => secrets().filter((s) => s.length >= 4).reduce((t, s) => t.replaceAll(s, '(secret)'), text);
+  const mask = (text: string) =>
+    secrets()
+      .filter((s) => s.length >= 4)
+      .reduce((t, s) => t.replaceAll(s, '(secret)'), text);
   const write = (text: string) => appendFileSync(file, `${mask(text)}\n`);
   const log: StepLog = {
     file,
@@ -37,11 +40,15 @@ export function openStepLog(file: string, header: string, secrets: () => string[
       name: h.name,
       async exec(command, options) {
         log.last = { host: h.name, command };
-        write(`\n[${new Date().toISOString()}] on ${h.name}\n$ ${command}${options?.input !== undefined ? `\n< standard input: ${Buffer.byteLength(options.input)} bytes (not logged)` : ''}`);
+        write(
+          `\n[${new Date().toISOString()}] on ${h.name}\n$ ${command}${options?.input !== undefined ? `\n< standard input: ${Buffer.byteLength(options.input)} bytes (not logged)` : ''}`,
+        );
         const r = await h.exec(command, options);
         log.last.result = r;
         const hidden = opts?.secretOutput?.(command);
-        write(`exit ${r.code}${r.stdout ? `\n--- stdout\n${hidden ? '(not logged: it holds credentials)' : r.stdout.trimEnd()}` : ''}${r.stderr ? `\n--- stderr\n${r.stderr.trimEnd()}` : ''}`);
+        write(
+          `exit ${r.code}${r.stdout ? `\n--- stdout\n${hidden ? '(not logged: it holds credentials)' : r.stdout.trimEnd()}` : ''}${r.stderr ? `\n--- stderr\n${r.stderr.trimEnd()}` : ''}`,
+        );
         return r;
       },
     }),

@@ -5,7 +5,13 @@
 // is idempotent: after Ctrl-C the same command resumes.
 import { type LabPlan, type Mode, usedProxmoxNodes } from '../../../lab/plan.ts';
 import { PINS } from '../../../lab/pins.ts';
-import { BGP_SECRET_NAMESPACE, bgpSecretName, ciliumResources, l2LeaseName, type Manifest } from '../../../templates/cilium.ts';
+import {
+  BGP_SECRET_NAMESPACE,
+  bgpSecretName,
+  ciliumResources,
+  l2LeaseName,
+  type Manifest,
+} from '../../../templates/cilium.ts';
 import { DEMO, serviceIp } from '../../../templates/demo.ts';
 import { frrApplyCommands } from '../../../templates/frr.ts';
 import { k3sInstallPlan } from '../../../templates/k3s.ts';
@@ -14,7 +20,16 @@ import { arpCommand, bgpSummaryCommand, routeCommand } from '../../verify/router
 import { probeLoop } from '../../verify/traffic.ts';
 import { announcementCommands, frrDaemonsCommand } from '../../verify/verify.ts';
 import { giveUpMs } from '../../verify/bounds.ts';
-import { AGENT_WAIT_MS, CONVERGE_MS, converge, HOST_KEY_FILE, outputs, runFailoverStep, runPreflight, runVerify } from './actions.ts';
+import {
+  AGENT_WAIT_MS,
+  CONVERGE_MS,
+  converge,
+  HOST_KEY_FILE,
+  outputs,
+  runFailoverStep,
+  runPreflight,
+  runVerify,
+} from './actions.ts';
 import { type CallName, CALLS } from './calls.ts';
 import type { SecretName, StepContext } from './context.ts';
 import { quote, sh } from '../../hosts/shell.ts';
@@ -79,7 +94,13 @@ const VTYSH = 'sudo vtysh';
 const LAN_IFACE = 'eth1';
 /** An API call as the dry run prints it: METHOD /path?params  (note). */
 const api = (name: CallName, call: Omit<ApiCall, 'call'> = {}, note?: string): StepCommand => ({
-  run: `${CALLS[name].method} ${CALLS[name].path}${call.params ? `?${Object.entries(call.params).map(([k, v]) => `${k}=${v}`).join('&')}` : ''}${note ? `  (${note})` : ''}`,
+  run: `${CALLS[name].method} ${CALLS[name].path}${
+    call.params
+      ? `?${Object.entries(call.params)
+          .map(([k, v]) => `${k}=${v}`)
+          .join('&')}`
+      : ''
+  }${note ? `  (${note})` : ''}`,
   api: { call: name, ...call },
 });
 const shell = (...hosts: string[]): Exec => ({ kind: 'shell', hosts });
@@ -95,7 +116,9 @@ export function crdName(kind: string): string {
 export function staleResources(plan: LabPlan, mode: Mode): string[] {
   const key = (m: Manifest) => `${m.kind.toLowerCase()}/${m.metadata.name}`;
   const current = new Set(ciliumResources(plan, mode).map(key));
-  return ciliumResources(plan, mode === 'l2' ? 'bgp' : 'l2').map(key).filter((k) => !current.has(k));
+  return ciliumResources(plan, mode === 'l2' ? 'bgp' : 'l2')
+    .map(key)
+    .filter((k) => !current.has(k));
 }
 
 /**
@@ -105,9 +128,15 @@ export function staleResources(plan: LabPlan, mode: Mode): string[] {
  */
 export function staleDeletes(plan: LabPlan, mode: Mode): string[] {
   const byKind = new Map<string, string[]>();
-  for (const r of staleResources(plan, mode)) byKind.set(r.split('/')[0]!, [...(byKind.get(r.split('/')[0]!) ?? []), r]);
-  const kinds = Object.fromEntries(ciliumResources(plan, mode === 'l2' ? 'bgp' : 'l2').map((m) => [m.kind.toLowerCase(), m.kind]));
-  return [...byKind].map(([kind, names]) => `crd=$(${kubectl} get crd ${crdName(kinds[kind]!)} --ignore-not-found -o name) && { [ -z "$crd" ] || ${kubectl} delete ${names.join(' ')} --ignore-not-found; }`);
+  for (const r of staleResources(plan, mode))
+    byKind.set(r.split('/')[0]!, [...(byKind.get(r.split('/')[0]!) ?? []), r]);
+  const kinds = Object.fromEntries(
+    ciliumResources(plan, mode === 'l2' ? 'bgp' : 'l2').map((m) => [m.kind.toLowerCase(), m.kind]),
+  );
+  return [...byKind].map(
+    ([kind, names]) =>
+      `crd=$(${kubectl} get crd ${crdName(kinds[kind]!)} --ignore-not-found -o name) && { [ -z "$crd" ] || ${kubectl} delete ${names.join(' ')} --ignore-not-found; }`,
+  );
 }
 
 export function proxmoxSteps(plan: LabPlan, mode: Mode, options: StepOptions): Step[] {
@@ -119,7 +148,10 @@ export function proxmoxSteps(plan: LabPlan, mode: Mode, options: StepOptions): S
   const stacks = [plan.stacks.base, plan.stacks.vms];
   const proxmoxNodes = usedProxmoxNodes(plan);
   const file = (rel: string) => ({ file: `${options.renderDir}/${rel}` });
-  const push = (rel: string, name = rel.split('/').pop()!): StepCommand => ({ run: `mkdir -p ${REMOTE} && cat > ${REMOTE}/${quote(name)}`, input: file(rel) });
+  const push = (rel: string, name = rel.split('/').pop()!): StepCommand => ({
+    run: `mkdir -p ${REMOTE} && cat > ${REMOTE}/${quote(name)}`,
+    input: file(rel),
+  });
   const crds = ciliumResources(plan, mode).map((m) => `crd/${crdName(m.kind)}`);
   const steps: Step[] = [
     {
@@ -127,22 +159,42 @@ export function proxmoxSteps(plan: LabPlan, mode: Mode, options: StepOptions): S
       title: 'preflight: endpoint, TLS, token privileges, nodes, datastores, bridges, VM IDs, memory',
       where: 'proxmox-api',
       exec: action('preflight', runPreflight),
-      commands: [api('version'), api('permissions'), api('nodes'), api('resources', { params: { type: 'vm' } }), ...proxmoxNodes.flatMap(() => [api('storage'), api('network')])],
+      commands: [
+        api('version'),
+        api('permissions'),
+        api('nodes'),
+        api('resources', { params: { type: 'vm' } }),
+        ...proxmoxNodes.flatMap(() => [api('storage'), api('network')]),
+      ],
     },
-    { id: 'render', title: `render the ${mode} files`, where: 'local', exec: { kind: 'local' }, commands: [{ run: sh`npm run lab:render -- --mode ${mode} --out ${options.renderDir}` }] },
+    {
+      id: 'render',
+      title: `render the ${mode} files`,
+      where: 'local',
+      exec: { kind: 'local' },
+      commands: [{ run: sh`npm run lab:render -- --mode ${mode} --out ${options.renderDir}` }],
+    },
     {
       id: 'keys',
       title: "the lab's SSH key (injected into every VM by cloud-init)",
       where: 'local',
       exec: { kind: 'local' },
-      commands: [{ run: sh`mkdir -p -m 0700 ${`${options.stateDir}/ssh`} && { test -f ${`${options.stateDir}/ssh/id_ed25519`} || ssh-keygen -q -t ed25519 -N '' -f ${`${options.stateDir}/ssh/id_ed25519`}; }` }],
+      commands: [
+        {
+          run: sh`mkdir -p -m 0700 ${`${options.stateDir}/ssh`} && { test -f ${`${options.stateDir}/ssh/id_ed25519`} || ssh-keygen -q -t ed25519 -N '' -f ${`${options.stateDir}/ssh/id_ed25519`}; }`,
+        },
+      ],
     },
     {
       id: 'deploy',
       title: 'deploy the stacks: lab bridge and cloud image, then router and node VMs',
       where: 'local',
       exec: { kind: 'local' },
-      commands: [{ run: `npm run -s gen -- --if-missing && npx cdktf deploy --auto-approve --outputs-file ${quote(`${options.stateDir}/outputs.json`)} --outputs-file-include-sensitive-outputs=false ${stacks.map(quote).join(' ')}` }],
+      commands: [
+        {
+          run: `npm run -s gen -- --if-missing && npx cdktf deploy --auto-approve --outputs-file ${quote(`${options.stateDir}/outputs.json`)} --outputs-file-include-sensitive-outputs=false ${stacks.map(quote).join(' ')}`,
+        },
+      ],
     },
     {
       id: 'hostkeys',
@@ -154,7 +206,10 @@ export function proxmoxSteps(plan: LabPlan, mode: Mode, options: StepOptions): S
         unanswered:
           'its guest agent is not running. Likely cause: the VM could not install qemu-guest-agent at first boot (the nodes reach the packages only through the router, whose NAT must be up first). Look at the VM console in Proxmox (cloud-init output), or run `qm guest cmd VMID ping` on the Proxmox node',
       },
-      commands: vms.map((h) => ({ ...api('agentFileRead', { vm: h, params: { file: HOST_KEY_FILE } }, h), then: outputs.hostKey(h) })),
+      commands: vms.map((h) => ({
+        ...api('agentFileRead', { vm: h, params: { file: HOST_KEY_FILE } }, h),
+        then: outputs.hostKey(h),
+      })),
     },
     {
       id: 'cloud-init',
@@ -170,7 +225,12 @@ export function proxmoxSteps(plan: LabPlan, mode: Mode, options: StepOptions): S
         title: s.title,
         where: s.host,
         exec: shell(s.host),
-        commands: [{ run: `systemctl is-active --quiet k3s k3s-agent || { IFS= read -r K3S_TOKEN; ${s.command}; }`, input: { secret: 'k3s-token' } }],
+        commands: [
+          {
+            run: `systemctl is-active --quiet k3s k3s-agent || { IFS= read -r K3S_TOKEN; ${s.command}; }`,
+            input: { secret: 'k3s-token' },
+          },
+        ],
       })),
     {
       id: 'kubeconfig',
@@ -188,8 +248,12 @@ export function proxmoxSteps(plan: LabPlan, mode: Mode, options: StepOptions): S
       where: cp1,
       exec: shell(cp1),
       commands: [
-        { run: `command -v helm || curl -fsSL https://get.helm.sh/helm-${PINS.helm}-linux-amd64.tar.gz | sudo tar -xz -C /usr/local/bin --strip-components=1 linux-amd64/helm` },
-        { run: `command -v cilium || curl -fsSL https://github.com/cilium/cilium-cli/releases/download/${PINS.ciliumCli}/cilium-linux-amd64.tar.gz | sudo tar -xz -C /usr/local/bin cilium` },
+        {
+          run: `command -v helm || curl -fsSL https://get.helm.sh/helm-${PINS.helm}-linux-amd64.tar.gz | sudo tar -xz -C /usr/local/bin --strip-components=1 linux-amd64/helm`,
+        },
+        {
+          run: `command -v cilium || curl -fsSL https://github.com/cilium/cilium-cli/releases/download/${PINS.ciliumCli}/cilium-linux-amd64.tar.gz | sudo tar -xz -C /usr/local/bin cilium`,
+        },
       ],
     },
     {
@@ -205,8 +269,12 @@ export function proxmoxSteps(plan: LabPlan, mode: Mode, options: StepOptions): S
       where: cp1,
       exec: shell(cp1),
       commands: [
-        { run: sh`sudo helm --kubeconfig /etc/rancher/k3s/k3s.yaml repo add cilium ${PINS.ciliumChartRepo} --force-update` },
-        { run: `sudo helm --kubeconfig /etc/rancher/k3s/k3s.yaml upgrade --install cilium cilium/cilium --version ${quote(plan.config.cilium.version)} --namespace kube-system --values ${REMOTE}/values.yaml --wait --timeout 10m` },
+        {
+          run: sh`sudo helm --kubeconfig /etc/rancher/k3s/k3s.yaml repo add cilium ${PINS.ciliumChartRepo} --force-update`,
+        },
+        {
+          run: `sudo helm --kubeconfig /etc/rancher/k3s/k3s.yaml upgrade --install cilium cilium/cilium --version ${quote(plan.config.cilium.version)} --namespace kube-system --values ${REMOTE}/values.yaml --wait --timeout 10m`,
+        },
         // New values change only the ConfigMap (rollOutCiliumPods, operator.rollOutPods default false), and
         // agent and operator read L2/BGP settings at start: restart both, or a mode switch never happens.
         { run: `${kubectl} -n kube-system rollout restart daemonset/cilium deployment/cilium-operator` },
@@ -223,7 +291,12 @@ export function proxmoxSteps(plan: LabPlan, mode: Mode, options: StepOptions): S
             title: `BGP password Secret ${bgpSecretName(plan)} from $${plan.config.bgp.passwordEnv} (standard input, never a command line)`,
             where: cp1,
             exec: shell(cp1),
-            commands: [{ run: `${kubectl} -n ${BGP_SECRET_NAMESPACE} create secret generic ${quote(bgpSecretName(plan))} --from-file=password=/dev/stdin --dry-run=client -o yaml | ${kubectl} apply -f -`, input: { secret: 'bgp-password' } as Input }],
+            commands: [
+              {
+                run: `${kubectl} -n ${BGP_SECRET_NAMESPACE} create secret generic ${quote(bgpSecretName(plan))} --from-file=password=/dev/stdin --dry-run=client -o yaml | ${kubectl} apply -f -`,
+                input: { secret: 'bgp-password' } as Input,
+              },
+            ],
           },
         ]
       : []),
@@ -241,10 +314,16 @@ export function proxmoxSteps(plan: LabPlan, mode: Mode, options: StepOptions): S
     },
     {
       id: 'router',
-      title: mode === 'bgp' ? 'router: the BGP frr.conf, bgpd on, FRR restarted' : 'router: frr.conf without BGP (the router needs no configuration)',
+      title:
+        mode === 'bgp'
+          ? 'router: the BGP frr.conf, bgpd on, FRR restarted'
+          : 'router: frr.conf without BGP (the router needs no configuration)',
       where: router,
       exec: shell(router),
-      commands: [{ run: 'sudo install -o frr -g frr -m 0640 /dev/stdin /etc/frr/frr.conf', input: file('router/frr.conf') }, ...frrApplyCommands(mode).map((c) => ({ run: `sudo ${c}` }))],
+      commands: [
+        { run: 'sudo install -o frr -g frr -m 0640 /dev/stdin /etc/frr/frr.conf', input: file('router/frr.conf') },
+        ...frrApplyCommands(mode).map((c) => ({ run: `sudo ${c}` })),
+      ],
     },
     {
       id: 'demo',
@@ -252,14 +331,21 @@ export function proxmoxSteps(plan: LabPlan, mode: Mode, options: StepOptions): S
       where: cp1,
       exec: shell(cp1),
       commands: [
-        { run: `${kubectl} -n ${quote(DEMO.namespace)} delete ${quote(`${mode === 'bgp' ? 'deployment' : 'daemonset'}/${DEMO.name}`)} --ignore-not-found` },
+        {
+          run: `${kubectl} -n ${quote(DEMO.namespace)} delete ${quote(`${mode === 'bgp' ? 'deployment' : 'daemonset'}/${DEMO.name}`)} --ignore-not-found`,
+        },
         { run: `${kubectl} apply -f ${REMOTE}/echo.yaml` },
-        { run: `${kubectl} -n ${quote(DEMO.namespace)} rollout status ${quote(`${mode === 'bgp' ? 'daemonset' : 'deployment'}/${DEMO.name}`)} --timeout=5m` },
+        {
+          run: `${kubectl} -n ${quote(DEMO.namespace)} rollout status ${quote(`${mode === 'bgp' ? 'daemonset' : 'deployment'}/${DEMO.name}`)} --timeout=5m`,
+        },
       ],
     },
     {
       id: 'converge',
-      title: mode === 'bgp' ? 'wait for BGP: every session Established, one nexthop per node (FRR was restarted)' : `wait for the announcement: ${ip} answers from the router`,
+      title:
+        mode === 'bgp'
+          ? 'wait for BGP: every session Established, one nexthop per node (FRR was restarted)'
+          : `wait for the announcement: ${ip} answers from the router`,
       where: router,
       exec: action('converge', converge),
       commands: announcementCommands(plan, mode, VTYSH).map((run) => ({ run })),
@@ -272,24 +358,33 @@ export function proxmoxSteps(plan: LabPlan, mode: Mode, options: StepOptions): S
       exec: action('verify', runVerify),
       commands: [
         { run: probeLoop(ip, DEMO.port, options.requests, giveUpMs(plan, mode)) },
-        ...(mode === 'l2' ? [{ run: arpCommand(ip, LAN_IFACE) }] : [{ run: bgpSummaryCommand(VTYSH) }, { run: routeCommand(ip) }]),
+        ...(mode === 'l2'
+          ? [{ run: arpCommand(ip, LAN_IFACE) }]
+          : [{ run: bgpSummaryCommand(VTYSH) }, { run: routeCommand(ip) }]),
         { run: frrDaemonsCommand(VTYSH) },
       ],
     },
     {
       id: 'kubernetes-view',
-      title: mode === 'l2' ? `Kubernetes view: the holder of lease ${l2LeaseName(DEMO.namespace, DEMO.name)} is the node whose MAC the router holds` : 'Kubernetes view: cilium bgp peers, every session established',
+      title:
+        mode === 'l2'
+          ? `Kubernetes view: the holder of lease ${l2LeaseName(DEMO.namespace, DEMO.name)} is the node whose MAC the router holds`
+          : 'Kubernetes view: cilium bgp peers, every session established',
       where: cp1,
       exec: shell(cp1),
       commands: [
         mode === 'l2'
-          ? { run: `${kubectl} -n kube-system get lease ${quote(l2LeaseName(DEMO.namespace, DEMO.name))} -o jsonpath='{.spec.holderIdentity}'`, then: outputs.leaseHolder }
+          ? {
+              run: `${kubectl} -n kube-system get lease ${quote(l2LeaseName(DEMO.namespace, DEMO.name))} -o jsonpath='{.spec.holderIdentity}'`,
+              then: outputs.leaseHolder,
+            }
           : { run: 'sudo cilium --kubeconfig /etc/rancher/k3s/k3s.yaml bgp peers', then: outputs.bgpPeers },
       ],
     },
   ];
   if (options.failover) {
-    const victim = plan.nodes.find((n) => n.name === options.failoverNode) ?? (mode === 'bgp' ? plan.nodes.at(-1) : undefined);
+    const victim =
+      plan.nodes.find((n) => n.name === options.failoverNode) ?? (mode === 'bgp' ? plan.nodes.at(-1) : undefined);
     steps.push({
       id: 'failover',
       title: `failover: stop ${victim?.name ?? 'the L2 holder'} through the Proxmox API, probe every 100 ms from the router, start it again`,
@@ -310,7 +405,9 @@ export function proxmoxSteps(plan: LabPlan, mode: Mode, options: StepOptions): S
 }
 
 function describeInput(input: Input): string {
-  return 'file' in input ? ` < ${input.file}` : ` < (${input.secret === 'k3s-token' ? 'the k3s token' : 'the BGP password'}, not shown)`;
+  return 'file' in input
+    ? ` < ${input.file}`
+    : ` < (${input.secret === 'k3s-token' ? 'the k3s token' : 'the BGP password'}, not shown)`;
 }
 
 /** One command as the dry run and the step log show it: a multi-line script keeps its lines, indented. */
@@ -320,6 +417,13 @@ export function formatCommand(c: StepCommand): string {
 
 export function formatSteps(steps: readonly Step[]): string {
   return steps
-    .map((s, i) => [`${String(i + 1).padStart(2)}. ${s.title}`, `    on ${s.where}`, ...s.commands.map((c) => `    ${formatCommand(c)}`), ...(s.until ? [`    until ${s.until}`] : [])].join('\n'))
+    .map((s, i) =>
+      [
+        `${String(i + 1).padStart(2)}. ${s.title}`,
+        `    on ${s.where}`,
+        ...s.commands.map((c) => `    ${formatCommand(c)}`),
+        ...(s.until ? [`    until ${s.until}`] : []),
+      ].join('\n'),
+    )
     .join('\n\n');
 }

@@ -8,7 +8,9 @@ import { labStateDir } from '../../../lab/load.ts';
 
 export function destroyCommands(plan: LabPlan, keepImages: boolean): string[] {
   const { base, vms } = plan.stacks;
-  return [`npm run -s gen -- --if-missing && npx cdktf destroy --auto-approve ${(keepImages ? [vms] : [vms, base]).map(quote).join(' ')}`];
+  return [
+    `npm run -s gen -- --if-missing && npx cdktf destroy --auto-approve ${(keepImages ? [vms] : [vms, base]).map(quote).join(' ')}`,
+  ];
 }
 
 /** Removes local state; with keepImages the base stack's Terraform state stays, so the image is reused. */

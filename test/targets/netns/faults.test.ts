@@ -8,7 +8,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseLab } from '../../../lab/parse.ts';
 import { type LabPlan, type Mode, planLab } from '../../../lab/plan.ts';
 import { createLogger, type Logger } from '../../../scripts/log.ts';
-import { crashAgent, crashRouterDaemon, cutNodeLink, removeServiceAddress, serviceHolder } from '../../../scripts/targets/netns/faults.ts';
+import {
+  crashAgent,
+  crashRouterDaemon,
+  cutNodeLink,
+  removeServiceAddress,
+  serviceHolder,
+} from '../../../scripts/targets/netns/faults.ts';
 import { namespacePids } from '../../../scripts/targets/netns/daemons.ts';
 import { runNetns } from '../../../scripts/targets/netns/run.ts';
 import { teardownNetns } from '../../../scripts/targets/netns/teardown.ts';
@@ -26,7 +32,10 @@ const PASSWORD_ENV = 'I1F_BGP_PASSWORD';
 
 function hostilePlan(name: string): LabPlan {
   // Short timers: faults heal (or are judged) sooner; the bounds follow them.
-  const config = parseLab(labText({ name, bgp: { passwordEnv: PASSWORD_ENV, timers: { keepalive: 1, hold: 3, connectRetry: 1 } } }), 'faults.yaml');
+  const config = parseLab(
+    labText({ name, bgp: { passwordEnv: PASSWORD_ENV, timers: { keepalive: 1, hold: 3, connectRetry: 1 } } }),
+    'faults.yaml',
+  );
   return planLab({ ...config, l2: { ...config.l2, interface: HOSTILE_IFACE } });
 }
 
@@ -60,7 +69,10 @@ async function runWith(plan: LabPlan, mode: Mode, fault?: (t: Topology) => Promi
     note: (m) => void notes.push(m),
     step: (id, title, fn) =>
       base.step(id, title, () => {
-        if (id === 'verify' && fault) injected = probing(plan).then(() => fault(topology(plan))).then(() => Date.now());
+        if (id === 'verify' && fault)
+          injected = probing(plan)
+            .then(() => fault(topology(plan)))
+            .then(() => Date.now());
         return fn();
       }),
   };
@@ -87,9 +99,13 @@ describe.skipIf(!ready)('faults while the emulated lab verifies, with hostile co
     const vip = l2.l2.serviceIp;
 
     it("should judge the holder losing the service address: stopped answering, within the code's bound", async () => {
-      const { report, ms } = await runWith(l2, 'l2', async (t) => removeServiceAddress(t, await serviceHolder(t, vip), vip));
+      const { report, ms } = await runWith(l2, 'l2', async (t) =>
+        removeServiceAddress(t, await serviceHolder(t, vip), vip),
+      );
       expect(report.verified).toBe(false);
-      expect(report.problems.join('\n')).toMatch(/the service stopped answering the router: no reply for .* longer than the lab takes to heal/);
+      expect(report.problems.join('\n')).toMatch(
+        /the service stopped answering the router: no reply for .* longer than the lab takes to heal/,
+      );
       expect(ms).toBeLessThan(bound);
     }, 120_000);
 
@@ -110,7 +126,9 @@ describe.skipIf(!ready)('faults while the emulated lab verifies, with hostile co
       // its datapath answers ARP until the liveness stamp expires, so an ARP exchange after the new
       // holder's one gratuitous ARP can move the router back until it asks again.
       expect(crashed.report.traffic.failed).toBe(0);
-      expect(crashed.report.problems.filter((p) => !/^the L2 lease is held by .*, but the router's MAC is .*'s$/.test(p))).toEqual([]);
+      expect(
+        crashed.report.problems.filter((p) => !/^the L2 lease is held by .*, but the router's MAC is .*'s$/.test(p)),
+      ).toEqual([]);
       expect(crashed.ms).toBeLessThan(bound);
       const rerun = await runWith(l2, 'l2');
       expect(rerun.notes.join('\n')).toContain(`damaged (agent-${who} in ${who} not running)`);

@@ -40,8 +40,12 @@ function lab(mode: 'l2' | 'bgp', file: string, ...extra: string[]): LabReport {
 }
 
 function leftovers(name: string): string[] {
-  const namespaces = spawnSync('ip', ['netns', 'list'], { encoding: 'utf8' }).stdout.split('\n').filter((l) => l.startsWith(`${name}-`));
-  const links = spawnSync('ip', ['-br', 'link'], { encoding: 'utf8' }).stdout.split('\n').filter((l) => l.startsWith(`${name}-`));
+  const namespaces = spawnSync('ip', ['netns', 'list'], { encoding: 'utf8' })
+    .stdout.split('\n')
+    .filter((l) => l.startsWith(`${name}-`));
+  const links = spawnSync('ip', ['-br', 'link'], { encoding: 'utf8' })
+    .stdout.split('\n')
+    .filter((l) => l.startsWith(`${name}-`));
   const files = [join(RUN_ROOT, name), join(ROOT, '.lab', name)].filter(existsSync);
   return [...namespaces, ...links, ...files];
 }
@@ -60,7 +64,14 @@ describe.skipIf(!ready)('the emulated lab (root, real FRR, GoBGP, ARP)', () => {
 
   it('should verify L2 mode: one node takes every request and the router holds its MAC', () => {
     l2 = lab('l2', L2, '--failover', '--requests', '100');
-    expect(l2).toMatchObject({ lab: 'e2el2', mode: 'l2', target: 'netns', verified: true, problems: [], service: { ip: '10.42.0.193', port: 80 } });
+    expect(l2).toMatchObject({
+      lab: 'e2el2',
+      mode: 'l2',
+      target: 'netns',
+      verified: true,
+      problems: [],
+      service: { ip: '10.42.0.193', port: 80 },
+    });
     const holder = l2.router.arp!.node!;
     // The stand-in echo answers where the request arrived: byNode counts entries, all through the holder.
     expect(l2.traffic).toEqual({ requests: 200, failed: 0, byNode: { [holder]: 200 }, counts: 'entry' });
@@ -70,13 +81,23 @@ describe.skipIf(!ready)('the emulated lab (root, real FRR, GoBGP, ARP)', () => {
     expect(l2.failover!.to).not.toBe(holder);
     // The lease must expire (3 s) before another node takes over.
     expect(l2.failover!.outageMs).toBeGreaterThan(1000);
-    expect(Object.keys(l2.timings)).toEqual(expect.arrayContaining(['network', 'router', 'nodes', 'converge', 'verify', 'failover']));
+    expect(Object.keys(l2.timings)).toEqual(
+      expect.arrayContaining(['network', 'router', 'nodes', 'converge', 'verify', 'failover']),
+    );
   }, 150_000);
 
   it('should verify BGP mode beside it: every peer Established, one nexthop per node, every node a share; fail over the node asked for', () => {
     bgp = lab('bgp', BGP, '--failover-node', 'cp1', '--requests', '150');
-    expect(bgp).toMatchObject({ lab: 'e2ebgp', mode: 'bgp', verified: true, service: { ip: '172.31.42.1', port: 80 }, router: { arp: null } });
-    expect(bgp.router.bgp!.peers).toEqual(['10.42.0.11', '10.42.0.12', '10.42.0.13'].map((address) => ({ address, state: 'Established' })));
+    expect(bgp).toMatchObject({
+      lab: 'e2ebgp',
+      mode: 'bgp',
+      verified: true,
+      service: { ip: '172.31.42.1', port: 80 },
+      router: { arp: null },
+    });
+    expect(bgp.router.bgp!.peers).toEqual(
+      ['10.42.0.11', '10.42.0.12', '10.42.0.13'].map((address) => ({ address, state: 'Established' })),
+    );
     expect(bgp.router.bgp!.nexthops).toEqual(['10.42.0.11', '10.42.0.12', '10.42.0.13']);
     expect(bgp.traffic.failed).toBe(0);
     expect(Object.keys(bgp.traffic.byNode).sort()).toEqual(['e2ebgp-cp1', 'e2ebgp-cp2', 'e2ebgp-cp3']);
@@ -95,7 +116,13 @@ describe.skipIf(!ready)('the emulated lab (root, real FRR, GoBGP, ARP)', () => {
     // FRR (zebra), sshd, the lease API and one announcer per node, all running.
     expect(s.netns.daemons.length).toBeGreaterThanOrEqual(6);
     expect(s.netns.daemons.filter((d) => !d.alive)).toEqual([]);
-    expect(s.lastVerification).toMatchObject({ mode: 'l2', target: 'netns', verified: true, problems: [], failover: { from: l2.failover!.from, to: l2.failover!.to } });
+    expect(s.lastVerification).toMatchObject({
+      mode: 'l2',
+      target: 'netns',
+      verified: true,
+      problems: [],
+      failover: { from: l2.failover!.from, to: l2.failover!.to },
+    });
   });
 
   it('should keep the L2 lab running while the BGP lab beside it is torn down', () => {
@@ -125,7 +152,11 @@ describe.skipIf(!ready)('the emulated lab (root, real FRR, GoBGP, ARP)', () => {
   async function interruptAfter(progress: string): Promise<string> {
     // Node with tsx's loader, not the tsx CLI: the CLI relays SIGINT to its child and SIGKILLs it when the
     // child has not acknowledged within 30 ms, which a loaded machine misses; the signal must reach ours.
-    const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/lab.ts', '--mode', 'l2', '--target', 'netns', '--config', CTRLC], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', 'scripts/lab.ts', '--mode', 'l2', '--target', 'netns', '--config', CTRLC],
+      { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     let err = '';
     child.stderr.on('data', (d: Buffer) => (err += d.toString()));
     // 'close', not 'exit': the interrupted run's last words must have reached us.
@@ -139,15 +170,25 @@ describe.skipIf(!ready)('the emulated lab (root, real FRR, GoBGP, ARP)', () => {
 
   // Ctrl-C after each step in turn: every other time teardown must leave nothing; otherwise the next
   // run starts over what the interrupted one left. At the end the same command runs to verified.
-  const points = ['✓ render', '✓ namespaces and links', '✓ router:', '✓ nodes:', '✓ SSH to the router', '✓ a node holds the lease'];
-  it.each(points.map((p, i) => [p, i % 2 === 0] as const))('should survive Ctrl-C after "%s" (then teardown: %s)', async (point, thenTeardown) => {
-    await interruptAfter(point);
-    if (point !== '✓ render') expect(leftovers('e2eint').length).toBeGreaterThan(0);
-    if (thenTeardown) {
-      expect(cli('teardown', ['--target', 'netns', '--config', CTRLC]).status).toBe(0);
-      expect(leftovers('e2eint')).toEqual([]);
-    }
-  });
+  const points = [
+    '✓ render',
+    '✓ namespaces and links',
+    '✓ router:',
+    '✓ nodes:',
+    '✓ SSH to the router',
+    '✓ a node holds the lease',
+  ];
+  it.each(points.map((p, i) => [p, i % 2 === 0] as const))(
+    'should survive Ctrl-C after "%s" (then teardown: %s)',
+    async (point, thenTeardown) => {
+      await interruptAfter(point);
+      if (point !== '✓ render') expect(leftovers('e2eint').length).toBeGreaterThan(0);
+      if (thenTeardown) {
+        expect(cli('teardown', ['--target', 'netns', '--config', CTRLC]).status).toBe(0);
+        expect(leftovers('e2eint')).toEqual([]);
+      }
+    },
+  );
 
   it('should rerun the interrupted command cleanly to verified, and say what teardown removed and kept', () => {
     const r = cli('lab', ['--mode', 'l2', '--target', 'netns', '--config', CTRLC, '--requests', '20']);
@@ -157,16 +198,26 @@ describe.skipIf(!ready)('the emulated lab (root, real FRR, GoBGP, ARP)', () => {
     // lab:render's output is not the emulated lab's: kept, and said so.
     expect(cli('render', ['--mode', 'l2', '--config', CTRLC]).status).toBe(0);
     const down = cli('teardown', ['--target', 'netns', '--config', CTRLC]);
-    expect(down.stdout).toMatch(/✓ lab e2eint removed:\n  - 6 namespaces \(e2eint-client, .*\) with their links\n  - \d+ processes\n(  - .*\n)*  - \/run\/proxmox-cilium-lab\/e2eint\/\n  - \.lab\/e2eint\/netns\//);
-    expect(down.stdout).toContain("kept (not the emulated lab's):\n  - .lab/e2eint/render/ (written by npm run lab:render)");
+    expect(down.stdout).toMatch(
+      /✓ lab e2eint removed:\n  - 6 namespaces \(e2eint-client, .*\) with their links\n  - \d+ processes\n(  - .*\n)*  - \/run\/proxmox-cilium-lab\/e2eint\/\n  - \.lab\/e2eint\/netns\//,
+    );
+    expect(down.stdout).toContain(
+      "kept (not the emulated lab's):\n  - .lab/e2eint/render/ (written by npm run lab:render)",
+    );
     rmSync(join(ROOT, '.lab', 'e2eint'), { recursive: true });
     expect(leftovers('e2eint')).toEqual([]);
-    expect(cli('teardown', ['--target', 'netns', '--config', CTRLC]).stdout).toContain('✓ nothing of lab e2eint was running or on disk');
+    expect(cli('teardown', ['--target', 'netns', '--config', CTRLC]).stdout).toContain(
+      '✓ nothing of lab e2eint was running or on disk',
+    );
   }, 120_000);
 
   it('should finish a teardown interrupted by Ctrl-C when run again', async () => {
     await interruptAfter('✓ nodes:');
-    const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/teardown.ts', '--target', 'netns', '--config', CTRLC], { cwd: ROOT, stdio: 'ignore' });
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', 'scripts/teardown.ts', '--target', 'netns', '--config', CTRLC],
+      { cwd: ROOT, stdio: 'ignore' },
+    );
     const exited = new Promise((res) => child.on('exit', res));
     await new Promise((res) => setTimeout(res, 1500));
     child.kill('SIGINT');

@@ -7,13 +7,24 @@ describe('topology', () => {
   const t = topology(labPlan({ name: 'labname8', kubernetes: { controlPlanes: 3, workers: 2 } }));
 
   it('should prefix every namespace and host-side link with the lab name', () => {
-    expect(namespaces(t)).toEqual(['labname8-client', 'labname8-cp1', 'labname8-cp2', 'labname8-cp3', 'labname8-w1', 'labname8-w2', 'labname8-router', 'labname8-lan']);
+    expect(namespaces(t)).toEqual([
+      'labname8-client',
+      'labname8-cp1',
+      'labname8-cp2',
+      'labname8-cp3',
+      'labname8-w1',
+      'labname8-w2',
+      'labname8-router',
+      'labname8-lan',
+    ]);
     expect(t.mgmt.iface).toBe('labname8-mgmt');
   });
 
   it('should keep every interface name within 15 characters for the longest lab name', () => {
     const b = networkBatches(t, labPlan({ name: 'labname8', kubernetes: { controlPlanes: 3, workers: 2 } }));
-    const names = [...b.host, ...Object.values(b.namespaces).flat()].flatMap((l) => [...l.matchAll(/(?:link add|peer name|dev|master) (\S+)/g)].map((m) => m[1]!));
+    const names = [...b.host, ...Object.values(b.namespaces).flat()].flatMap((l) =>
+      [...l.matchAll(/(?:link add|peer name|dev|master) (\S+)/g)].map((m) => m[1]!),
+    );
     expect(names.length).toBeGreaterThan(10);
     for (const n of names) expect(n.length, n).toBeLessThanOrEqual(15);
   });
@@ -24,7 +35,9 @@ describe('topology', () => {
   });
 
   it('should use the static WAN of the config, the client standing at its gateway', () => {
-    const s = topology(labPlan({ router: { wan: { mode: 'static', address: '192.168.1.42/24', gateway: '192.168.1.1' } } }));
+    const s = topology(
+      labPlan({ router: { wan: { mode: 'static', address: '192.168.1.42/24', gateway: '192.168.1.1' } } }),
+    );
     expect([s.router.wanIp, s.router.wanPrefix, s.client.wanIp]).toEqual(['192.168.1.42', 24, '192.168.1.1']);
   });
 });
@@ -42,7 +55,12 @@ describe('networkBatches', () => {
   });
 
   it('should address hosts from the plan and route the client to the LAN and the BGP pool through the router', () => {
-    expect(b.namespaces['cilab-cp1']).toEqual(['link set lo up', 'addr add 10.42.0.11/24 dev eth0', 'link set eth0 up', 'route add default via 10.42.0.1']);
+    expect(b.namespaces['cilab-cp1']).toEqual([
+      'link set lo up',
+      'addr add 10.42.0.11/24 dev eth0',
+      'link set eth0 up',
+      'route add default via 10.42.0.1',
+    ]);
     expect(b.namespaces['cilab-client']).toContain('route add 172.31.42.0/28 via 198.18.0.2');
     expect(b.namespaces['cilab-router']).toContain('addr add 10.42.0.1/24 dev eth1');
   });

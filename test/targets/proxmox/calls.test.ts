@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { CALLS, PROVIDER_CALLS, PVE_MAJORS, type PveMajor, privileges } from '../../../scripts/targets/proxmox/calls.ts';
+import {
+  CALLS,
+  PROVIDER_CALLS,
+  PVE_MAJORS,
+  type PveMajor,
+  privileges,
+} from '../../../scripts/targets/proxmox/calls.ts';
 import { PRIVILEGES_ONLY_IN, pve8 } from '../../../standins/proxmox-api/pve8.ts';
 import { loadPveSchema, type PveApiSchema } from '../../../standins/proxmox-api/schema.ts';
 import { sharedFile } from '../../helpers/shared.ts';
@@ -14,7 +20,9 @@ function guaranteed(table: Readonly<Record<string, readonly string[]>>, check: u
   if (kind !== 'perm') return false;
   const [path, privs, mode] = rest as [string, string[], string?];
   const entries = (table[path] ?? []).map((e) => e.split('|'));
-  return mode === 'any' ? entries.some((alts) => alts.every((a) => privs.includes(a))) : privs.every((p) => entries.some((alts) => alts.length === 1 && alts[0] === p));
+  return mode === 'any'
+    ? entries.some((alts) => alts.every((a) => privs.includes(a)))
+    : privs.every((p) => entries.some((alts) => alts.length === 1 && alts[0] === p));
 }
 
 const all = [...Object.values(CALLS), ...PROVIDER_CALLS];
@@ -31,7 +39,9 @@ describe.skipIf(!schemaFile)('the Proxmox API calls of the toolkit and the provi
 
   describe.each(PVE_MAJORS)('on Proxmox VE %i', (major) => {
     const table = privileges(major);
-    const names = Object.values(table).flat().flatMap((p) => p.split('|'));
+    const names = Object.values(table)
+      .flat()
+      .flatMap((p) => p.split('|'));
 
     it('should hold every privilege the description demands of these calls', () => {
       const unmet = all.flatMap((c) => {
@@ -42,7 +52,9 @@ describe.skipIf(!schemaFile)('the Proxmox API calls of the toolkit and the provi
     });
 
     it('should not hold privileges that no call needs', () => {
-      const checks = all.map((c) => JSON.stringify(described[major].method(c.path, c.method)?.permissions ?? {})).join(' ');
+      const checks = all
+        .map((c) => JSON.stringify(described[major].method(c.path, c.method)?.permissions ?? {}))
+        .join(' ');
       for (const priv of names) expect(checks, priv).toContain(priv);
     });
 
@@ -59,7 +71,11 @@ describe.skipIf(!schemaFile)('the Proxmox API calls of the toolkit and the provi
 
   it('should cover what VM creation states only in words: VM.Allocate, Datastore.AllocateSpace, SDN.Use', () => {
     const text = schema.method('/nodes/{node}/qemu', 'POST')?.permissions?.description ?? '';
-    for (const [priv, path] of [['VM.Allocate', '/vms/{vmid}'], ['Datastore.AllocateSpace', '/storage/{storage}'], ['SDN.Use', '/sdn/zones/localnetwork/{bridge}']] as const) {
+    for (const [priv, path] of [
+      ['VM.Allocate', '/vms/{vmid}'],
+      ['Datastore.AllocateSpace', '/storage/{storage}'],
+      ['SDN.Use', '/sdn/zones/localnetwork/{bridge}'],
+    ] as const) {
       expect(text).toContain(priv);
       for (const major of PVE_MAJORS) expect(privileges(major)[path]).toContain(priv);
     }

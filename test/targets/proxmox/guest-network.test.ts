@@ -4,7 +4,12 @@
 import { describe, expect, it } from 'vitest';
 import { labMac } from '../../../lab/plan.ts';
 import type { Host } from '../../../scripts/hosts/host.ts';
-import { guestInterfaces, interfaceHolding, nodeMacs, routerAddress } from '../../../scripts/targets/proxmox/guest-network.ts';
+import {
+  guestInterfaces,
+  interfaceHolding,
+  nodeMacs,
+  routerAddress,
+} from '../../../scripts/targets/proxmox/guest-network.ts';
 import { failoverVictim } from '../../../scripts/verify/failover.ts';
 import { labPlan } from '../../helpers/labs.ts';
 import { agentInterfaces, hostOutputs } from '../../helpers/pve.ts';
@@ -39,7 +44,11 @@ describe('reading the guest agent through the provider outputs', () => {
   });
 
   it('should pick the interface that holds the LAN address', () => {
-    expect(interfaceHolding(cp2, '10.42.0.12')).toEqual({ name: 'eth0', mac: plan.nodes[1]!.lanMac.toLowerCase(), ipv4: ['10.42.0.12'] });
+    expect(interfaceHolding(cp2, '10.42.0.12')).toEqual({
+      name: 'eth0',
+      mac: plan.nodes[1]!.lanMac.toLowerCase(),
+      ipv4: ['10.42.0.12'],
+    });
     expect(interfaceHolding(cp2, '10.42.0.99')).toBeUndefined();
   });
 
@@ -56,15 +65,27 @@ describe('reading the guest agent through the provider outputs', () => {
   });
 
   it('should refuse a node whose LAN interface has another MAC than the planned one', () => {
-    const stale = hostOutputs(plan, (name) => agentInterfaces(plan, name).map((i) => (name === 'cilab-cp1' && i.name === 'eth0' ? { ...i, 'hardware-address': 'bc:24:11:12:34:56' } : i)));
-    expect(() => nodeMacs(plan, stale)).toThrow(`cilab-cp1 holds 10.42.0.11 on eth0 with MAC bc:24:11:12:34:56, not the planned ${plan.nodes[0]!.lanMac.toLowerCase()}`);
+    const stale = hostOutputs(plan, (name) =>
+      agentInterfaces(plan, name).map((i) =>
+        name === 'cilab-cp1' && i.name === 'eth0' ? { ...i, 'hardware-address': 'bc:24:11:12:34:56' } : i,
+      ),
+    );
+    expect(() => nodeMacs(plan, stale)).toThrow(
+      `cilab-cp1 holds 10.42.0.11 on eth0 with MAC bc:24:11:12:34:56, not the planned ${plan.nodes[0]!.lanMac.toLowerCase()}`,
+    );
   });
 
   it('should name the L2 holder from the MAC in the router neighbour table', async () => {
     // `ip -j neigh show to IP dev eth1` as iproute2 prints it (iproute2 ip/ipneigh.c, print_neigh).
-    const neigh = JSON.stringify([{ dst: plan.l2.serviceIp, lladdr: plan.nodes[1]!.lanMac.toLowerCase(), state: ['REACHABLE'] }]);
+    const neigh = JSON.stringify([
+      { dst: plan.l2.serviceIp, lladdr: plan.nodes[1]!.lanMac.toLowerCase(), state: ['REACHABLE'] },
+    ]);
     const router: Host = { name: 'cilab-router', exec: async () => ({ stdout: neigh, stderr: '', code: 0 }) };
-    const target = { kind: 'proxmox' as const, router: { host: router, vtysh: 'sudo vtysh', lanIface: 'eth1' }, nodeMacs: nodeMacs(plan, outputs) };
+    const target = {
+      kind: 'proxmox' as const,
+      router: { host: router, vtysh: 'sudo vtysh', lanIface: 'eth1' },
+      nodeMacs: nodeMacs(plan, outputs),
+    };
     expect(await failoverVictim(target, plan, 'l2', plan.l2.serviceIp)).toBe('cilab-cp2');
   });
 });
@@ -75,8 +96,19 @@ describe('routerAddress', () => {
   });
 
   it('should use the static WAN address, and explain a missing one', () => {
-    expect(routerAddress(labPlan({ router: { wan: { mode: 'static', address: '192.168.1.42/24', gateway: '192.168.1.1' } } }), [])).toBe('192.168.1.42');
-    const noDhcp = hostOutputs(plan, (name) => agentInterfaces(plan, name).map((i) => (i.name === 'eth0' && name === 'cilab-router' ? { ...i, 'ip-addresses': i['ip-addresses'].filter((a) => a['ip-address-type'] === 'ipv6') } : i)));
+    expect(
+      routerAddress(
+        labPlan({ router: { wan: { mode: 'static', address: '192.168.1.42/24', gateway: '192.168.1.1' } } }),
+        [],
+      ),
+    ).toBe('192.168.1.42');
+    const noDhcp = hostOutputs(plan, (name) =>
+      agentInterfaces(plan, name).map((i) =>
+        i.name === 'eth0' && name === 'cilab-router'
+          ? { ...i, 'ip-addresses': i['ip-addresses'].filter((a) => a['ip-address-type'] === 'ipv6') }
+          : i,
+      ),
+    );
     expect(() => routerAddress(plan, noDhcp)).toThrow(/no WAN address yet/);
   });
 });

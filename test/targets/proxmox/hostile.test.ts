@@ -48,7 +48,29 @@ const get = (obj: any, path: Path) => path.reduce((o, k) => o[k], obj) as string
 const sandbox = mkdtempSync(join(tmpdir(), 'hostile-'));
 const stubs = join(sandbox, 'bin');
 mkdirSync(stubs);
-const PROGRAMS = ['sudo', 'npm', 'npx', 'ssh-keygen', 'cloud-init', 'systemctl', 'curl', 'tar', 'helm', 'cilium', 'k3s', 'kubectl', 'mkdir', 'cat', 'install', 'sed', 'wc', 'sh', 'ip', 'vtysh', 'test'];
+const PROGRAMS = [
+  'sudo',
+  'npm',
+  'npx',
+  'ssh-keygen',
+  'cloud-init',
+  'systemctl',
+  'curl',
+  'tar',
+  'helm',
+  'cilium',
+  'k3s',
+  'kubectl',
+  'mkdir',
+  'cat',
+  'install',
+  'sed',
+  'wc',
+  'sh',
+  'ip',
+  'vtysh',
+  'test',
+];
 for (const p of PROGRAMS) {
   // The k3s installer also takes its version from the environment: recorded as one more word.
   writeFileSync(
@@ -68,16 +90,30 @@ function runShell(commands: string[], home: string): string[][] {
   mkdirSync(dir);
   commands.forEach((c, i) => writeFileSync(join(dir, String(i).padStart(3, '0')), c));
   const driver = 'for f in "$DIR"/*; do for e in 0 1; do printf "token\\n" | STUB_EXIT=$e /bin/sh "$f"; done; done';
-  const r = spawnSync('/bin/sh', ['-c', driver], { cwd: home, env: { PATH: stubs, HOME: home, STUB_LOG: log, DIR: dir }, encoding: 'utf8' });
+  const r = spawnSync('/bin/sh', ['-c', driver], {
+    cwd: home,
+    env: { PATH: stubs, HOME: home, STUB_LOG: log, DIR: dir },
+    encoding: 'utf8',
+  });
   expect(r.status, r.stderr).not.toBeNull();
-  return existsSync(log) ? readFileSync(log, 'utf8').split('\x1e').filter(Boolean).map((line) => line.split('\x1f')) : [];
+  return existsSync(log)
+    ? readFileSync(log, 'utf8')
+        .split('\x1e')
+        .filter(Boolean)
+        .map((line) => line.split('\x1f'))
+    : [];
 }
 
 /** Every command the Proxmox run hands to a shell: the steps on lab hosts and local ones, and teardown's. */
 function shellCommands(plan: ReturnType<typeof planLab>): string[] {
   return [
     ...MODES.flatMap((mode) =>
-      proxmoxSteps(plan, mode, { failover: true, renderDir: renderDir(plan, mode), stateDir: labStateDir(plan.name), requests: 300 })
+      proxmoxSteps(plan, mode, {
+        failover: true,
+        renderDir: renderDir(plan, mode),
+        stateDir: labStateDir(plan.name),
+        requests: 300,
+      })
         // API calls are not shell; every other command is exactly what runs, in-process steps included.
         .flatMap((s) => s.commands.filter((c) => !c.api).map((c) => c.run)),
     ),
@@ -115,6 +151,14 @@ describe('every string field of the lab model, hostile, through the Proxmox comm
   });
 
   it('should have swept the fields the Proxmox commands are built from', () => {
-    expect(reached).toEqual(expect.arrayContaining(['name', 'kubernetes.podCidr', 'kubernetes.serviceCidr', 'kubernetes.k3sVersion', 'cilium.version']));
+    expect(reached).toEqual(
+      expect.arrayContaining([
+        'name',
+        'kubernetes.podCidr',
+        'kubernetes.serviceCidr',
+        'kubernetes.k3sVersion',
+        'cilium.version',
+      ]),
+    );
   });
 });

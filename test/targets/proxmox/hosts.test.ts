@@ -34,16 +34,41 @@ describe.skipIf(!ready)('host-generic Proxmox steps on the emulated hosts', () =
   let lab: NetnsLab;
   let node: SshHost;
   const dir = mkdtempSync(join(tmpdir(), 'lab-hosts-'));
-  const keys = { client: join(labStateDir(plan.name, 'netns'), 'ssh', 'id_ed25519'), nodeHost: join(dir, 'node_host_key') };
+  const keys = {
+    client: join(labStateDir(plan.name, 'netns'), 'ssh', 'id_ed25519'),
+    nodeHost: join(dir, 'node_host_key'),
+  };
 
   beforeAll(async () => {
     lab = await provisionNetns(plan, 'bgp', createLogger({ json: true }));
     // The emulated nodes run no sshd of their own; this test gives cp1 one, as a Proxmox VM has.
     const cp1 = lab.topology.nodes[0]!;
     execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', keys.nodeHost]);
-    writeFileSync(join(dir, 'sshd_config'), [`ListenAddress ${cp1.lanIp}`, `HostKey ${keys.nodeHost}`, `AuthorizedKeysFile ${keys.client}.pub`, `PidFile ${join(dir, 'sshd.pid')}`, 'UsePAM no', 'StrictModes no', ''].join('\n'));
-    startIn(cp1.namespace, ['/usr/sbin/sshd', '-D', '-e', '-f', join(dir, 'sshd_config')], lab.topology.runDir, 'sshd-cp1');
-    const target = { name: cp1.name, address: cp1.lanIp, username: 'root', privateKeyPath: keys.client, hostKey: readFileSync(`${keys.nodeHost}.pub`, 'utf8') };
+    writeFileSync(
+      join(dir, 'sshd_config'),
+      [
+        `ListenAddress ${cp1.lanIp}`,
+        `HostKey ${keys.nodeHost}`,
+        `AuthorizedKeysFile ${keys.client}.pub`,
+        `PidFile ${join(dir, 'sshd.pid')}`,
+        'UsePAM no',
+        'StrictModes no',
+        '',
+      ].join('\n'),
+    );
+    startIn(
+      cp1.namespace,
+      ['/usr/sbin/sshd', '-D', '-e', '-f', join(dir, 'sshd_config')],
+      lab.topology.runDir,
+      'sshd-cp1',
+    );
+    const target = {
+      name: cp1.name,
+      address: cp1.lanIp,
+      username: 'root',
+      privateKeyPath: keys.client,
+      hostKey: readFileSync(`${keys.nodeHost}.pub`, 'utf8'),
+    };
     node = await connectSshWhenUp(target, 10_000, 200, lab.router);
   });
   afterAll(async () => {
@@ -60,7 +85,13 @@ describe.skipIf(!ready)('host-generic Proxmox steps on the emulated hosts', () =
   it('should refuse a host whose key is not the pinned one', async () => {
     const other = readFileSync(join(labStateDir(plan.name, 'netns'), 'ssh', 'ssh_host_ed25519_key.pub'), 'utf8');
     const cp1 = lab.topology.nodes[0]!;
-    await expect(connectSsh({ name: cp1.name, address: cp1.lanIp, username: 'root', privateKeyPath: keys.client, hostKey: other }, 10_000, lab.router)).rejects.toThrow(/presented a host key that is not the pinned one/);
+    await expect(
+      connectSsh(
+        { name: cp1.name, address: cp1.lanIp, username: 'root', privateKeyPath: keys.client, hostKey: other },
+        10_000,
+        lab.router,
+      ),
+    ).rejects.toThrow(/presented a host key that is not the pinned one/);
   });
 
   it('should stop waiting at once when the node refuses our key, and say which key', async () => {
@@ -68,8 +99,17 @@ describe.skipIf(!ready)('host-generic Proxmox steps on the emulated hosts', () =
     const stranger = join(dir, 'stranger_key');
     execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', stranger]);
     const t0 = Date.now();
-    const target = { name: cp1.name, address: cp1.lanIp, username: 'root', privateKeyPath: stranger, hostKey: readFileSync(`${keys.nodeHost}.pub`, 'utf8') };
-    await expect(connectSshWhenUp(target, 60_000, 200, lab.router)).rejects.toMatchObject({ code: 'E_SSH_AUTH', message: expect.stringContaining(`refused the key ${stranger} for root`) });
+    const target = {
+      name: cp1.name,
+      address: cp1.lanIp,
+      username: 'root',
+      privateKeyPath: stranger,
+      hostKey: readFileSync(`${keys.nodeHost}.pub`, 'utf8'),
+    };
+    await expect(connectSshWhenUp(target, 60_000, 200, lab.router)).rejects.toMatchObject({
+      code: 'E_SSH_AUTH',
+      message: expect.stringContaining(`refused the key ${stranger} for root`),
+    });
     expect(Date.now() - t0).toBeLessThan(10_000);
   });
 
@@ -80,23 +120,43 @@ describe.skipIf(!ready)('host-generic Proxmox steps on the emulated hosts', () =
       execFileSync('mkdir', ['-p', join(renderDir, rel, '..')]);
       writeFileSync(join(renderDir, rel), f.content);
     }
-    const step = proxmoxSteps(plan, 'bgp', { failover: false, renderDir, stateDir: dir, requests: 1 }).find((s) => s.id === 'push')!;
+    const step = proxmoxSteps(plan, 'bgp', { failover: false, renderDir, stateDir: dir, requests: 1 }).find(
+      (s) => s.id === 'push',
+    )!;
     // The same commands, with the remote folder moved from the VM user's ~/lab into this test's folder.
     // The push takes no secret: the executor needs nothing else of the context.
-    await runCommands(node, step.commands.map((c) => ({ ...c, run: c.run.replaceAll('~/lab', remote) })), {} as StepContext);
-    expect(readFileSync(join(remote, 'values.yaml'), 'utf8')).toBe(renderMode(plan, 'bgp')['cilium/values.yaml']!.content);
+    await runCommands(
+      node,
+      step.commands.map((c) => ({ ...c, run: c.run.replaceAll('~/lab', remote) })),
+      {} as StepContext,
+    );
+    expect(readFileSync(join(remote, 'values.yaml'), 'utf8')).toBe(
+      renderMode(plan, 'bgp')['cilium/values.yaml']!.content,
+    );
     expect(readFileSync(join(remote, 'echo.yaml'), 'utf8')).toContain('lbipam.cilium.io/ips: 172.31.42.1');
   });
 
   it('should push a new frr.conf to the router over SSH and reload FRR with it', async () => {
     await waitForBgp(lab.target, plan, 30_000);
-    const changed = frrConf(labPlan({ name: 'e2ehost', bgp: { timers: { keepalive: 2, hold: 6, connectRetry: 5 } } }), 'bgp');
+    const changed = frrConf(
+      labPlan({ name: 'e2ehost', bgp: { timers: { keepalive: 2, hold: 6, connectRetry: 5 } } }),
+      'bgp',
+    );
     const file = join(lab.topology.runDir, 'frr-new.conf');
     await run(lab.router, `cat > ${file}`, { input: changed });
-    await run(lab.router, `/usr/lib/frr/frr-reload.py --reload --vty_socket ${join(lab.topology.runDir, 'frr')} --bindir /usr/bin --rundir ${lab.topology.runDir} ${file}`);
-    expect(await run(lab.router, `${lab.target.router.vtysh} -c 'show running-config'`)).toContain('neighbor CILIUM timers 2 6');
+    await run(
+      lab.router,
+      `/usr/lib/frr/frr-reload.py --reload --vty_socket ${join(lab.topology.runDir, 'frr')} --bindir /usr/bin --rundir ${lab.topology.runDir} ${file}`,
+    );
+    expect(await run(lab.router, `${lab.target.router.vtysh} -c 'show running-config'`)).toContain(
+      'neighbor CILIUM timers 2 6',
+    );
     await waitForBgp(lab.target, plan, 30_000);
-    expect((await bgpPeers(lab.target.router)).map((p) => p.state)).toEqual(['Established', 'Established', 'Established']);
+    expect((await bgpPeers(lab.target.router)).map((p) => p.state)).toEqual([
+      'Established',
+      'Established',
+      'Established',
+    ]);
   });
 
   it("should send all of one client's flows to one node without the L4 hash (why the router sets fib_multipath_hash_policy=1)", async () => {

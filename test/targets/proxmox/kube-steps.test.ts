@@ -36,7 +36,9 @@ async function runStep(mode: Mode, id: string): Promise<void> {
   const renderDir = join(dir, 'render', mode);
   mkdirSync(renderDir, { recursive: true });
   writeRender(plan, mode, renderDir, { bgpPassword: PASSWORD });
-  const step = proxmoxSteps(plan, mode, { failover: false, renderDir, stateDir: dir, requests: 1 }).find((s) => s.id === id)!;
+  const step = proxmoxSteps(plan, mode, { failover: false, renderDir, stateDir: dir, requests: 1 }).find(
+    (s) => s.id === id,
+  )!;
   await runCommands(host, step.commands, ctx);
 }
 
@@ -45,9 +47,14 @@ describe('the Kubernetes steps against the Kubernetes stand-in', { timeout: 60_0
     for (const id of ['push', 'cilium', 'resources']) await runStep('l2', id);
     const s = kube.state();
     expect(s.crds.some((c) => c.startsWith('ciliumbgp'))).toBe(false);
-    expect(Object.keys(s.objects).sort()).toEqual(['CiliumL2AnnouncementPolicy/stkube-l2', 'CiliumLoadBalancerIPPool/stkube-l2']);
+    expect(Object.keys(s.objects).sort()).toEqual([
+      'CiliumL2AnnouncementPolicy/stkube-l2',
+      'CiliumLoadBalancerIPPool/stkube-l2',
+    ]);
     // Only kinds whose CRD exists were deleted from; the BGP ones were asked about, not deleted.
-    expect(s.calls.filter((c) => c.includes(' delete '))).toEqual(['kubectl delete ciliumloadbalancerippool/stkube-bgp --ignore-not-found']);
+    expect(s.calls.filter((c) => c.includes(' delete '))).toEqual([
+      'kubectl delete ciliumloadbalancerippool/stkube-bgp --ignore-not-found',
+    ]);
   });
 
   it('should switch to BGP: agent and operator restarted, CRDs Established before the resources (defect 4)', async () => {
@@ -55,12 +62,18 @@ describe('the Kubernetes steps against the Kubernetes stand-in', { timeout: 60_0
     const s = kube.state();
     expect(s.running).toEqual({ bgp: true });
     expect(Object.keys(s.objects).sort()).toEqual([
-      'CiliumBGPAdvertisement/stkube-lb', 'CiliumBGPClusterConfig/stkube', 'CiliumBGPPeerConfig/stkube-router', 'CiliumLoadBalancerIPPool/stkube-bgp', 'Secret/stkube-bgp-password',
+      'CiliumBGPAdvertisement/stkube-lb',
+      'CiliumBGPClusterConfig/stkube',
+      'CiliumBGPPeerConfig/stkube-router',
+      'CiliumLoadBalancerIPPool/stkube-bgp',
+      'Secret/stkube-bgp-password',
     ]);
     const calls = s.calls.slice(s.calls.findIndex((c) => c.includes('upgrade')));
     const at = (prefix: string) => calls.findIndex((c) => c.startsWith(prefix));
     expect(at('kubectl -n kube-system rollout restart daemonset/cilium deployment/cilium-operator')).toBeGreaterThan(0);
-    expect(at('kubectl wait --for=condition=Established')).toBeGreaterThan(at('kubectl -n kube-system rollout status deployment/cilium-operator'));
+    expect(at('kubectl wait --for=condition=Established')).toBeGreaterThan(
+      at('kubectl -n kube-system rollout status deployment/cilium-operator'),
+    );
     expect(at('kubectl apply -f')).toBeGreaterThan(at('kubectl wait --for=condition=Established'));
   });
 

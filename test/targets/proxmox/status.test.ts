@@ -28,9 +28,30 @@ describe.skipIf(!schemaFile)('proxmoxStatus against the fake Proxmox API', () =>
     mkdirSync(labStateDir(plan.name), { recursive: true });
     // Terraform state v4 (hashicorp/terraform internal/states/statefile/version4.go): the base stack
     // holds its resources; the VM stack was destroyed, which leaves an empty resources list.
-    const state = (resources: unknown[]) => JSON.stringify({ version: 4, terraform_version: '1.11.0', serial: 7, lineage: '5d1c7c1e-0000-4000-8000-000000000000', outputs: {}, resources, check_results: null });
-    const resource = (type: string, name: string) => ({ mode: 'managed', type, name, provider: 'provider["registry.terraform.io/bpg/proxmox"]', instances: [{ schema_version: 0, attributes: { id: name } }] });
-    writeFileSync(labStateDir(plan.name, `${plan.stacks.base}.tfstate`), state([resource('proxmox_virtual_environment_network_linux_bridge', 'lan'), resource('proxmox_virtual_environment_download_file', 'image')]));
+    const state = (resources: unknown[]) =>
+      JSON.stringify({
+        version: 4,
+        terraform_version: '1.11.0',
+        serial: 7,
+        lineage: '5d1c7c1e-0000-4000-8000-000000000000',
+        outputs: {},
+        resources,
+        check_results: null,
+      });
+    const resource = (type: string, name: string) => ({
+      mode: 'managed',
+      type,
+      name,
+      provider: 'provider["registry.terraform.io/bpg/proxmox"]',
+      instances: [{ schema_version: 0, attributes: { id: name } }],
+    });
+    writeFileSync(
+      labStateDir(plan.name, `${plan.stacks.base}.tfstate`),
+      state([
+        resource('proxmox_virtual_environment_network_linux_bridge', 'lan'),
+        resource('proxmox_virtual_environment_download_file', 'image'),
+      ]),
+    );
     writeFileSync(labStateDir(plan.name, `${plan.stacks.vms}.tfstate`), state([]));
 
     const scenario = goodScenario(plan);
@@ -41,11 +62,20 @@ describe.skipIf(!schemaFile)('proxmoxStatus against the fake Proxmox API', () =>
       { vmid: cp2!.vmId, node: 'pve', name: cp2!.name, status: 'stopped', tags: plan.tags.join(';') },
     );
     // The router's agent answers and cloud-init finished; cp1's agent answers, cloud-init still runs.
-    scenario.guestFiles = { [router!.vmId]: { '/etc/hostname': `${router!.name}\n`, '/var/lib/cloud/instance/boot-finished': '1732600000.12 - Thu, 26 Nov 2026 11:00:00 +0000 - v. 22.4.2\n' }, [cp1!.vmId]: { '/etc/hostname': `${cp1!.name}\n` } };
+    scenario.guestFiles = {
+      [router!.vmId]: {
+        '/etc/hostname': `${router!.name}\n`,
+        '/var/lib/cloud/instance/boot-finished': '1732600000.12 - Thu, 26 Nov 2026 11:00:00 +0000 - v. 22.4.2\n',
+      },
+      [cp1!.vmId]: { '/etc/hostname': `${cp1!.name}\n` },
+    };
     fake = await startFakeProxmox(loadPveSchema(schemaFile!), scenario, selfSignedCert());
     const s = await proxmoxStatus(plan, createApi({ endpoint: fake.url, insecure: true, token: TOKEN }));
 
-    expect(s.stacks).toEqual([{ name: 'kst-base', deployed: true, resources: 2 }, { name: 'kst-vms', deployed: false, resources: 0 }]);
+    expect(s.stacks).toEqual([
+      { name: 'kst-base', deployed: true, resources: 2 },
+      { name: 'kst-vms', deployed: false, resources: 0 },
+    ]);
     expect(s.vms.map((v) => [v.name, v.state, v.agent, v.cloudInit])).toEqual([
       ['kst-router', 'running', true, true],
       ['kst-cp1', 'running', true, false],
@@ -64,10 +94,25 @@ describe.skipIf(!schemaFile)('proxmoxStatus against the fake Proxmox API', () =>
 
 describe('kubernetesStatus', () => {
   it('should count Ready nodes and ready Cilium agents, and name the applied mode from its pool', async () => {
-    const cp1 = kubectlHost('kst-cp1', { nodes: { 'kst-cp1': 'True', 'kst-cp2': 'True', 'kst-cp3': 'Unknown' }, cilium: { desired: 3, ready: 2 }, pools: ['kst-l2'] });
+    const cp1 = kubectlHost('kst-cp1', {
+      nodes: { 'kst-cp1': 'True', 'kst-cp2': 'True', 'kst-cp3': 'Unknown' },
+      cilium: { desired: 3, ready: 2 },
+      pools: ['kst-l2'],
+    });
     const k = await kubernetesStatus(plan, cp1);
-    expect(k).toEqual({ reachable: true, nodes: [{ name: 'kst-cp1', ready: true }, { name: 'kst-cp2', ready: true }, { name: 'kst-cp3', ready: false }], cilium: { desired: 3, ready: 2 }, mode: 'l2' });
-    expect(formatProxmoxStatus({ stacks: [], vms: [], kubernetes: k })).toContain('2 of 3 nodes Ready (not: kst-cp3)\nCilium         2 of 3 agents ready; mode l2');
+    expect(k).toEqual({
+      reachable: true,
+      nodes: [
+        { name: 'kst-cp1', ready: true },
+        { name: 'kst-cp2', ready: true },
+        { name: 'kst-cp3', ready: false },
+      ],
+      cilium: { desired: 3, ready: 2 },
+      mode: 'l2',
+    });
+    expect(formatProxmoxStatus({ stacks: [], vms: [], kubernetes: k })).toContain(
+      '2 of 3 nodes Ready (not: kst-cp3)\nCilium         2 of 3 agents ready; mode l2',
+    );
   });
 
   it('should say Cilium is not installed before its DaemonSet and CRDs exist', async () => {

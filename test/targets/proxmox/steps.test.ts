@@ -2,15 +2,25 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { MODES } from '../../../lab/plan.ts';
-import { crdName, formatSteps, proxmoxSteps, staleDeletes, staleResources } from '../../../scripts/targets/proxmox/steps.ts';
+import {
+  crdName,
+  formatSteps,
+  proxmoxSteps,
+  staleDeletes,
+  staleResources,
+} from '../../../scripts/targets/proxmox/steps.ts';
 import { ciliumResources } from '../../../templates/cilium.ts';
 import { parse } from 'yaml';
 import { runScript } from '../../helpers/cli.ts';
 import { labPlan } from '../../helpers/labs.ts';
 import { ROOT, sharedFile } from '../../helpers/shared.ts';
 
-const snapshot = () => (existsSync(resolve(ROOT, '.lab')) ? readdirSync(resolve(ROOT, '.lab'), { recursive: true }).map(String).sort() : []);
-const dryRun = (...args: string[]) => runScript('scripts/lab.ts', ['--target', 'proxmox', '--dry-run', '--config', 'lab.example.yaml', ...args], { env: { PROXMOX_VE_API_TOKEN: '' } });
+const snapshot = () =>
+  existsSync(resolve(ROOT, '.lab')) ? readdirSync(resolve(ROOT, '.lab'), { recursive: true }).map(String).sort() : [];
+const dryRun = (...args: string[]) =>
+  runScript('scripts/lab.ts', ['--target', 'proxmox', '--dry-run', '--config', 'lab.example.yaml', ...args], {
+    env: { PROXMOX_VE_API_TOKEN: '' },
+  });
 
 describe.each(MODES)('the Proxmox dry run of the example lab, %s mode', (mode) => {
   it('should print the whole ordered plan, matching the golden file, touching nothing', () => {
@@ -30,22 +40,55 @@ describe('proxmoxSteps', () => {
 
   it('should order the run from preflight to verification, one host per step', () => {
     expect(proxmoxSteps(plan, 'bgp', opts).map((s) => s.id)).toEqual([
-      'preflight', 'render', 'keys', 'deploy', 'hostkeys', 'cloud-init', 'k3s', 'k3s-cp2', 'k3s-cp3', 'kubeconfig', 'tools', 'push', 'cilium', 'bgp-secret', 'resources', 'router', 'demo', 'converge', 'verify', 'kubernetes-view',
+      'preflight',
+      'render',
+      'keys',
+      'deploy',
+      'hostkeys',
+      'cloud-init',
+      'k3s',
+      'k3s-cp2',
+      'k3s-cp3',
+      'kubeconfig',
+      'tools',
+      'push',
+      'cilium',
+      'bgp-secret',
+      'resources',
+      'router',
+      'demo',
+      'converge',
+      'verify',
+      'kubernetes-view',
     ]);
-    expect(proxmoxSteps(plan, 'l2', { ...opts, failover: true }).map((s) => s.id).slice(-5)).toEqual(['demo', 'converge', 'verify', 'kubernetes-view', 'failover']);
+    expect(
+      proxmoxSteps(plan, 'l2', { ...opts, failover: true })
+        .map((s) => s.id)
+        .slice(-5),
+    ).toEqual(['demo', 'converge', 'verify', 'kubernetes-view', 'failover']);
   });
 
   it('should pass secrets on standard input only, never in a command', () => {
     const text = formatSteps(proxmoxSteps(plan, 'bgp', opts));
     expect(text).toContain('< (the BGP password, not shown)');
     expect(text).toContain('< (the k3s token, not shown)');
-    const secretCommands = proxmoxSteps(plan, 'bgp', opts).flatMap((s) => s.commands).filter((c) => c.input && 'secret' in c.input);
+    const secretCommands = proxmoxSteps(plan, 'bgp', opts)
+      .flatMap((s) => s.commands)
+      .filter((c) => c.input && 'secret' in c.input);
     expect(secretCommands).toHaveLength(4);
   });
 
   it("should remove the other mode's resources on a mode switch", () => {
-    expect(staleResources(plan, 'bgp')).toEqual(['ciliumloadbalancerippool/cilab-l2', 'ciliuml2announcementpolicy/cilab-l2']);
-    expect(staleResources(plan, 'l2')).toEqual(['ciliumloadbalancerippool/cilab-bgp', 'ciliumbgpclusterconfig/cilab', 'ciliumbgppeerconfig/cilab-router', 'ciliumbgpadvertisement/cilab-lb']);
+    expect(staleResources(plan, 'bgp')).toEqual([
+      'ciliumloadbalancerippool/cilab-l2',
+      'ciliuml2announcementpolicy/cilab-l2',
+    ]);
+    expect(staleResources(plan, 'l2')).toEqual([
+      'ciliumloadbalancerippool/cilab-bgp',
+      'ciliumbgpclusterconfig/cilab',
+      'ciliumbgppeerconfig/cilab-router',
+      'ciliumbgpadvertisement/cilab-lb',
+    ]);
   });
 
   it('should name the CRD of every kind it applies or removes as upstream does', () => {
@@ -54,7 +97,10 @@ describe('proxmoxSteps', () => {
       const file = sharedFile(`schemas/cilium/${crdName(kind).replace('.cilium.io', '')}.yaml`);
       if (!file) return;
       // ../shared/schemas/cilium: the CRDs of cilium/cilium pkg/k8s/apis/cilium.io/client/crds (SOURCE.md).
-      const crd = parse(readFileSync(file, 'utf8')) as { metadata: { name: string }; spec: { names: { kind: string } } };
+      const crd = parse(readFileSync(file, 'utf8')) as {
+        metadata: { name: string };
+        spec: { names: { kind: string } };
+      };
       expect([crd.metadata.name, crd.spec.names.kind]).toEqual([crdName(kind), kind]);
     }
   });

@@ -7,7 +7,15 @@ import { labPlan } from '../../helpers/labs.ts';
 
 const plan = labPlan({ name: 'e2etear' });
 const dir = labStateDir(plan.name);
-const FILES = ['e2etear-base.tfstate', 'e2etear-base.tfstate.backup', 'e2etear-vms.tfstate', 'kubeconfig', 'known_hosts', 'k3s-token', 'outputs.json'];
+const FILES = [
+  'e2etear-base.tfstate',
+  'e2etear-base.tfstate.backup',
+  'e2etear-vms.tfstate',
+  'kubeconfig',
+  'known_hosts',
+  'k3s-token',
+  'outputs.json',
+];
 
 function layOut(): void {
   mkdirSync(join(dir, 'ssh'), { recursive: true });
@@ -19,8 +27,12 @@ describe('Proxmox teardown', () => {
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
   it('should destroy both stacks, or only the VMs when images are kept', () => {
-    expect(destroyCommands(plan, false)).toEqual(['npm run -s gen -- --if-missing && npx cdktf destroy --auto-approve e2etear-vms e2etear-base']);
-    expect(destroyCommands(plan, true)).toEqual(['npm run -s gen -- --if-missing && npx cdktf destroy --auto-approve e2etear-vms']);
+    expect(destroyCommands(plan, false)).toEqual([
+      'npm run -s gen -- --if-missing && npx cdktf destroy --auto-approve e2etear-vms e2etear-base',
+    ]);
+    expect(destroyCommands(plan, true)).toEqual([
+      'npm run -s gen -- --if-missing && npx cdktf destroy --auto-approve e2etear-vms',
+    ]);
   });
 
   it('should remove every local file of the lab', () => {
@@ -31,7 +43,15 @@ describe('Proxmox teardown', () => {
 
   it("should keep the base stack's state (and its backup) with --keep-images", () => {
     layOut();
-    expect(removeLocalState(plan, true).sort()).toEqual(['e2etear-vms.tfstate', 'k3s-token', 'known_hosts', 'kubeconfig', 'outputs.json', 'render', 'ssh']);
+    expect(removeLocalState(plan, true).sort()).toEqual([
+      'e2etear-vms.tfstate',
+      'k3s-token',
+      'known_hosts',
+      'kubeconfig',
+      'outputs.json',
+      'render',
+      'ssh',
+    ]);
     expect(readdirSync(dir).sort()).toEqual(['e2etear-base.tfstate', 'e2etear-base.tfstate.backup']);
   });
 
