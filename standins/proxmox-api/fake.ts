@@ -31,7 +31,9 @@ export interface FakeProxmox {
   close(): Promise<void>;
 }
 
-type Handler = (values: Record<string, string>, params: Record<string, string>, s: PveScenario) => unknown;
+export type Handler = (values: Record<string, string>, params: Record<string, string>, s: PveScenario) => unknown;
+/** Answers keyed by `METHOD /template` that take the place of the scenario's (e.g. from real VMs: vms.ts). */
+export type Handlers = Readonly<Record<string, Handler>>;
 
 const upid = (node: string, type: string, vmid: string) => `UPID:${node}:00001234:00005678:6740A1B2:${type}:${vmid}:root@pam!lab:`;
 
@@ -74,12 +76,12 @@ function power(s: PveScenario, v: Record<string, string>, status: 'running' | 's
   return upid(v.node!, type, v.vmid!);
 }
 
-export async function startFakeProxmox(schema: PveApiSchema, scenario: PveScenario, tls: { key: string; cert: string }): Promise<FakeProxmox> {
+export async function startFakeProxmox(schema: PveApiSchema, scenario: PveScenario, tls: { key: string; cert: string }, handlers: Handlers = {}): Promise<FakeProxmox> {
   const requests: FakeRequest[] = [];
   const server = createServer(tls, (req, res) => {
     let body = '';
     req.on('data', (c: Buffer) => (body += c.toString()));
-    req.on('end', () => {
+    req.on('end', async () => {
       const reply = (status: number, data: unknown, message?: string) =>
         res.writeHead(status, message ?? '', { 'content-type': 'application/json;charset=UTF-8' }).end(JSON.stringify(status < 400 ? { data } : { data: null, message }));
       const url = new URL(req.url ?? '/', 'https://fake');
@@ -98,9 +100,15 @@ export async function startFakeProxmox(schema: PveApiSchema, scenario: PveScenar
         info.parameters,
       );
       if (missing.length || bad.length) return reply(400, null, `Parameter verification failed: ${[...missing.map((m) => `${m}: property is missing`), ...bad].join('; ')}`);
-      const handler = HANDLERS[`${method} ${hit.template}`];
+      const handler = handlers[`${method} ${hit.template}`] ?? HANDLERS[`${method} ${hit.template}`];
       if (!handler) return reply(501, null, `the fake has no answer for ${method} ${hit.template}`);
-      const data = handler(hit.values, params, scenario);
+      let data: unknown;
+      try {
+        data = await handler(hit.values, params, scenario);
+      } catch (err) {
+        // Proxmox answers a failed agent or monitor command with 500 and the error as the status text.
+        return reply(500, null, (err as Error).message.replace(/[\r\n]+/g, ' '));
+      }
       if (data === undefined) return reply(404, null, 'not found');
       const drift = conformance(data, info.returns);
       if (drift.length) return reply(500, null, `fake answer departs from the API description: ${drift.join('; ')}`);
