@@ -47,8 +47,13 @@ export function vmNetwork(plan: LabPlan): VmNetwork {
 /** Proxmox's tap name for netN of a VM (qemu-server: tap<vmid>i<n>). */
 export const tapName = (vmid: number, n: number) => `tap${vmid}i${n}`;
 
-const ip = (args: string[]) => execFileSync('ip', args, { stdio: ['pipe', 'pipe', 'pipe'] });
-const ipBatch = (lines: string[], ns?: string) => execFileSync('ip', [...(ns ? ['-n', ns] : []), '-batch', '-'], { input: `${lines.join('\n')}\n`, stdio: ['pipe', 'pipe', 'pipe'] });
+/** On a machine shared with other namespace users, LAB_NETNS_LOCK names a lock file held around each change. */
+const locked = (argv: string[]): [string, string[]] => (process.env.LAB_NETNS_LOCK ? ['flock', [process.env.LAB_NETNS_LOCK, ...argv]] : [argv[0]!, argv.slice(1)]);
+const sh = (argv: string[], input?: string) => {
+  const [cmd, args] = locked(argv);
+  return execFileSync(cmd, args, { input, stdio: ['pipe', 'pipe', 'pipe'] });
+};
+const ipBatch = (lines: string[], ns?: string) => sh(['ip', ...(ns ? ['-n', ns] : []), '-batch', '-'], `${lines.join('\n')}\n`);
 
 /** Namespace, both bridges, the uplink veth and route; `taps` are created on their bridges. */
 export function createVmNetwork(n: VmNetwork, plan: LabPlan, taps: { name: string; bridge: string }[]): void {
@@ -65,8 +70,8 @@ export function createVmNetwork(n: VmNetwork, plan: LabPlan, taps: { name: strin
     ],
     n.namespace,
   );
-  execFileSync('ip', ['netns', 'exec', n.namespace, 'sysctl', '-q', '-w', 'net.ipv4.ip_forward=1']);
-  ip(['route', 'replace', n.wanCidr, 'via', n.uplink.nsIp]);
+  sh(['ip', 'netns', 'exec', n.namespace, 'sysctl', '-q', '-w', 'net.ipv4.ip_forward=1']);
+  sh(['ip', 'route', 'replace', n.wanCidr, 'via', n.uplink.nsIp]);
 }
 
 /** dnsmasq (DHCP and DNS of the home network) and the archive's HTTP server, in the namespace. */
@@ -88,5 +93,5 @@ export function startWanServices(n: VmNetwork, plan: LabPlan, repo: string, runD
 
 /** Removes the route and the namespace (its bridges, taps and veth end with it). */
 export function deleteVmNetwork(n: VmNetwork): void {
-  execFileSync('sh', ['-c', `ip route del ${n.wanCidr} via ${n.uplink.nsIp} 2>/dev/null; ip link del ${n.uplink.iface} 2>/dev/null; ip netns del ${n.namespace} 2>/dev/null; true`]);
+  sh(['sh', '-c', `ip route del ${n.wanCidr} via ${n.uplink.nsIp} 2>/dev/null; ip link del ${n.uplink.iface} 2>/dev/null; ip netns del ${n.namespace} 2>/dev/null; true`]);
 }
