@@ -90,7 +90,8 @@ export function prepareVmLab(plan: LabPlan, progress: (msg: string) => void = ()
   const dns = vmDns(plan);
   for (const vm of lab.vms) {
     mkdirSync(join(vm.spec.disk, '..'), { recursive: true });
-    execFileSync('qemu-img', ['create', '-q', '-f', 'qcow2', '-F', 'raw', '-b', lab.image.disk, vm.spec.disk]);
+    // The imported image grown to the VM's disk size, as the provider resizes it (cloud-init's resizefs grows the filesystem).
+    execFileSync('qemu-img', ['create', '-q', '-f', 'qcow2', '-F', 'raw', '-b', lab.image.disk, vm.spec.disk, `${vm.host.diskGiB}G`]);
     const nics = vmNics(plan, vm.host).map((n, i) => ({ mac: vm.macs[i]!, ip: n.ipv4.address, ...(n.ipv4.gateway ? { gw: n.ipv4.gateway } : {}) }));
     writeSeed({ userData: vm.userData, nics, nameservers: dns.servers, searchdomains: [dns.domain] }, join(vm.spec.disk, '..', 'cloudinit'));
   }

@@ -93,5 +93,7 @@ export function startWanServices(n: VmNetwork, plan: LabPlan, repo: string, runD
 
 /** Removes the route and the namespace (its bridges, taps and veth end with it). */
 export function deleteVmNetwork(n: VmNetwork): void {
+  const exists = execFileSync('sh', ['-c', `ip netns list | grep -qw ${n.namespace} || ip link show ${n.uplink.iface} >/dev/null 2>&1 && echo yes || true`]).toString().trim();
+  if (!exists) return;
   sh(['sh', '-c', `ip route del ${n.wanCidr} via ${n.uplink.nsIp} 2>/dev/null; ip link del ${n.uplink.iface} 2>/dev/null; ip netns del ${n.namespace} 2>/dev/null; true`]);
 }

@@ -38,13 +38,14 @@ export function qemuArgs(vm: VmSpec): string[] {
   const f = vmFiles(vm.runDir, vm.vmid);
   const slot = (n: number) => `0x${(0x12 + n).toString(16)}`;
   return [
-    '-id', String(vm.vmid), '-name', vm.name,
+    '-name', vm.name,
     '-chardev', `socket,id=qmp,path=${f.qmp},server=on,wait=off`, '-mon', 'chardev=qmp,mode=control',
     '-pidfile', f.pid, '-daemonize',
     '-smp', '1,sockets=1,cores=1,maxcpus=1', '-nodefaults', '-display', 'none',
     '-boot', 'menu=on,strict=on,reboot-timeout=1000',
-    // x86-64-v2-AES without KVM: qemu64 plus its flags (CPUConfig.pm), no enforce/kvm_pv_*.
-    '-cpu', 'qemu64,+aes,+pni,+popcnt,+sse4.1,+sse4.2,+ssse3',
+    // x86-64-v2-AES without KVM: qemu64 plus its flags (CPUConfig.pm), no enforce/kvm_pv_*. And
+    // pclmulqdq, which every AES-NI CPU has: without it the guest kernel's AES-GCM self-test traps.
+    '-cpu', 'qemu64,+aes,+pclmulqdq,+pni,+popcnt,+sse4.1,+sse4.2,+ssse3',
     '-m', String(vm.memoryMiB),
     '-object', 'iothread,id=iothread-virtio0',
     '-global', 'PIIX4_PM.disable_s3=1', '-global', 'PIIX4_PM.disable_s4=1',
@@ -63,7 +64,7 @@ export function qemuArgs(vm: VmSpec): string[] {
       '-netdev', `type=tap,id=net${i},ifname=${n.tap},script=no,downscript=no`,
       '-device', `virtio-net-pci,mac=${n.mac},netdev=net${i},bus=pci.0,addr=${slot(i)},id=net${i},rx_queue_size=1024,tx_queue_size=256`,
     ]),
-    '-kernel', vm.kernel, '-initrd', vm.initrd, '-append', 'root=LABEL=lab-root ro console=ttyS0 net.ifnames=1',
+    '-kernel', vm.kernel, '-initrd', vm.initrd, '-append', 'root=LABEL=lab-root rw console=ttyS0 net.ifnames=1',
     '-machine', 'type=pc,accel=tcg',
   ];
 }

@@ -15,7 +15,7 @@ import type { Logger } from '../../scripts/log.ts';
 import { labStateDir } from '../../scripts/paths.ts';
 import { routerSecrets, writeRender } from '../../scripts/render-files.ts';
 import { createApi, type ProxmoxApi } from '../../scripts/targets/proxmox/api.ts';
-import { routerAddress, runShellStep } from '../../scripts/targets/proxmox/run.ts';
+import { type HostOutput, routerAddress, runShellStep } from '../../scripts/targets/proxmox/run.ts';
 import { proxmoxSteps } from '../../scripts/targets/proxmox/steps.ts';
 import { type FakeProxmox, startFakeProxmox } from '../../standins/proxmox-api/fake.ts';
 import { loadPveSchema } from '../../standins/proxmox-api/schema.ts';
@@ -43,17 +43,6 @@ export interface Check {
   check: string;
   ok: boolean;
   detail: string;
-}
-
-/** What the provider's outputs hold per VM (bpg ReadNetworkValues: every agent interface, in its order). */
-export interface HostOutput {
-  name: string;
-  role: string;
-  vm_id: number;
-  proxmox_node: string;
-  lan_ip: string;
-  ipv4_addresses: string[][];
-  mac_addresses: string[];
 }
 
 export interface VmSession {

@@ -21,7 +21,7 @@ import { assertPreflight, preflight } from './preflight.ts';
 import { runLocal } from './local.ts';
 import { proxmoxSteps, type Step } from './steps.ts';
 
-interface HostOutput {
+export interface HostOutput {
   name: string;
   role: string;
   vm_id: number;
