@@ -22,7 +22,7 @@ import { nodeUserData, routerUserData } from '../../templates/cloud-init.ts';
 
 export const CACHE_ROOT = '/var/cache/proxmox-cilium-lab/vms';
 /** Bump when the recipe below changes in a way the package list does not show. */
-const RECIPE = 3;
+const RECIPE = 4;
 const SUITES = ['bookworm', 'bookworm-updates', 'bookworm-security'] as const;
 
 /** What genericcloud brings that our steps rely on, and what the stand-ins need. */
@@ -78,8 +78,8 @@ export function ensureImage(plan: LabPlan, progress: (msg: string) => void = () 
     const root = join(work, 'root');
     sh('mmdebstrap', [
       '--quiet', '--variant=apt', `--include=${packages.join(',')}`,
-      // Keep the downloaded .deb files: they become the offline archive.
-      '--skip=download/empty',
+      // Keep every downloaded .deb file, the essential ones too: they become the offline archive.
+      '--skip=essential/unlink', '--skip=cleanup/apt/cache',
       'bookworm', root,
       'deb http://deb.debian.org/debian bookworm main',
       'deb http://deb.debian.org/debian bookworm-updates main',
@@ -103,7 +103,9 @@ function buildRepo(root: string, repo: string, work: string): void {
   const archives = join(root, 'var/cache/apt/archives');
   const pool = join(repo, 'debian/pool/main');
   mkdirSync(pool, { recursive: true });
-  for (const f of readdirSync(archives).filter((f) => f.endsWith('.deb'))) {
+  const debs = readdirSync(archives).filter((f) => f.endsWith('.deb'));
+  if (debs.length === 0) throw new Error(`mmdebstrap left no .deb files in ${archives}: the offline archive would be empty`);
+  for (const f of debs) {
     copyFileSync(join(archives, f), join(pool, f));
     rmSync(join(archives, f));
   }

@@ -47,31 +47,38 @@ export function vmNetwork(plan: LabPlan): VmNetwork {
 /** Proxmox's tap name for netN of a VM (qemu-server: tap<vmid>i<n>). */
 export const tapName = (vmid: number, n: number) => `tap${vmid}i${n}`;
 
-/** On a machine shared with other namespace users, LAB_NETNS_LOCK names a lock file held around each change. */
-const locked = (argv: string[]): [string, string[]] => (process.env.LAB_NETNS_LOCK ? ['flock', [process.env.LAB_NETNS_LOCK, ...argv]] : [argv[0]!, argv.slice(1)]);
-const sh = (argv: string[], input?: string) => {
-  const [cmd, args] = locked(argv);
-  return execFileSync(cmd, args, { input, stdio: ['pipe', 'pipe', 'pipe'] });
-};
-const ipBatch = (lines: string[], ns?: string) => sh(['ip', ...(ns ? ['-n', ns] : []), '-batch', '-'], `${lines.join('\n')}\n`);
+/**
+ * Runs a shell script; on a machine shared with other namespace users, LAB_NETNS_LOCK names a lock file
+ * held around it (once, for the whole script).
+ */
+function sh(script: string): void {
+  const lock = process.env.LAB_NETNS_LOCK;
+  execFileSync(lock ? 'flock' : 'sh', [...(lock ? [lock, 'sh'] : []), '-ec', script], { stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+const batch = (lines: string[], ns?: string) => `ip ${ns ? `-n ${ns} ` : ''}-batch - <<'EOF'\n${lines.join('\n')}\nEOF`;
 
 /** Namespace, both bridges, the uplink veth and route; `taps` are created on their bridges. */
 export function createVmNetwork(n: VmNetwork, plan: LabPlan, taps: { name: string; bridge: string }[]): void {
-  ipBatch([`netns add ${n.namespace}`, `link add ${n.uplink.iface} type veth peer name uplink netns ${n.namespace}`, `addr add ${n.uplink.hostIp}/30 dev ${n.uplink.iface}`, `link set ${n.uplink.iface} up`]);
-  ipBatch(
+  sh(
     [
-      'link set lo up',
-      ...[n.lanBridge, n.wanBridge].flatMap((b) => [`link add ${b} type bridge`, `link set ${b} up`]),
-      `addr add ${n.wanGateway}/24 dev ${n.wanBridge}`,
-      ...vmDns(plan).servers.map((s) => `addr add ${s}/32 dev ${n.wanBridge}`),
-      `addr add ${n.uplink.nsIp}/30 dev uplink`,
-      'link set uplink up',
-      ...taps.flatMap((t) => [`tuntap add dev ${t.name} mode tap`, `link set ${t.name} master ${t.bridge}`, `link set ${t.name} up`]),
-    ],
-    n.namespace,
+      batch([`netns add ${n.namespace}`, `link add ${n.uplink.iface} type veth peer name uplink netns ${n.namespace}`, `addr add ${n.uplink.hostIp}/30 dev ${n.uplink.iface}`, `link set ${n.uplink.iface} up`]),
+      batch(
+        [
+          'link set lo up',
+          ...[n.lanBridge, n.wanBridge].flatMap((b) => [`link add ${b} type bridge`, `link set ${b} up`]),
+          `addr add ${n.wanGateway}/24 dev ${n.wanBridge}`,
+          ...vmDns(plan).servers.map((s) => `addr add ${s}/32 dev ${n.wanBridge}`),
+          `addr add ${n.uplink.nsIp}/30 dev uplink`,
+          'link set uplink up',
+          ...taps.flatMap((t) => [`tuntap add dev ${t.name} mode tap`, `link set ${t.name} master ${t.bridge}`, `link set ${t.name} up`]),
+        ],
+        n.namespace,
+      ),
+      `ip netns exec ${n.namespace} sysctl -q -w net.ipv4.ip_forward=1`,
+      `ip route replace ${n.wanCidr} via ${n.uplink.nsIp}`,
+    ].join('\n'),
   );
-  sh(['ip', 'netns', 'exec', n.namespace, 'sysctl', '-q', '-w', 'net.ipv4.ip_forward=1']);
-  sh(['ip', 'route', 'replace', n.wanCidr, 'via', n.uplink.nsIp]);
 }
 
 /** dnsmasq (DHCP and DNS of the home network) and the archive's HTTP server, in the namespace. */
@@ -95,5 +102,5 @@ export function startWanServices(n: VmNetwork, plan: LabPlan, repo: string, runD
 export function deleteVmNetwork(n: VmNetwork): void {
   const exists = execFileSync('sh', ['-c', `ip netns list | grep -qw ${n.namespace} || ip link show ${n.uplink.iface} >/dev/null 2>&1 && echo yes || true`]).toString().trim();
   if (!exists) return;
-  sh(['sh', '-c', `ip route del ${n.wanCidr} via ${n.uplink.nsIp} 2>/dev/null; ip link del ${n.uplink.iface} 2>/dev/null; ip netns del ${n.namespace} 2>/dev/null; true`]);
+  sh(`ip route del ${n.wanCidr} via ${n.uplink.nsIp} 2>/dev/null || true; ip link del ${n.uplink.iface} 2>/dev/null || true; ip netns del ${n.namespace} 2>/dev/null || true`);
 }

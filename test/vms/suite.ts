@@ -192,6 +192,9 @@ export async function checkRouter(s: VmSession, log: Logger): Promise<void> {
       // apt-get update behind the router: the archive by name (DNS at the configured resolvers), through the NAT.
       const r = await s.ssh.get(n.name)!.exec('curl -s -o /dev/null -w "%{http_code}" http://deb.debian.org/debian/dists/bookworm/InRelease');
       check(s, `${n.name}: reaches the archive through the router's NAT`, r.stdout === '200', r.stdout || r.stderr);
+      // package_update fetched its index: the packages cloud-init installed come from deb.debian.org.
+      const policy = await s.ssh.get(n.name)!.exec('apt-cache madison qemu-guest-agent');
+      check(s, `${n.name}: package_update read the archive's index`, policy.stdout.includes('http://deb.debian.org/debian'), policy.stdout.trim() || policy.stderr.trim());
     }
   });
 }
