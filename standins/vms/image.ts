@@ -29,6 +29,9 @@ const SUITES = ['bookworm', 'bookworm-updates', 'bookworm-security'] as const;
 const BASE_PACKAGES = [
   // Boot and the cloud image's own pieces (debian-cloud-images bookworm CLOUD, SYSTEM_BOOT).
   'systemd-sysv', 'linux-image-cloud-amd64', 'cloud-init', 'openssh-server', 'sudo', 'netplan.io', 'systemd-resolved', 'polkitd', 'netbase', 'iproute2', 'iputils-ping', 'iptables', 'ca-certificates',
+  // Priority required/important in Debian, so in every Debian image but not in mmdebstrap's apt variant:
+  // cloud-init's resizefs runs resize2fs, and fails the boot without it.
+  'e2fsprogs', 'dbus', 'procps', 'kmod',
   // The Cilium stand-ins on the node VMs: GoBGP, gratuitous ARP.
   'gobgpd', 'arping',
 ];
