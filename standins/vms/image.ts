@@ -32,6 +32,8 @@ const BASE_PACKAGES = [
   // Priority required/important in Debian, so in every Debian image but not in mmdebstrap's apt variant:
   // cloud-init's resizefs runs resize2fs, and fails the boot without it.
   'e2fsprogs', 'dbus', 'procps', 'kmod',
+  // cloud-init's locale module sets LANG=en_US.UTF-8 (update-locale fails the boot if it is not generated).
+  'locales',
   // The Cilium stand-ins on the node VMs: GoBGP, gratuitous ARP.
   'gobgpd', 'arping',
 ];
@@ -83,6 +85,7 @@ export function ensureImage(plan: LabPlan, progress: (msg: string) => void = () 
       '--quiet', '--variant=apt', `--include=${packages.join(',')}`,
       // Keep every downloaded .deb file, the essential ones too: they become the offline archive.
       '--skip=essential/unlink', '--skip=cleanup/apt/cache',
+      '--customize-hook=echo "en_US.UTF-8 UTF-8" > "$1/etc/locale.gen" && chroot "$1" locale-gen',
       'bookworm', root,
       'deb http://deb.debian.org/debian bookworm main',
       'deb http://deb.debian.org/debian bookworm-updates main',
