@@ -17,8 +17,25 @@ export const LAB_TOOLS: Readonly<Record<string, string>> = {
   curl: 'curl',
 };
 
-/** What the tests use on top: cloud-init's schema check, FRR's reload script, a TLS certificate for the fake API, a browser that opens the comparison report. */
-export const TEST_TOOLS: Readonly<Record<string, string>> = { 'cloud-init': 'cloud-init', '/usr/lib/frr/frr-reload.py': 'frr-pythontools', openssl: 'openssl', chromium: 'chromium' };
+/**
+ * What the tests use on top: cloud-init's schema check, FRR's reload script, a TLS certificate for the
+ * fake API, a browser that opens the comparison report; for the VM stand-ins (standins/vms, npm run
+ * test:vms): QEMU, the Debian image and its offline archive (mmdebstrap, apt-ftparchive, gpg), the
+ * cloud-init drive (genisoimage), the home network's DHCP and DNS (dnsmasq).
+ */
+export const TEST_TOOLS: Readonly<Record<string, string>> = {
+  'cloud-init': 'cloud-init',
+  '/usr/lib/frr/frr-reload.py': 'frr-pythontools',
+  openssl: 'openssl',
+  chromium: 'chromium',
+  'qemu-system-x86_64': 'qemu-system-x86',
+  'qemu-img': 'qemu-utils',
+  mmdebstrap: 'mmdebstrap',
+  'apt-ftparchive': 'apt-utils',
+  gpg: 'gpg',
+  genisoimage: 'genisoimage',
+  dnsmasq: 'dnsmasq-base',
+};
 
 export async function missingPackages(tools: Readonly<Record<string, string>>): Promise<string[]> {
   const missing = new Set<string>();

@@ -51,7 +51,7 @@ export function networkBatches(t: Topology, plan: LabPlan): NetworkBatches {
 }
 
 /** Nodes that do not hold the service IP must stay silent: answer ARP only for their own interface's addresses. */
-export function nodeSysctls(t: Topology): Record<string, string> {
+export function nodeSysctls(t: Pick<Topology, 'nodeIface'>): Record<string, string> {
   return Object.fromEntries(
     ['all', t.nodeIface].flatMap((i) => [
       [`net.ipv4.conf.${i}.arp_ignore`, '1'],
