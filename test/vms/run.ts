@@ -79,7 +79,8 @@ await main(
     } catch (err) {
       failed = err;
     } finally {
-      await log.step('teardown', 'VMs, daemons, bridges, namespace, disks, .lab state', () => closeSession(s, plan));
+      const passed = failed === undefined && s !== undefined && s.checks.every((c) => c.ok);
+      await log.step('teardown', `VMs, daemons, bridges, namespace, disks, .lab state${passed ? '' : ` (the step logs kept in .lab/${plan.name}/logs)`}`, () => closeSession(s, plan, !passed));
     }
     const checks = s?.checks ?? [];
     const ok = failed === undefined && checks.length > 0 && checks.every((c) => c.ok);

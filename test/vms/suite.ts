@@ -5,7 +5,8 @@
 // the wait for the announcement, the verification and the failover through status/stop. What stands
 // in: the deploy (the VMs booted here, router first, as the stack's depends_on orders them) and the
 // Kubernetes and Cilium steps (the Cilium stand-ins on the node VMs: standins.ts).
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { LabPlan, Mode } from '../../lab/plan.ts';
 import { localHost } from '../../scripts/hosts/local.ts';
@@ -98,11 +99,14 @@ export async function openSession(plan: LabPlan, labYaml: string): Promise<VmSes
   return s;
 }
 
-/** VMs, daemons, bridges, namespace, disks, and the lab's local state (.lab/<name>: keys, render, logs). */
-export async function closeSession(s: VmSession | undefined, plan: LabPlan): Promise<void> {
+/** VMs, daemons, bridges, namespace, disks, and the lab's local state (.lab/<name>: keys, render, logs; a failed run keeps its step logs). */
+export async function closeSession(s: VmSession | undefined, plan: LabPlan, keepLogs = false): Promise<void> {
   await s?.fake.close();
   await teardownVmLab(plan);
-  rmSync(labStateDir(plan.name), { recursive: true, force: true });
+  const state = labStateDir(plan.name);
+  if (!existsSync(state)) return;
+  for (const f of readdirSync(state)) if (!(keepLogs && f === 'logs')) rmSync(join(state, f), { recursive: true, force: true });
+  if (!keepLogs) rmSync(state, { recursive: true, force: true });
 }
 
 /** The run's step context for one mode: SSH with pinned keys, the fake API, this machine with the lab file. */
@@ -193,18 +197,24 @@ export async function recordGuests(s: VmSession, ctx: StepContext): Promise<void
 export async function checkRouter(s: VmSession, ctx: StepContext, log: Logger): Promise<void> {
   await log.step('router-checks', "router: FRR under systemd with our frr.conf, sysctls, NAT; nodes' installs through it", async () => {
     const router = await ctx.host(s.plan.router.name);
-    const frr = await router.exec('systemctl is-active frr');
-    check(s, 'router: frr.service active', frr.stdout.trim() === 'active', frr.stdout.trim());
-    const conf = await run(router, 'sudo cat /etc/frr/frr.conf');
-    check(s, 'router: /etc/frr/frr.conf is the rendered one (L2: what the stack boots)', conf === frrConf(s.plan, 'l2'), `${conf.length} bytes`);
-    const running = await run(router, "sudo vtysh -c 'show running-config'");
-    check(s, 'router: zebra runs it (hostname from frr.conf)', running.includes(`hostname ${s.plan.router.name}`), running.split('\n').find((l) => l.startsWith('hostname')) ?? '');
+    // Each read is a check of its own: a failed command is a failed check with its output, not an abort.
+    const out = async (command: string) => {
+      const r = await router.exec(command);
+      return r.code === 0 ? r.stdout : `exit ${r.code}: ${(r.stderr || r.stdout).trim()}`;
+    };
+    const frr = (await out('systemctl is-active frr')).trim();
+    check(s, 'router: frr.service active', frr === 'active', frr);
+    // Byte for byte (SSH output comes back trimmed): the file's hash against the render's.
+    const conf = (await out('sudo sha256sum /etc/frr/frr.conf')).split(' ')[0];
+    check(s, 'router: /etc/frr/frr.conf is the rendered one (L2: what the stack boots)', conf === createHash('sha256').update(frrConf(s.plan, 'l2')).digest('hex'), conf);
+    const running = await out("sudo vtysh -c 'show running-config'");
+    check(s, 'router: zebra runs it (hostname from frr.conf)', running.includes(`hostname ${s.plan.router.name}`), running.split('\n').find((l) => l.startsWith('hostname')) ?? running.slice(0, 200));
     for (const [key, value] of Object.entries(routerSysctls())) {
-      const got = (await run(router, `sysctl -n ${key}`)).trim();
+      const got = (await out(`sudo sysctl -n ${key}`)).trim();
       check(s, `router: ${key} = ${value}`, got === value, got);
     }
-    const nat = await run(router, `sudo nft list table ip ${s.plan.name}_nat`);
-    check(s, 'router: NAT masquerades the LAN out of eth0', /ip saddr \S+ oifname "eth0" masquerade/.test(nat), nat.trim().split('\n').find((l) => l.includes('masquerade'))?.trim() ?? '');
+    const nat = await out(`sudo nft list table ip ${s.plan.name}_nat`);
+    check(s, 'router: NAT masquerades the LAN out of eth0', /ip saddr \S+ oifname "eth0" masquerade/.test(nat), nat.trim().split('\n').find((l) => l.includes('masquerade'))?.trim() ?? nat.slice(0, 200));
     for (const n of s.plan.nodes) {
       const node = await ctx.host(n.name);
       // The archive by name (DNS at the configured resolvers), through the router's NAT.
