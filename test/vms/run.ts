@@ -9,6 +9,7 @@ import { createLogger } from '../../scripts/log.ts';
 import { parseMode } from '../../scripts/render-files.ts';
 import { runReport } from '../../scripts/targets/proxmox/run.ts';
 import type { LabReport } from '../../scripts/verify/verify.ts';
+import { ensureImage } from '../../standins/vms/image.ts';
 import { labText } from '../helpers/labs.ts';
 import { checkLeaseHolder, startStandins } from './standins.ts';
 import { boot, check, checkFrrRestart, checkRouter, closeSession, frrStartedAt, guestSteps, modeContext, openSession, prepare, recordGuests, runSteps, type VmSession } from './suite.ts';
@@ -18,12 +19,13 @@ await main(
     name: 'test:vms',
     summary:
       'Boots the router and the nodes as Debian 12 VMs under QEMU, as Proxmox would, from our rendered cloud-init, and runs the Proxmox run\'s steps from host keys onwards against them (Kubernetes and Cilium stood in for); tears everything down.',
-    options: { mode: { type: 'string' }, lab: { type: 'string' }, requests: { type: 'string' }, 'no-failover': { type: 'boolean' } },
+    options: { mode: { type: 'string' }, lab: { type: 'string' }, requests: { type: 'string' }, 'no-failover': { type: 'boolean' }, 'image-only': { type: 'boolean' } },
     help: {
       mode: 'l2 or bgp (default: both, l2 then bgp, on the same VMs: a mode switch)',
       lab: 'lab name for the VMs, namespace and bridges (default vm)',
       requests: 'HTTP requests from the router VM per mode (default 100)',
       'no-failover': 'skip the failover (default: one, through status/stop, in the last mode)',
+      'image-only': 'build (or find) the cached VM image and stop: CI builds it while npm test runs',
     },
   },
   async (opts, json) => {
@@ -33,6 +35,12 @@ await main(
     const plan = planLab(parseLab(labYaml, 'lab.yaml'));
     const requests = Number(opts.requests ?? 100);
     const log = createLogger({ json });
+    if (opts['image-only']) {
+      const image = await log.step('image', 'the Debian 12 VM image (cached per package list)', async () => ensureImage(plan, (m) => log.note(m)));
+      if (json) console.log(JSON.stringify({ image: image.dir, packages: image.packages, timings: log.timings }, null, 2));
+      else console.log(`${image.dir} (${image.packages.length} packages)`);
+      return true;
+    }
     const timings: Record<string, unknown> = {};
     const t0 = Date.now();
     let s: VmSession | undefined;
