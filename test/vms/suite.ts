@@ -6,7 +6,7 @@
 // in: the deploy (the VMs booted here, router first, as the stack's depends_on orders them) and the
 // Kubernetes and Cilium steps (the Cilium stand-ins on the node VMs: standins.ts).
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { LabPlan, Mode } from '../../lab/plan.ts';
 import { localHost } from '../../scripts/hosts/local.ts';
@@ -99,9 +99,14 @@ export async function openSession(plan: LabPlan, labYaml: string): Promise<VmSes
   return s;
 }
 
-/** VMs, daemons, bridges, namespace, disks, and the lab's local state (.lab/<name>: keys, render, logs; a failed run keeps its step logs). */
+/** VMs, daemons, bridges, namespace, disks, and the lab's local state (.lab/<name>: keys, render, logs; a failed run keeps its step logs and the VMs' consoles). */
 export async function closeSession(s: VmSession | undefined, plan: LabPlan, keepLogs = false): Promise<void> {
   await s?.fake.close();
+  // The serial consoles carry cloud-init's own output (which module failed, and why).
+  for (const vm of keepLogs ? (s?.lab?.vms ?? []) : []) {
+    const file = vmFiles(s!.lab!.runDir, vm.spec.vmid).console;
+    if (existsSync(file)) copyFileSync(file, labStateDir(plan.name, 'logs', `${vm.host.name}.console.log`));
+  }
   await teardownVmLab(plan);
   const state = labStateDir(plan.name);
   if (!existsSync(state)) return;
