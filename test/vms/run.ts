@@ -73,7 +73,7 @@ await main(
           if (failover) {
             await runSteps(s, ctx, steps, ['failover'], mlog);
             const victim = plan.nodes.find((n) => n.name === ctx.results.failover?.from);
-            const power = s.power.filter((p) => p.vmid === victim?.vmId).map((p) => `${p.call}: ${p.status}`);
+            const power = s.power.filter((p) => p.vmid === victim?.vmId).slice(-2).map((p) => `${p.call}: ${p.status}`);
             check(s, `${victim?.name}: status/current stopped after status/stop, running after status/start`, power.join(', ') === 'vmStop: stopped, vmStart: running', power.join(', '));
           }
           verification[mode] = runReport(ctx.results, mlog.timings);
