@@ -28,6 +28,21 @@ export const TEST_TOOLS: Readonly<Record<string, string>> = {
   chromium: 'chromium',
 };
 
+/**
+ * What `npm run test:vms` uses on top (standins/vms): QEMU, the Debian image and its offline archive
+ * (mmdebstrap, apt-ftparchive, gpg), the cloud-init drive (genisoimage), the home network's DHCP and
+ * DNS (dnsmasq). Not part of `npm test`, so not of TEST_TOOLS: `npm run lab:deps -- --vms`.
+ */
+export const VM_TOOLS: Readonly<Record<string, string>> = {
+  'qemu-system-x86_64': 'qemu-system-x86',
+  'qemu-img': 'qemu-utils',
+  mmdebstrap: 'mmdebstrap',
+  'apt-ftparchive': 'apt-utils',
+  gpg: 'gpg',
+  genisoimage: 'genisoimage',
+  dnsmasq: 'dnsmasq-base',
+};
+
 export async function missingPackages(tools: Readonly<Record<string, string>>): Promise<string[]> {
   const missing = new Set<string>();
   for (const [tool, pkg] of Object.entries(tools)) {

@@ -2,6 +2,7 @@
 import { TerraformOutput, TerraformStack } from 'cdktf';
 import type { Construct } from 'constructs';
 import type { LabHost, LabPlan } from '../lab/plan.ts';
+import { vmDns, vmNics } from '../lab/vm-network.ts';
 import { nodeUserData, routerUserData } from '../templates/cloud-init.ts';
 import { imageVolumeId } from './base.ts';
 import { HOSTS_OUTPUT, type HostOutput } from './outputs.ts';
@@ -28,35 +29,9 @@ export class VmsStack extends TerraformStack {
   constructor(scope: Construct, id: string, { plan }: VmsStackConfig) {
     super(scope, id);
     useProxmox(this, plan, id);
-    const wan = plan.config.router.wan;
-    this.router = this.vm(plan, plan.router, routerUserData(plan), [
-      {
-        bridge: plan.config.proxmox.uplinkBridge,
-        mac: plan.router.wanMac,
-        ipv4: wan.mode === 'dhcp' ? { address: 'dhcp' } : { address: wan.address, gateway: wan.gateway },
-      },
-      {
-        bridge: plan.lan.bridge,
-        mac: plan.router.lanMac,
-        ipv4: { address: `${plan.router.lanIp}/${plan.lan.prefix}` },
-      },
-    ]);
+    this.router = this.vm(plan, plan.router, routerUserData(plan));
     // The nodes install their packages through the router's NAT: they boot once the router is up.
-    this.nodes = plan.nodes.map((host) =>
-      this.vm(
-        plan,
-        host,
-        nodeUserData(plan, host),
-        [
-          {
-            bridge: plan.lan.bridge,
-            mac: host.lanMac,
-            ipv4: { address: `${host.lanIp}/${plan.lan.prefix}`, gateway: plan.lan.gateway },
-          },
-        ],
-        [this.router],
-      ),
-    );
+    this.nodes = plan.nodes.map((host) => this.vm(plan, host, nodeUserData(plan, host), [this.router]));
     const all = [this.router, ...this.nodes];
     new TerraformOutput(this, HOSTS_OUTPUT, {
       description:
@@ -74,14 +49,9 @@ export class VmsStack extends TerraformStack {
     });
   }
 
-  private vm(
-    plan: LabPlan,
-    host: LabHost,
-    userData: string,
-    nics: { bridge: string; mac: string; ipv4: { address: string; gateway?: string } }[],
-    dependsOn?: VirtualEnvironmentVm[],
-  ): VirtualEnvironmentVm {
+  private vm(plan: LabPlan, host: LabHost, userData: string, dependsOn?: VirtualEnvironmentVm[]): VirtualEnvironmentVm {
     const { datastores } = plan.config.proxmox;
+    const nics = vmNics(plan, host);
     const snippet = new VirtualEnvironmentFile(this, `${host.name}-user-data`, {
       nodeName: host.proxmoxNode,
       datastoreId: datastores.snippets,
@@ -118,7 +88,7 @@ export class VmsStack extends TerraformStack {
       initialization: {
         datastoreId: datastores.disks,
         ipConfig: nics.map((n) => ({ ipv4: n.ipv4 })),
-        dns: { servers: plan.config.network.dns, domain: `${plan.name}.lab` },
+        dns: { servers: [...vmDns(plan).servers], domain: vmDns(plan).domain },
         userDataFileId: snippet.id,
       },
       dependsOn,

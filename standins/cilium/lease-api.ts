@@ -67,7 +67,8 @@ function serve(listen: string): void {
   }).listen(Number(port), host, () => console.log(`lease API on ${listen}`));
 }
 
-if (process.argv[1]?.endsWith('lease-api.ts')) {
+// Run directly (tsx), or bundled into lease-api.mjs for the VM stand-ins (test/vms/standins.ts).
+if (/lease-api\.m?[jt]s$/.test(process.argv[1] ?? '')) {
   const { values } = parseArgs({ options: { listen: { type: 'string' } } });
   if (!values.listen) throw new Error('--listen HOST:PORT is required');
   serve(values.listen);

@@ -34,7 +34,7 @@ export interface FakeProxmox {
 }
 
 /** An error answer of the API, as Proxmox sends it: a status and a message. */
-class PveFailure extends Error {
+export class PveFailure extends Error {
   constructor(
     readonly status: number,
     message: string,
@@ -43,7 +43,9 @@ class PveFailure extends Error {
   }
 }
 
-type Handler = (values: Record<string, string>, params: Record<string, string>, s: PveScenario) => unknown;
+export type Handler = (values: Record<string, string>, params: Record<string, string>, s: PveScenario) => unknown;
+/** Answers keyed by `METHOD /template` that take the place of the scenario's (from real VMs: vms.ts). */
+export type Handlers = Readonly<Record<string, Handler>>;
 
 const upid = (node: string, type: string, vmid: string) =>
   `UPID:${node}:00001234:00005678:6740A1B2:${type}:${vmid}:root@pam!lab:`;
@@ -123,13 +125,14 @@ export async function startFakeProxmox(
   description: PveApiSchema,
   scenario: PveScenario,
   tls: { key: string; cert: string },
+  handlers: Handlers = {},
 ): Promise<FakeProxmox> {
   const schema = before9(scenario) ? pve8(description) : description;
   const requests: FakeRequest[] = [];
   const server = createServer(tls, (req, res) => {
     let body = '';
     req.on('data', (c: Buffer) => (body += c.toString()));
-    req.on('end', () => {
+    req.on('end', async () => {
       const reply = (status: number, data: unknown, message?: string) =>
         res
           .writeHead(status, message ?? '', { 'content-type': 'application/json;charset=UTF-8' })
@@ -163,11 +166,11 @@ export async function startFakeProxmox(
           null,
           `Parameter verification failed: ${[...missing.map((m) => `${m}: property is missing`), ...bad].join('; ')}`,
         );
-      const handler = HANDLERS[`${method} ${hit.template}`];
+      const handler = handlers[`${method} ${hit.template}`] ?? HANDLERS[`${method} ${hit.template}`];
       if (!handler) return reply(501, null, `the fake has no answer for ${method} ${hit.template}`);
       let data: unknown;
       try {
-        data = handler(hit.values, params, scenario);
+        data = await handler(hit.values, params, scenario);
       } catch (err) {
         if (err instanceof PveFailure) return reply(err.status, null, err.message);
         throw err;

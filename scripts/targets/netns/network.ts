@@ -88,7 +88,7 @@ export function networkBatches(topo: Topology, plan: LabPlan): NetworkBatches {
 }
 
 /** Nodes that do not hold the service IP must stay silent: answer ARP only for their own interface's addresses. */
-export function nodeSysctls(topo: Topology): Record<string, string> {
+export function nodeSysctls(topo: Pick<Topology, 'nodeIface'>): Record<string, string> {
   return Object.fromEntries(
     ['all', topo.nodeIface].flatMap((i) => [
       [`net.ipv4.conf.${i}.arp_ignore`, '1'],

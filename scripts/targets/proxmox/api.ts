@@ -65,7 +65,6 @@ const TLS_CODES = new Set([
 ]);
 
 export function createApi(options: ApiOptions): ProxmoxApi {
-  const base = new URL(options.endpoint);
   return {
     call<T>(
       name: CallName,
@@ -73,86 +72,95 @@ export function createApi(options: ApiOptions): ProxmoxApi {
       params: Record<string, string | number> = {},
     ): Promise<T> {
       const { method, path } = CALLS[name];
-      const query = new URLSearchParams(Object.entries(params).map(([k, v]) => [k, String(v)])).toString();
-      const url = new URL(
-        `/api2/json${fillPath(path, pathValues)}${method === 'GET' && query ? `?${query}` : ''}`,
-        base,
-      );
-      const body = method === 'GET' ? undefined : query;
-      return new Promise<T>((resolve, reject) => {
-        const req = request(
-          url,
-          {
-            method,
-            rejectUnauthorized: !options.insecure,
-            timeout: options.timeoutMs ?? 10_000,
-            headers: {
-              Authorization: `PVEAPIToken=${options.token}`,
-              ...(body !== undefined ? { 'Content-Type': 'application/x-www-form-urlencoded' } : {}),
-            },
-          },
-          (res) => {
-            let text = '';
-            res.on('data', (c: Buffer) => (text += c.toString()));
-            res.on('end', () => {
-              const status = res.statusCode ?? 0;
-              if (status === 401)
-                return reject(
-                  new LabError(
-                    'E_AUTH',
-                    `${options.endpoint} rejected the API token (401)`,
-                    'check PROXMOX_VE_API_TOKEN: user@realm!tokenid=uuid, not expired',
-                  ),
-                );
-              if (status === 403)
-                return reject(
-                  new LabError(
-                    'E_FORBIDDEN',
-                    `${method} ${url.pathname}: permission denied (403)`,
-                    'give the token the privileges that the preflight lists',
-                  ),
-                );
-              if (status >= 400)
-                return reject(
-                  new ApiError(status, `${method} ${url.pathname}: ${status} ${res.statusMessage ?? ''}`.trim()),
-                );
-              try {
-                resolve((JSON.parse(text) as { data: T }).data);
-              } catch {
-                reject(
-                  new ApiError(
-                    status,
-                    `${method} ${url.pathname}: not a Proxmox API answer`,
-                    'is proxmox.endpoint the API (https://host:8006/)?',
-                  ),
-                );
-              }
-            });
-          },
-        );
-        req.on('timeout', () => req.destroy(Object.assign(new Error('timed out'), { code: 'ETIMEDOUT' })));
-        req.on('error', (err: NodeJS.ErrnoException) => {
-          if (err.code && TLS_CODES.has(err.code)) {
-            reject(
+      return apiRequest<T>(options, method, fillPath(path, pathValues), params);
+    },
+  };
+}
+
+/** One request to the API, its `data` on success; every failure named with its fix. The calls the
+ *  toolkit makes go through createApi; the VM stand-ins also make the provider's (PROVIDER_CALLS). */
+export function apiRequest<T>(
+  options: ApiOptions,
+  method: string,
+  pathname: string,
+  params: Record<string, string | number> = {},
+): Promise<T> {
+  const base = new URL(options.endpoint);
+  const query = new URLSearchParams(Object.entries(params).map(([k, v]) => [k, String(v)])).toString();
+  const url = new URL(`/api2/json${pathname}${method === 'GET' && query ? `?${query}` : ''}`, base);
+  const body = method === 'GET' ? undefined : query;
+  return new Promise<T>((resolve, reject) => {
+    const req = request(
+      url,
+      {
+        method,
+        rejectUnauthorized: !options.insecure,
+        timeout: options.timeoutMs ?? 10_000,
+        headers: {
+          Authorization: `PVEAPIToken=${options.token}`,
+          ...(body !== undefined ? { 'Content-Type': 'application/x-www-form-urlencoded' } : {}),
+        },
+      },
+      (res) => {
+        let text = '';
+        res.on('data', (c: Buffer) => (text += c.toString()));
+        res.on('end', () => {
+          const status = res.statusCode ?? 0;
+          if (status === 401)
+            return reject(
               new LabError(
-                'E_TLS',
-                `${options.endpoint}: TLS certificate not trusted (${err.code})`,
-                'install the Proxmox CA on this machine, or set proxmox.insecure: true for a self-signed certificate',
+                'E_AUTH',
+                `${options.endpoint} rejected the API token (401)`,
+                'check PROXMOX_VE_API_TOKEN: user@realm!tokenid=uuid, not expired',
               ),
             );
-          } else {
-            reject(
+          if (status === 403)
+            return reject(
               new LabError(
-                'E_UNREACHABLE',
-                `cannot reach ${options.endpoint}: ${err.code ?? err.message}`,
-                'check proxmox.endpoint and that this machine reaches port 8006',
+                'E_FORBIDDEN',
+                `${method} ${url.pathname}: permission denied (403)`,
+                'give the token the privileges that the preflight lists',
+              ),
+            );
+          if (status >= 400)
+            return reject(
+              new ApiError(status, `${method} ${url.pathname}: ${status} ${res.statusMessage ?? ''}`.trim()),
+            );
+          try {
+            resolve((JSON.parse(text) as { data: T }).data);
+          } catch {
+            reject(
+              new ApiError(
+                status,
+                `${method} ${url.pathname}: not a Proxmox API answer`,
+                'is proxmox.endpoint the API (https://host:8006/)?',
               ),
             );
           }
         });
-        if (body !== undefined) req.write(body);
-        req.end();
-      });
-    },
-  };
+      },
+    );
+    req.on('timeout', () => req.destroy(Object.assign(new Error('timed out'), { code: 'ETIMEDOUT' })));
+    req.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code && TLS_CODES.has(err.code)) {
+        reject(
+          new LabError(
+            'E_TLS',
+            `${options.endpoint}: TLS certificate not trusted (${err.code})`,
+            'install the Proxmox CA on this machine, or set proxmox.insecure: true for a self-signed certificate',
+          ),
+        );
+      } else {
+        reject(
+          new LabError(
+            'E_UNREACHABLE',
+            `cannot reach ${options.endpoint}: ${err.code ?? err.message}`,
+            'check proxmox.endpoint and that this machine reaches port 8006',
+          ),
+        );
+      }
+    });
+    if (body !== undefined) req.write(body);
+    req.end();
+  });
 }

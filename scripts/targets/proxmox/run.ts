@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { join, relative } from 'node:path';
 import { LabError } from '../../../lab/errors.ts';
 import type { LabPlan, Mode } from '../../../lab/plan.ts';
+import type { Host } from '../../hosts/host.ts';
 import { localHost } from '../../hosts/local.ts';
 import { connectSshWhenUp, type SshHost } from '../../hosts/ssh.ts';
 import type { Logger } from '../../log.ts';
@@ -14,7 +15,7 @@ import { renderDir, routerSecrets } from '../../render-files.ts';
 import { type LabReport, labReport } from '../../verify/verdict.ts';
 import type { VerifyTarget } from '../../verify/verify.ts';
 import { createApi, type ProxmoxApi, tokenFromEnv } from './api.ts';
-import type { StepContext } from './context.ts';
+import type { RunResults, StepContext } from './context.ts';
 import { executeSteps } from './execute.ts';
 import { HOSTS_OUTPUT, type HostOutput } from '../../../stacks/outputs.ts';
 import { nodeMacs, routerAddress } from './guest-network.ts';
@@ -46,27 +47,31 @@ export function resumeCommand(mode: Mode, configFile: string, failover: boolean)
   return `npm run lab:${mode} -- --target proxmox --config ${relative(process.cwd(), configFile) || configFile}${failover ? ' --failover' : ''}`;
 }
 
-/** The step context of a real run: SSH to the VMs (the nodes through the router), the Proxmox API, this machine. */
-function proxmoxContext(
+/** Where a run's context gets what it does not make itself: the API, the deploy's hosts output, this machine. */
+export interface ContextSources {
+  readonly api: ProxmoxApi;
+  /** The VMs stack's hosts output, read when first needed (after the deploy). */
+  readonly hosts: () => HostOutput[];
+  readonly local: Host;
+  readonly requests: number;
+}
+
+/**
+ * The step context over SSH: the router at its WAN address, the nodes through it, each with the key the
+ * hostkeys step pinned; the VMs located through the hosts output. The Proxmox run builds it over the real
+ * API and outputs.json, the VM stand-ins (test/vms) over the fake API and their real VMs.
+ */
+export function sshContext(
   plan: LabPlan,
   mode: Mode,
-  configFile: string,
-  options: ProxmoxRunOptions,
+  src: ContextSources,
   log: Logger,
 ): StepContext & { close(): void } {
   const state = labStateDir(plan.name);
-  const api: ProxmoxApi = createApi({
-    endpoint: plan.config.proxmox.endpoint,
-    insecure: plan.config.proxmox.insecure,
-    token: tokenFromEnv(),
-  });
   const hostKeys = new Map<string, string>();
   const conns = new Map<string, SshHost>();
-  let cached: HostOutput[] | undefined;
-  // Read after the deploy, which always runs before the first step that needs them.
-  const hosts = () => (cached ??= readOutputs(plan));
   const vmOf = (name: string) =>
-    hosts().find((h) => h.name === name) ??
+    src.hosts().find((h) => h.name === name) ??
     (() => {
       throw new LabError('E_OUTPUTS', `no VM named ${name} in the outputs`);
     })();
@@ -75,7 +80,7 @@ function proxmoxContext(
     const open = conns.get(name);
     if (open) return open;
     const router = name === plan.router.name ? undefined : await connect(plan.router.name);
-    const address = router ? vmOf(name).lan_ip : routerAddress(plan, hosts());
+    const address = router ? vmOf(name).lan_ip : routerAddress(plan, src.hosts());
     const host = await connectSshWhenUp(
       {
         name,
@@ -96,9 +101,9 @@ function proxmoxContext(
   return {
     plan,
     mode,
-    requests: options.requests,
-    api,
-    local: localHost({ env: { LAB_CONFIG: configFile }, progress: process.stderr }),
+    requests: src.requests,
+    api: src.api,
+    local: src.local,
     host: connect,
     vm: (name) => ({ node: vmOf(name).proxmox_node, vmid: vmOf(name).vm_id }),
     secret: (name) => (name === 'k3s-token' ? k3sToken(plan) : routerSecrets(plan).bgpPassword!),
@@ -106,7 +111,7 @@ function proxmoxContext(
       hostKeys.set(name, key);
       const lines = [...hostKeys].map(
         ([h, k]) =>
-          `${h === plan.router.name ? routerAddress(plan, hosts()) : vmOf(h).lan_ip} ${k.split(' ').slice(0, 2).join(' ')}`,
+          `${h === plan.router.name ? routerAddress(plan, src.hosts()) : vmOf(h).lan_ip} ${k.split(' ').slice(0, 2).join(' ')}`,
       );
       writeFileSync(join(state, 'known_hosts'), `${lines.join('\n')}\n`);
     },
@@ -115,14 +120,42 @@ function proxmoxContext(
       (target ??= {
         kind: 'proxmox',
         router: { host: await connect(plan.router.name), vtysh: 'sudo vtysh', lanIface: 'eth1' },
-        nodeMacs: nodeMacs(plan, hosts()),
+        nodeMacs: nodeMacs(plan, src.hosts()),
       }),
     note: (message) => log.note(message),
     results: { findings: [], failover: null },
     close: () => {
       for (const c of conns.values()) c.close();
+      conns.clear();
     },
   };
+}
+
+/** The step context of a real run: the real API, the deploy's outputs, this machine with the lab file. */
+function proxmoxContext(
+  plan: LabPlan,
+  mode: Mode,
+  configFile: string,
+  options: ProxmoxRunOptions,
+  log: Logger,
+): StepContext & { close(): void } {
+  let cached: HostOutput[] | undefined;
+  return sshContext(
+    plan,
+    mode,
+    {
+      api: createApi({
+        endpoint: plan.config.proxmox.endpoint,
+        insecure: plan.config.proxmox.insecure,
+        token: tokenFromEnv(),
+      }),
+      // Read after the deploy, which always runs before the first step that needs them.
+      hosts: () => (cached ??= readOutputs(plan)),
+      local: localHost({ env: { LAB_CONFIG: configFile }, progress: process.stderr }),
+      requests: options.requests,
+    },
+    log,
+  );
 }
 
 export async function runProxmox(
@@ -155,6 +188,13 @@ export async function runProxmox(
   } finally {
     ctx.close();
   }
-  const { verification, findings, failover } = ctx.results;
-  return labReport(verification!, { findings, failover, timings: log.timings });
+  return runReport(ctx.results, log.timings);
+}
+
+/** The run's report from what its steps found: the verification, its findings and the failover. */
+export function runReport(
+  { verification, findings, failover }: RunResults,
+  timings: Record<string, number>,
+): LabReport {
+  return labReport(verification!, { findings, failover, timings });
 }
