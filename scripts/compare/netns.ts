@@ -7,7 +7,7 @@ import { serviceIp } from '../../templates/demo.ts';
 import { netnsHost } from '../hosts/netns.ts';
 import type { Logger } from '../log.ts';
 import type { FaultId, ModeId } from '../report/model.ts';
-import { agentAnnouncing, flushNeighbours, restartAgent, restartFrr, signalAgent } from '../targets/netns/faults.ts';
+import { gobgpAnnouncing, flushNeighbours, restartAgent, restartFrr, signalAgent } from '../targets/netns/faults.ts';
 import { type NetnsLab, provisionNetns } from '../targets/netns/provision.ts';
 import { converge } from '../targets/netns/run.ts';
 import { teardownNetns } from '../targets/netns/teardown.ts';
@@ -58,7 +58,7 @@ function session(plan: LabPlan, mode: ModeId, lab: NetnsLab): ModeSession {
   const stopAgent = (victim: string) => signalAgent(t.runDir, victim, 'SIGTERM');
   const startAgentAgain = async (victim: string) => {
     restartAgent(t.runDir, victim);
-    await agentAnnouncing(nodeHost(victim), mode, vip);
+    if (mode === 'bgp') await gobgpAnnouncing(nodeHost(victim), vip, 30_000);
   };
   const settle = () => waitForAnnouncement(lab.target, plan, mode, mode === 'bgp' ? 60_000 : 30_000);
   return {

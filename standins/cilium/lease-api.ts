@@ -7,9 +7,19 @@
 //   tsx standins/cilium/lease-api.ts --listen 10.42.0.1:6443        GET|POST|PUT /leases/<name>
 import { createServer } from 'node:http';
 import { parseArgs } from 'node:util';
+import { l2LeaseName } from '../../templates/cilium.ts';
+import { DEMO } from '../../templates/demo.ts';
 import type { LeaseSpec, StoredLease } from './leader-election.ts';
 
 export type LeaseStore = Map<string, StoredLease>;
+
+/** Where the demo service's Lease lives on this API (the name Cilium gives it, templates/cilium.ts). */
+export const demoLeaseUrl = (routerIp: string, port: number) =>
+  `http://${routerIp}:${port}/leases/${l2LeaseName(DEMO.namespace, DEMO.name)}`;
+
+/** Who a Lease names as holder: spec.holderIdentity, empty once released (client-go leaderelection.release). */
+export const leaseHolderOf = (json: string): string | undefined =>
+  (JSON.parse(json) as { spec?: { holderIdentity?: string } }).spec?.holderIdentity || undefined;
 
 /** One request against the store: the status and body the API server would answer. */
 export function leaseRequest(

@@ -15,10 +15,11 @@ import { routerSecrets } from '../../scripts/render-files.ts';
 import { nodeSysctls } from '../../scripts/targets/netns/network.ts';
 import { leaseProblems } from '../../scripts/verify/verify.ts';
 import { noEchoTable } from '../../standins/cilium/arp-responder.ts';
-import { waitFor } from '../../scripts/wait.ts';
 import { gobgpSettings, gobgpToml } from '../../standins/cilium/gobgp.ts';
-import { bgpSecretName, ciliumResources, l2LeaseName } from '../../templates/cilium.ts';
-import { DEMO, demoManifests, serviceIp } from '../../templates/demo.ts';
+import { demoLeaseUrl, leaseHolderOf } from '../../standins/cilium/lease-api.ts';
+import { gobgpAnnouncing } from '../../scripts/targets/netns/faults.ts';
+import { bgpSecretName, ciliumResources } from '../../templates/cilium.ts';
+import { demoManifests, serviceIp } from '../../templates/demo.ts';
 import type { StepContext } from '../../scripts/targets/proxmox/context.ts';
 
 const LEASE_PORT = 6443;
@@ -47,8 +48,7 @@ async function push(host: Host, path: string, content: string, mode = '0644'): P
   await run(host, `sudo install -D -m ${mode} /dev/stdin ${path}`, { input: content });
 }
 
-const leaseUrl = (plan: LabPlan) =>
-  `http://${plan.router.lanIp}:${LEASE_PORT}/leases/${l2LeaseName(DEMO.namespace, DEMO.name)}`;
+const leaseUrl = (plan: LabPlan) => demoLeaseUrl(plan.router.lanIp, LEASE_PORT);
 
 /** The mode's stand-ins up on every VM (the other mode's stopped, its addresses removed): in place of the k3s, Cilium, resources and demo steps. */
 export async function startStandins(ctx: StepContext, log: Logger): Promise<void> {
@@ -98,6 +98,7 @@ export async function startStandins(ctx: StepContext, log: Logger): Promise<void
             if (name !== 'lease') await push(h, `${OPT}/${name === 'agent' ? 'node-agent' : 'echo-pod'}.mjs`, content);
           await run(h, unit('lab-echo', ['/usr/local/bin/node', `${OPT}/echo-pod.mjs`, '--name', n.name]));
           const lease = plan.l2.leaseMs;
+          const settings = mode === 'bgp' ? gobgpSettings(docs, n.lanIp, secrets) : undefined;
           const agent =
             mode === 'l2'
               ? [
@@ -116,15 +117,9 @@ export async function startStandins(ctx: StepContext, log: Logger): Promise<void
                   '--gobgpd-conf',
                   '/etc/proxmox-cilium-lab/gobgpd.toml',
                   '--advertise',
-                  gobgpSettings(docs, n.lanIp, secrets).advertise.join(','),
+                  settings!.advertise.join(','),
                 ];
-          if (mode === 'bgp')
-            await push(
-              h,
-              '/etc/proxmox-cilium-lab/gobgpd.toml',
-              gobgpToml(gobgpSettings(docs, n.lanIp, secrets)),
-              '0600',
-            );
+          if (settings) await push(h, '/etc/proxmox-cilium-lab/gobgpd.toml', gobgpToml(settings), '0600');
           await run(
             h,
             unit('lab-agent', [
@@ -137,13 +132,7 @@ export async function startStandins(ctx: StepContext, log: Logger): Promise<void
               ...agent,
             ]),
           );
-          if (mode === 'bgp')
-            await waitFor(
-              `GoBGP on ${n.name} announcing ${vip}`,
-              120_000,
-              async () => (await h.exec(`gobgp -u 127.0.0.1 global rib -a ipv4 ${vip}/32`)).stdout.includes(vip),
-              500,
-            );
+          if (mode === 'bgp') await gobgpAnnouncing(h, vip, 120_000);
         }),
       );
     },
@@ -157,8 +146,6 @@ export async function startStandins(ctx: StepContext, log: Logger): Promise<void
 export async function checkLeaseHolder(ctx: StepContext): Promise<void> {
   const router = await ctx.host(ctx.plan.router.name);
   // A Lease's spec.holderIdentity (empty once released), as the lease API stand-in serves it.
-  const holder =
-    (JSON.parse(await run(router, `curl -s ${leaseUrl(ctx.plan)}`)) as { spec?: { holderIdentity?: string } }).spec
-      ?.holderIdentity || undefined;
+  const holder = leaseHolderOf(await run(router, `curl -s ${leaseUrl(ctx.plan)}`));
   ctx.results.findings.push(...leaseProblems(holder, ctx.results.verification!.router.arp));
 }

@@ -8,7 +8,6 @@ import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { $ } from 'zx';
 import { LabError } from '../../../lab/errors.ts';
-import type { Mode } from '../../../lab/plan.ts';
 import { responderSet, TABLE } from '../../../standins/cilium/arp-responder.ts';
 import { type Host, run } from '../../hosts/host.ts';
 import { sh } from '../../hosts/shell.ts';
@@ -76,10 +75,9 @@ export function restartAgent(runDir: string, node: string): number {
   return startAgent(runDir, r.namespace, node, [...r.argv]);
 }
 
-/** In BGP mode a restarted agent is back once its GoBGP announces the service again. */
-export async function agentAnnouncing(node: Host, mode: Mode, vip: string): Promise<void> {
-  if (mode !== 'bgp') return;
-  await waitFor(`GoBGP on ${node.name} announcing ${vip}`, 30_000, async () =>
+/** A BGP agent is up once its GoBGP announces the service: at start, and again after a restart. */
+export async function gobgpAnnouncing(node: Host, vip: string, timeoutMs: number): Promise<void> {
+  await waitFor(`GoBGP on ${node.name} announcing ${vip}`, timeoutMs, async () =>
     (await node.exec(sh`gobgp -u 127.0.0.1 global rib -a ipv4 ${`${vip}/32`}`)).stdout.includes(vip),
   );
 }

@@ -1,12 +1,13 @@
 // Brings up the emulated lab: namespaces and links from the topology, the router with real FRR, nftables
 // and sshd, and the nodes with their Cilium stand-ins (GoBGP in BGP mode, the announcer in L2 mode).
+import { demoLeaseUrl } from '../../../standins/cilium/lease-api.ts';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { $ } from 'zx';
 import { LabError } from '../../../lab/errors.ts';
 import type { LabPlan, Mode } from '../../../lab/plan.ts';
-import { bgpSecretName, ciliumResources, l2LeaseName } from '../../../templates/cilium.ts';
-import { DEMO, demoManifests, serviceIp } from '../../../templates/demo.ts';
+import { bgpSecretName, ciliumResources } from '../../../templates/cilium.ts';
+import { demoManifests, serviceIp } from '../../../templates/demo.ts';
 import { gobgpSettings, gobgpToml } from '../../../standins/cilium/gobgp.ts';
 import { noEchoTable } from '../../../standins/cilium/arp-responder.ts';
 import { ciliumMinor } from '../../../standins/cilium/versions.ts';
@@ -18,9 +19,8 @@ import type { Logger } from '../../log.ts';
 import { labStateDir, ROOT } from '../../../lab/load.ts';
 import { routerSecrets, writeRender } from '../../render-files.ts';
 import type { VerifyTarget } from '../../verify/verify.ts';
-import { waitFor } from '../../wait.ts';
 import { startIn } from './daemons.ts';
-import { startAgent } from './faults.ts';
+import { gobgpAnnouncing, startAgent } from './faults.ts';
 import { type FrrInstance, loadFrrConfig, startFrr, vtyshCommand } from './frr.ts';
 import { networkBatches, nodeSysctls } from './network.ts';
 import { labKeys } from './ssh-keys.ts';
@@ -163,7 +163,7 @@ export async function provisionNetns(plan: LabPlan, mode: Mode, log: Logger): Pr
           );
           let agent: string[];
           if (mode === 'l2') {
-            const leaseUrl = `http://${t.router.lanIp}:${t.leasePort}/leases/${l2LeaseName(DEMO.namespace, DEMO.name)}`;
+            const leaseUrl = demoLeaseUrl(t.router.lanIp, t.leasePort);
             agent = [
               'l2',
               '--vip',
@@ -188,10 +188,7 @@ export async function provisionNetns(plan: LabPlan, mode: Mode, log: Logger): Pr
             standin('node-agent.ts', ['--name', n.name, '--cilium', plan.config.cilium.version, ...agent]),
           );
           // A hundred agents start at once on two cores: allow each more time in a larger lab.
-          if (mode === 'bgp')
-            await waitFor(`GoBGP on ${n.name} announcing ${vip}`, 15_000 + 300 * t.nodes.length, async () =>
-              (await h.exec(sh`gobgp -u 127.0.0.1 global rib -a ipv4 ${`${vip}/32`}`)).stdout.includes(vip),
-            );
+          if (mode === 'bgp') await gobgpAnnouncing(h, vip, 15_000 + 300 * t.nodes.length);
         }),
       );
     },

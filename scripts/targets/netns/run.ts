@@ -1,12 +1,11 @@
 // The emulated lab from start to verified: provision, converge, verify, optionally fail a node.
+import { demoLeaseUrl, leaseHolderOf } from '../../../standins/cilium/lease-api.ts';
 import type { LabPlan, Mode } from '../../../lab/plan.ts';
 import { ensurePackages, LAB_TOOLS, requireRoot } from '../../deps.ts';
 import type { Logger } from '../../log.ts';
 import { entryNode, failoverProbe, failoverVictim, runFailover } from '../../verify/failover.ts';
 import { type LabReport, labReport } from '../../verify/verdict.ts';
 import { leaseProblems, verify, waitForAnnouncement } from '../../verify/verify.ts';
-import { l2LeaseName } from '../../../templates/cilium.ts';
-import { DEMO } from '../../../templates/demo.ts';
 import { sh } from '../../hosts/shell.ts';
 import { convergeMs, REQUEST_TIMEOUT_S } from '../../verify/bounds.ts';
 import { type NetnsLab, provisionNetns } from './provision.ts';
@@ -36,13 +35,9 @@ export function converge(lab: NetnsLab, plan: LabPlan, mode: Mode, log: Logger):
 
 /** As the Proxmox run asks Kubernetes for the lease, ask the stand-in lease API who holds it. */
 export async function leaseHolder(lab: NetnsLab): Promise<{ holder?: string } | { error: string }> {
-  const url = `http://${lab.topology.router.lanIp}:${lab.topology.leasePort}/leases/${l2LeaseName(DEMO.namespace, DEMO.name)}`;
+  const url = demoLeaseUrl(lab.topology.router.lanIp, lab.topology.leasePort);
   const lease = await lab.target.router.host.exec(sh`curl -sS --max-time ${REQUEST_TIMEOUT_S} ${url}`);
-  if (lease.code !== 0) return { error: lease.stderr.trim() };
-  // A Lease's spec.holderIdentity, empty once its holder released it (client-go leaderelection.release).
-  return {
-    holder: (JSON.parse(lease.stdout) as { spec?: { holderIdentity?: string } }).spec?.holderIdentity || undefined,
-  };
+  return lease.code === 0 ? { holder: leaseHolderOf(lease.stdout) } : { error: lease.stderr.trim() };
 }
 
 export async function runNetns(plan: LabPlan, mode: Mode, opts: RunOptions, log: Logger): Promise<LabReport> {
