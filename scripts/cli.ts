@@ -9,7 +9,7 @@ import { TARGETS } from './targets/choose.ts';
 /** One flag: its type, its help line, and what it allows. */
 export type Flag =
   | { readonly type: 'boolean'; readonly help: string }
-  | { readonly type: 'string'; readonly help: string }
+  | { readonly type: 'string'; readonly help: string; readonly default?: string }
   /** A whole number of at least `min`. */
   | { readonly type: 'count'; readonly help: string; readonly min: number; readonly default: number }
   /** One of `choices`; `example` is the hint when the value is missing or wrong. */
@@ -33,7 +33,9 @@ export type FlagValue<F extends Flag> = F extends { type: 'boolean' }
       ? F extends { required: true } | { default: string }
         ? C
         : C | undefined
-      : string | undefined;
+      : F extends { default: string }
+        ? string
+        : string | undefined;
 
 export type FlagValues<F extends Flags> = { -readonly [K in keyof F]: FlagValue<F[K]> };
 
@@ -89,7 +91,7 @@ export function flagValues<F extends Flags>(
   for (const [flag, spec] of Object.entries(flags)) {
     const value = raw[flag];
     if (spec.type === 'boolean') out[flag] = value === true;
-    else if (spec.type === 'string') out[flag] = value;
+    else if (spec.type === 'string') out[flag] = value ?? spec.default;
     else if (spec.type === 'count') {
       const n = Number(value ?? spec.default);
       if (!Number.isInteger(n) || n < spec.min)

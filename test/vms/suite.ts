@@ -12,6 +12,7 @@ import type { LabPlan, Mode } from '../../lab/plan.ts';
 import { localHost } from '../../scripts/hosts/local.ts';
 import { run } from '../../scripts/hosts/host.ts';
 import type { Logger } from '../../scripts/log.ts';
+import { waitFor } from '../../scripts/wait.ts';
 import { labStateDir } from '../../lab/load.ts';
 import { renderDir, routerSecrets } from '../../scripts/render-files.ts';
 import { apiRequest, createApi, fillPath, type ProxmoxApi } from '../../scripts/targets/proxmox/api.ts';
@@ -382,12 +383,34 @@ export async function checkFrrRestart(s: VmSession, ctx: StepContext, before: st
     after !== before && (await router.exec('systemctl is-active frr')).stdout.trim() === 'active',
     `${before} → ${after}`,
   );
-  const running = await run(router, "sudo vtysh -c 'show running-config'");
+  // The daemons get frr.conf through `vtysh -b` (frr 8.4 tools/frrcommon.sh vtysh_b, run for watchfrr),
+  // which can end after `systemctl restart frr` has returned: an earlier run read a running config
+  // without bgpd's part right after the restart. Wait for it, bounded.
   const asn = s.plan.config.bgp.routerAsn;
+  const t0 = Date.now();
+  const loaded = await waitFor(
+    `router bgp ${asn} in the running config`,
+    ctx.mode === 'bgp' ? 30_000 : 0,
+    async (saw) => {
+      const running = await run(router, "sudo vtysh -c 'show running-config'");
+      saw(
+        running
+          .split('\n')
+          .filter((l) => l.startsWith('router '))
+          .join(', ') || 'no router sections',
+      );
+      return running.includes(`router bgp ${asn}`) === (ctx.mode === 'bgp');
+    },
+    500,
+  ).then(
+    () => '',
+    (err: Error) => err.message,
+  );
   check(
     s,
     `router: running config ${ctx.mode === 'bgp' ? 'has' : 'has no'} router bgp ${asn}`,
-    running.includes(`router bgp ${asn}`) === (ctx.mode === 'bgp'),
+    loaded === '',
+    loaded || `after ${Date.now() - t0} ms`,
   );
 }
 
