@@ -70,11 +70,11 @@ export async function connectSsh(target: SshTarget, timeoutMs = 10_000, via?: Ss
   const pinned = keyBlob(target.hostKey);
   const privateKey = readPrivateKey(target.privateKeyPath);
   let mismatch = false;
+  let sock: Duplex | undefined;
   try {
+    if (via) sock = await via.forward(target.address, target.port ?? 22);
     await ssh.connect({
-      ...(via
-        ? { sock: await via.forward(target.address, target.port ?? 22) }
-        : { host: target.address, port: target.port ?? 22 }),
+      ...(sock ? { sock } : { host: target.address, port: target.port ?? 22 }),
       username: target.username,
       privateKey,
       readyTimeout: timeoutMs,
@@ -84,6 +84,10 @@ export async function connectSsh(target: SshTarget, timeoutMs = 10_000, via?: Ss
       },
     } as Parameters<NodeSSH['connect']>[0]);
   } catch (err) {
+    // A failed attempt (sshd still starting) must not keep its socket or channel: the process would
+    // never exit (test:vms hung after its report until this).
+    ssh.dispose();
+    sock?.destroy();
     if (mismatch)
       throw new LabError(
         'E_HOSTKEY',

@@ -1,5 +1,6 @@
 // npm run test:vms — the guest side of the Proxmox run against real Debian 12 VMs under QEMU, end to
 // end, then everything torn down (VMs, daemons, bridges, namespace, disks, sockets, .lab/<name>).
+import { LabError } from '../../lab/errors.ts';
 import { parseLab } from '../../lab/parse.ts';
 import { type Mode, MODES, planLab } from '../../lab/plan.ts';
 import { main } from '../../scripts/cli.ts';
@@ -38,6 +39,12 @@ await main(
         help: 'l2 or bgp (default: both, l2 then bgp, on the same VMs: a mode switch)',
       },
       lab: { type: 'string', default: 'vm', help: 'lab name for the VMs, namespace and bridges (default vm)' },
+      nodes: {
+        type: 'count',
+        min: 1,
+        default: 3,
+        help: "node VMs beside the router (default 3, the example's control planes; CI boots 1, with --no-failover)",
+      },
       requests: {
         type: 'count',
         min: 1,
@@ -54,7 +61,15 @@ await main(
   async (opts, json) => {
     requireRoot('test:vms');
     const modes: Mode[] = opts.mode === undefined ? [...MODES] : [opts.mode];
-    const labYaml = labText({ name: opts.lab });
+    if (opts.nodes === 1 && !opts['no-failover'])
+      throw new LabError(
+        'E_USAGE',
+        'with one node there is no node to fail over to',
+        'add --no-failover, or --nodes 2',
+      );
+    // 1, 3 or 5 control planes (etcd's majority), the rest workers: as a user's lab.yaml would say it.
+    const controlPlanes = opts.nodes >= 3 ? 3 : 1;
+    const labYaml = labText({ name: opts.lab, kubernetes: { controlPlanes, workers: opts.nodes - controlPlanes } });
     const plan = planLab(parseLab(labYaml, 'lab.yaml'));
     const { requests } = opts;
     const log = createLogger({ json });
