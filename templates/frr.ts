@@ -51,7 +51,20 @@ export function frrConf(plan: LabPlan, mode: Mode, secrets: RouterSecrets = {}):
   ].join('\n');
 }
 
+/**
+ * bgpd gets its part of frr.conf from `vtysh -b -d bgpd`, which watchfrr runs once it has started bgpd
+ * (frr 8.4 tools/frrcommon.sh daemon_start → vtysh_b); that can miss a bgpd still starting, and then
+ * bgpd runs with no `router bgp` at all. Seen on a Debian 12 router VM (TCG): sessions never came up.
+ * So after a restart into BGP: wait for the config, load it again once if it is still missing, and
+ * fail the step, saying so, if it never arrives.
+ */
+const BGP_CONFIG_LOADED = `sh -c 'for i in $(seq 60); do vtysh -c "show running-config" 2>/dev/null | grep -q "^router bgp " && exit 0; if [ "$i" -eq 15 ]; then echo "bgpd has no router bgp 15 s after the restart: vtysh -b" >&2; vtysh -b; fi; sleep 1; done; echo "bgpd has not loaded /etc/frr/frr.conf 60 s after the restart" >&2; exit 1'`;
+
 /** Shell that turns on bgpd (Debian ships it off) and applies /etc/frr/frr.conf. */
 export function frrApplyCommands(mode: Mode): string[] {
-  return [`sed -i 's/^bgpd=.*/bgpd=${mode === 'bgp' ? 'yes' : 'no'}/' /etc/frr/daemons`, 'systemctl restart frr'];
+  return [
+    `sed -i 's/^bgpd=.*/bgpd=${mode === 'bgp' ? 'yes' : 'no'}/' /etc/frr/daemons`,
+    'systemctl restart frr',
+    ...(mode === 'bgp' ? [BGP_CONFIG_LOADED] : []),
+  ];
 }

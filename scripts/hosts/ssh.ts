@@ -84,8 +84,8 @@ export async function connectSsh(target: SshTarget, timeoutMs = 10_000, via?: Ss
       },
     } as Parameters<NodeSSH['connect']>[0]);
   } catch (err) {
-    // A failed attempt (sshd still starting) must not keep its socket or channel: the process would
-    // never exit (test:vms hung after its report until this).
+    // A failed attempt (sshd still starting) must not keep its socket or forwarded channel open: a
+    // command with one left cannot exit.
     ssh.dispose();
     sock?.destroy();
     if (mismatch)
@@ -124,6 +124,12 @@ export async function connectSsh(target: SshTarget, timeoutMs = 10_000, via?: Ss
             : resolve(stream),
         );
       }),
-    close: () => ssh.dispose(),
+    close: () => {
+      // dispose() ends the session politely and waits for the peer's FIN; a VM powered off right
+      // after never sends one, and the socket would hold the process for minutes.
+      const conn = ssh.connection;
+      ssh.dispose();
+      setTimeout(() => conn?.destroy(), 2000).unref();
+    },
   };
 }

@@ -69,19 +69,19 @@ export function sshContext(
 ): StepContext & { close(): void } {
   const state = labStateDir(plan.name);
   const hostKeys = new Map<string, string>();
-  const conns = new Map<string, SshHost>();
+  // Promises, not hosts: steps reach several hosts at once (each node through the router), and two
+  // callers racing to open the same host would open it twice and leak one (test:vms never exited).
+  const conns = new Map<string, Promise<SshHost>>();
   const vmOf = (name: string) =>
     src.hosts().find((h) => h.name === name) ??
     (() => {
       throw new LabError('E_OUTPUTS', `no VM named ${name} in the outputs`);
     })();
 
-  const connect = async (name: string): Promise<SshHost> => {
-    const open = conns.get(name);
-    if (open) return open;
+  const open = async (name: string): Promise<SshHost> => {
     const router = name === plan.router.name ? undefined : await connect(plan.router.name);
     const address = router ? vmOf(name).lan_ip : routerAddress(plan, src.hosts());
-    const host = await connectSshWhenUp(
+    return connectSshWhenUp(
       {
         name,
         address,
@@ -93,7 +93,15 @@ export function sshContext(
       3000,
       router,
     );
-    conns.set(name, host);
+  };
+  const connect = (name: string): Promise<SshHost> => {
+    let host = conns.get(name);
+    if (!host) {
+      host = open(name);
+      conns.set(name, host);
+      // A failed connection is not kept: the next step may try again.
+      host.catch(() => conns.get(name) === host && conns.delete(name));
+    }
     return host;
   };
   // Built once: the router over SSH, and the nodes by the MAC of their LAN interface.
@@ -125,7 +133,7 @@ export function sshContext(
     note: (message) => log.note(message),
     results: { findings: [], failover: null },
     close: () => {
-      for (const c of conns.values()) c.close();
+      for (const c of conns.values()) void c.then((h) => h.close()).catch(() => undefined);
       conns.clear();
     },
   };
