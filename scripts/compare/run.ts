@@ -86,12 +86,14 @@ export async function runCompare(
   };
 
   const modes: ModeResult[] = [];
-  const versions = await target.versions();
+  let versions: Record<string, string> | undefined;
   for (const mode of MODE_ORDER) {
     try {
       const t0 = Date.now();
       const session = await unit(`${mode} · bringing the lab up`, () => target.up(mode));
       const upMs = Date.now() - t0;
+      // Asked with a lab up: on Proxmox they are read from it.
+      versions ??= await target.versions();
       const steady: SteadyTrial[] = [];
       if (options.scenarios.includes('steady')) {
         for (let i = 1; i <= options.trials; i++)
@@ -119,7 +121,14 @@ export async function runCompare(
         }
         results.push({ scenario: fault, ...(why ? { unavailable: why } : {}), bound: b, trials });
       }
-      modes.push({ mode, service: { ip: serviceIp(plan, mode), port: DEMO.port }, upMs, steady, faults: results });
+      modes.push({
+        mode,
+        service: { ip: serviceIp(plan, mode), port: DEMO.port },
+        upMs,
+        upKind: session.upKind,
+        steady,
+        faults: results,
+      });
     } finally {
       await target.down(mode);
     }

@@ -1,7 +1,7 @@
 // What lab:compare needs from a target: bring a mode up, apply each fault to it and undo it. The
 // measuring (probes, router views, outage) is the same for every target and lives in measure.ts.
 import type { Host } from '../hosts/host.ts';
-import type { FaultId, ModeId } from '../report/model.ts';
+import type { FaultId, ModeId, UpKind } from '../report/model.ts';
 import type { VerifyTarget } from '../verify/verify.ts';
 
 export interface ModeSession {
@@ -21,9 +21,15 @@ export interface ModeSession {
 
 export interface CompareTarget {
   readonly kind: 'netns' | 'proxmox';
-  /** Versions of what really runs, for the report. */
+  /** Versions of what really runs, for the report; asked once the first mode is up. */
   versions(): Promise<Record<string, string>>;
-  up(mode: ModeId): Promise<ModeSession>;
+  /** Brings the mode up and says how: from cold, over VMs already there, or by a mode switch on them. */
+  up(mode: ModeId): Promise<ModeSession & { readonly upKind: UpKind }>;
   /** Ends a mode (the emulated lab tears it down; Proxmox keeps the VMs for the next mode). */
   down(mode: ModeId): Promise<void>;
+}
+
+/** The first version number a program prints about itself. */
+export function firstVersion(text: string): string {
+  return /\d+\.\d+[\w.+-]*/.exec(text)?.[0] ?? 'unknown';
 }

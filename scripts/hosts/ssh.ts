@@ -19,6 +19,8 @@ export interface SshTarget {
 export interface SshHost extends Host {
   /** A TCP stream to address:port opened from this host (to reach hosts behind it). */
   forward(address: string, port: number): Promise<Duplex>;
+  /** Still connected: a host that powered off or rebooted ended its connection. */
+  connected(): boolean;
   close(): void;
 }
 
@@ -120,6 +122,7 @@ export async function connectSsh(target: SshTarget, timeoutMs = 10_000, via?: Ss
             : resolve(stream),
         );
       }),
+    connected: () => ssh.isConnected(),
     close: () => ssh.dispose(),
   };
 }

@@ -67,11 +67,16 @@ export interface FaultResult {
   readonly trials: readonly FaultTrial[];
 }
 
+/** How a mode was brought up: from nothing, over a lab's VMs already there, or by switching the other mode's. */
+export type UpKind = 'cold start' | 'existing VMs' | 'mode switch';
+
 export interface ModeResult {
   readonly mode: ModeId;
   readonly service: { readonly ip: string; readonly port: number };
-  /** Cold start (or, on Proxmox, mode switch) to verified. */
+  /** Brought up (cold start; on Proxmox also a mode switch) to verified. */
   readonly upMs: number;
+  /** How (absent in reports before Proxmox: a cold start). */
+  readonly upKind?: UpKind;
   readonly steady: readonly SteadyTrial[];
   readonly faults: readonly FaultResult[];
 }
