@@ -2,6 +2,7 @@
 // over VMs already there; the second a mode switch on the same VMs), without the failover step; the
 // faults through the Proxmox API and over SSH. The VMs stay up between modes and after the comparison.
 import { LabError } from '../../lab/errors.ts';
+import { nodeMonitor } from '../../lab/kubernetes.ts';
 import type { LabPlan } from '../../lab/plan.ts';
 import { serviceIp } from '../../templates/demo.ts';
 import { type Host, run } from '../hosts/host.ts';
@@ -22,6 +23,10 @@ import { type CompareTarget, firstVersion, type ModeSession } from './target.ts'
 const KUBECTL = 'sudo k3s kubectl';
 /** A clean shutdown: qemu-server waits 60 s by default before it gives up (vm_shutdown `timeout`). */
 const SHUTDOWN_MS = 120_000;
+/** What a real lab adds to the probe beyond the bound, as the run's failover allows (failoverProbe). */
+const PROXMOX_MARGIN_MS = 30_000;
+/** A Cilium agent pod replaced: deleted, created again by the DaemonSet, Ready. */
+const AGENT_RESTART_MS = 60_000;
 /** Each wait for a node back from a fault: k3s Ready, its Cilium agent Ready (seconds). */
 const NODE_BACK_S = 300;
 
@@ -101,10 +106,23 @@ export async function proxmoxSession(ctx: StepContext, plan: LabPlan, mode: Mode
     await run(h, faultCommands.agentReady(victim));
   };
   const settle = () => waitForAnnouncement(target, plan, mode, CONVERGE_MS[mode]);
+  // L2 (externalTrafficPolicy Cluster): requests balanced to a pod on a node that is gone fail until
+  // Kubernetes marks it NotReady and its endpoints leave, as in the run's failover (failoverProbe).
+  const monitor = nodeMonitor(plan.config.kubernetes.k3sVersion);
+  const endpointsGone = mode === 'l2' ? monitor.gracePeriodMs + monitor.periodMs : 0;
   return {
     verifyTarget: target,
     prober: target.router.host,
     unsupported: () => undefined,
+    probeExtraMs: (fault) =>
+      ({
+        'link-loss': endpointsGone + PROXMOX_MARGIN_MS,
+        // The probe runs while the VM shuts down (apply waits for it), then as for a lost node.
+        'graceful-stop': SHUTDOWN_MS / 2 + endpointsGone + PROXMOX_MARGIN_MS,
+        // The successor pod pulls nothing (the image is there) but starts the whole agent.
+        restart: AGENT_RESTART_MS,
+        'router-restart': PROXMOX_MARGIN_MS,
+      })[fault],
     victim: async (fault) => (fault === 'router-restart' ? null : failoverVictim(target, plan, mode, vip)),
     async apply(fault: FaultId, victim) {
       switch (fault) {

@@ -115,7 +115,7 @@ export async function runCompare(
           }
           trials.push(
             await unit(`${mode} · ${fault} · trial ${i}/${options.trials}`, () =>
-              faultTrial(session, plan, mode, fault, i, b.ms + PROBE_SLACK_MS),
+              faultTrial(session, plan, mode, fault, i, b.ms + PROBE_SLACK_MS + (session.probeExtraMs?.(fault) ?? 0)),
             ),
           );
         }

@@ -13,6 +13,11 @@ export interface ModeSession {
   /** The node a fault hits (L2: the holder; BGP: the last node); null for a router restart. */
   victim(fault: FaultId): Promise<string | null>;
   apply(fault: FaultId, victim: string | null): Promise<void>;
+  /**
+   * How much longer than the settings' bound the probe may have to run for this fault, where the target
+   * adds time of its own (Proxmox: a VM's shutdown, an agent pod's restart, a dead node's endpoints).
+   */
+  probeExtraMs?(fault: FaultId): number;
   /** Undoes the fault and waits until the lab is steady again. */
   restore(fault: FaultId, victim: string | null): Promise<void>;
   /** Waits until the mode serves (after start, or a restore). */

@@ -15,6 +15,7 @@ import {
   short,
   sources,
   spread,
+  upTime,
 } from './summary.ts';
 
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
@@ -69,13 +70,13 @@ function steadySection(r: CompareReport): string {
   );
   const router = r.modes.map(
     (m) =>
-      `<tr>${td(MODE_NAME[m.mode])}${td(`${m.service.ip}:${m.service.port}`)}${td(m.steady[0] ? describeView(r, m.steady[0].router) : '—')}${td(seconds(m.upMs), m.upMs, `${m.mode}/upMs`)}</tr>`,
+      `<tr>${td(MODE_NAME[m.mode])}${td(`${m.service.ip}:${m.service.port}`)}${td(m.steady[0] ? describeView(r, m.steady[0].router) : '—')}${td(upTime(m), m.upMs, `${m.mode}/upMs`)}</tr>`,
   );
   return [
     '<h3>Share per node (mean, min–max over trials)</h3>',
     tableOf(['mode', 'from', ...nodes.map((n) => short(r, n))], rows),
     '<h3>What the router shows</h3>',
-    tableOf(['mode', 'service', 'the router shows', 'cold start → serving'], router),
+    tableOf(['mode', 'service', 'the router shows', 'brought up → serving'], router),
     '<h3>Every steady trial: answers per node</h3>',
     tableOf(['mode', 'trial', 'from', ...nodes.map((n) => short(r, n)), 'failed'], perTrial),
   ].join('\n');

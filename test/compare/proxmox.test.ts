@@ -192,6 +192,12 @@ describe.skipIf(!schemaFile)('the Proxmox session of lab:compare', { timeout: 60
     const { s } = await session('bgp');
     expect(s.prober.name).toBe(plan.router.name);
     expect(s.unsupported('graceful-stop')).toBeUndefined();
+    // BGP (externalTrafficPolicy Local): only the margin; L2 also waits out a lost node's endpoints
+    // (node-monitor-grace-period 50 s + period 5 s on k3s 1.33, lab/kubernetes.ts).
+    expect(s.probeExtraMs!('link-loss')).toBe(30_000);
+    const l2 = (await session('l2')).s;
+    expect(l2.probeExtraMs!('link-loss')).toBe(85_000);
+    expect(l2.probeExtraMs!('graceful-stop')).toBe(145_000);
   });
 
   it('should report what runs: Proxmox VE from the API, FRR, k3s, Cilium and the kernel from the lab', async () => {

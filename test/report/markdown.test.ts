@@ -37,6 +37,26 @@ describe('renderMarkdown', () => {
   });
 });
 
+describe('a Proxmox report', () => {
+  it('should say how each mode came up (the mode switch) and that nothing stood in', () => {
+    const [l2, bgp] = report.modes as [CompareReport['modes'][number], CompareReport['modes'][number]];
+    const pve: CompareReport = {
+      ...report,
+      target: 'proxmox',
+      modes: [
+        { ...l2, upKind: 'existing VMs' },
+        { ...bgp, upKind: 'mode switch', upMs: 412_300 },
+      ],
+      fidelity: [],
+    };
+    const md = renderMarkdown(pve);
+    expect(md).toContain('target proxmox');
+    expect(md).toMatch(/\| BGP \| [^|]+ \| [^|]+ \| 412\.3 s \(mode switch\) \|/);
+    expect(md).toContain('(existing VMs)');
+    expect(md).toContain('everything real (no stand-ins on this target)');
+  });
+});
+
 describe('median', () => {
   it('should take the middle value, or the mean of the two middle ones', () => {
     expect(median([3, 1, 2])).toBe(2);
