@@ -135,7 +135,15 @@ const HANDLERS: Record<string, Handler> = {
 const findVm = (s: PveScenario, v: Record<string, string>) =>
   s.vms.find((x) => String(x.vmid) === v.vmid && x.node === v.node);
 
-const configDigest = (config: Record<string, string> = {}) =>
+/**
+ * A NIC as qemu-server stores what the provider created (bpg/proxmox 0.111.1 sends model, MAC, bridge and
+ * firewall=0; src/PVE/QemuServer/Network.pm print_net writes the model as the key of the MAC).
+ */
+export const storedNet = (nic: { readonly mac: string; readonly bridge: string }) =>
+  `virtio=${nic.mac},bridge=${nic.bridge},firewall=0`;
+
+/** The config's digest: qemu-server answers the SHA1 of the config file (here: of its lines). */
+export const configDigest = (config: Record<string, string> = {}) =>
   createHash('sha1')
     .update(
       Object.entries(config)

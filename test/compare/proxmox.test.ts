@@ -20,7 +20,7 @@ import { vmNics } from '../../lab/vm-network.ts';
 import { faultCommands, labVersions, linkDownNet, proxmoxSession } from '../../scripts/compare/proxmox.ts';
 import type { FaultId } from '../../scripts/report/model.ts';
 import { apiRequest } from '../../scripts/targets/proxmox/api.ts';
-import { type FakeProxmox, type PveScenario, startFakeProxmox } from '../../standins/proxmox-api/fake.ts';
+import { type FakeProxmox, type PveScenario, startFakeProxmox, storedNet } from '../../standins/proxmox-api/fake.ts';
 import { loadPveSchema } from '../../standins/proxmox-api/schema.ts';
 import { runScriptAsync } from '../helpers/cli.ts';
 import { labPlan, labText } from '../helpers/labs.ts';
@@ -36,14 +36,13 @@ const vmid = (name: string) => allHosts(plan).find((h) => h.name === name)!.vmId
 const CONFIG = '/nodes/{node}/qemu/{vmid}/config';
 const STATUS = '/nodes/{node}/qemu/{vmid}/status';
 
-/** net0 as qemu-server stores what the provider created: print_net of model, MAC, bridge, firewall. */
-const net0 = (p: LabPlan, name: string) => {
-  const nic = vmNics(
-    p,
-    allHosts(p).find((h) => h.name === name)!,
-  )[0]!;
-  return `virtio=${nic.mac},bridge=${nic.bridge},firewall=0`;
-};
+const net0 = (p: LabPlan, name: string) =>
+  storedNet(
+    vmNics(
+      p,
+      allHosts(p).find((h) => h.name === name)!,
+    )[0]!,
+  );
 
 /** The lab's VMs in the fake, running, with their config. */
 function withLab(s: PveScenario, p: LabPlan): PveScenario {
