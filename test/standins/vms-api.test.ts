@@ -18,21 +18,13 @@ import { vmHandlers } from '../../standins/proxmox-api/vms.ts';
 import { describeVmLab } from '../../standins/vms/lab.ts';
 import { vmFiles } from '../../standins/vms/qemu.ts';
 import { labPlan } from '../helpers/labs.ts';
-import { goodScenario, selfSignedCert, TOKEN } from '../helpers/pve.ts';
+import { goodScenario, selfSignedCert, TOKEN, UNREAD_IMAGE } from '../helpers/pve.ts';
 import { recordingContext } from '../helpers/pve-recording.ts';
 import { sharedFile } from '../helpers/shared.ts';
 
 const schemaFile = sharedFile('schemas/proxmox/pve-api-9.1.3.json');
 const plan = labPlan({ name: 'i9vmapi' });
 const [cp1, cp2] = plan.nodes as [(typeof plan.nodes)[number], (typeof plan.nodes)[number]];
-const image = {
-  dir: '/i',
-  disk: '/i/root.raw',
-  kernel: '/i/vmlinuz',
-  initrd: '/i/initrd.img',
-  repo: '/i/repo',
-  packages: [],
-};
 
 /**
  * A unix socket speaking QMP (a greeting, then `{"return": {}}` to each command) or the guest agent's
@@ -63,7 +55,7 @@ function socketStandIn(path: string, kind: 'qmp' | 'qga', seen: object[]): Promi
 
 describe.skipIf(!schemaFile)("the VM stand-ins' answers to lab:compare's faults", { timeout: 30_000 }, () => {
   const runDir = mkdtempSync(join(tmpdir(), 'lab-vmapi-'));
-  const lab = { ...describeVmLab(plan, image), runDir };
+  const lab = { ...describeVmLab(plan, UNREAD_IMAGE), runDir };
   const qmp: object[] = [];
   const qga: object[] = [];
   const qmp2: object[] = [];
