@@ -2,7 +2,7 @@
 // phone, printable, light and dark. A pure function of report.json. Measured values carry data-value
 // attributes holding the raw number from the JSON, so a test can read them back.
 import { outageChart, shareChart, timelineChart } from './charts.ts';
-import { type CompareReport, SCENARIO_TEXT } from './model.ts';
+import { type CompareReport, scenarioText } from './model.ts';
 import {
   describeView,
   faultRows,
@@ -174,7 +174,7 @@ export function renderHtml(r: CompareReport): string {
   )}</p>
 ${figures.join('\n')}
 <h2>Scenarios</h2>
-<ul>${r.scenarios.map((s) => `<li>${esc(SCENARIO_TEXT[s])}</li>`).join('')}</ul>
+<ul>${r.scenarios.map((s) => `<li>${esc(scenarioText(r.target, s))}</li>`).join('')}</ul>
 <h2>Steady state</h2>
 ${hasSteady ? steadySection(r) : '<p>not measured</p>'}
 <h2>Faults</h2>
