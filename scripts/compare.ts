@@ -24,7 +24,7 @@ await main(
   {
     name: 'lab:compare',
     summary:
-      'Measures L2 announcement against BGP on one lab: traffic per node, then each fault scenario N times per mode; writes report.json, report.md and report.html.',
+      'Measures L2 announcement against BGP on one lab: traffic per node, then each fault scenario N times per mode; writes report.json, report.md and report.html. On Proxmox the second mode is a mode switch on the same VMs, which stay up afterwards.',
     flags: {
       ...LAB_FLAGS,
       trials: { type: 'count', min: 1, default: 5, help: 'runs of every scenario per mode (default 5)' },
@@ -33,7 +33,7 @@ await main(
         type: 'choice',
         choices: PRESETS,
         default: 'lab',
-        help: `timers: ${PRESETS.join(' (as in the lab file) or ')} (lease 15s/5s/2s, hold 90 s, keepalive 30 s)`,
+        help: `timers: ${PRESETS.join(' (as in the lab file) or ')} (lease 15s/5s/2s, hold 90 s, keepalive 30 s; emulated lab only)`,
       },
     },
   },

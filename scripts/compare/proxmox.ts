@@ -17,7 +17,7 @@ import { proxmoxSteps } from '../targets/proxmox/steps.ts';
 import { failoverVictim } from '../verify/failover.ts';
 import { waitForAnnouncement } from '../verify/verify.ts';
 import { waitFor } from '../wait.ts';
-import { REQUESTS_PER_SOURCE } from './run.ts';
+import { MODE_ORDER, REQUESTS_PER_SOURCE } from './run.ts';
 import { type CompareTarget, firstVersion, type ModeSession } from './target.ts';
 
 const KUBECTL = 'sudo k3s kubectl';
@@ -197,6 +197,8 @@ export function proxmoxCompareTarget(plan: LabPlan, configFile: string, log: Log
       await executeRun(plan, proxmoxSteps(plan, mode, options), ctx, compareResume(configFile), log);
       return { ...(await proxmoxSession(ctx, plan, mode)), upKind };
     },
+    // Minutes, not seconds: the run's steps (cloud-init waits, helm, rollouts); a deploy takes longer still.
+    upGuessMs: (mode) => (mode === MODE_ORDER[0] ? 600_000 : 300_000),
     async down() {
       ctx?.close();
       ctx = undefined;

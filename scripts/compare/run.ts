@@ -69,7 +69,7 @@ export async function runCompare(
   const faults = options.scenarios.filter((s): s is FaultId => s !== 'steady');
   const eta = new Eta((key) => {
     const [mode, what] = key.split('/') as [ModeId, string];
-    if (what === 'up') return mode === 'bgp' ? 15_000 : 8_000;
+    if (what === 'up') return target.upGuessMs?.(mode) ?? (mode === 'bgp' ? 15_000 : 8_000);
     if (what === 'steady') return 4_000;
     return bound(what as FaultId, mode, settings).ms + 8_000;
   });

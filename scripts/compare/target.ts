@@ -30,6 +30,8 @@ export interface CompareTarget {
   versions(): Promise<Record<string, string>>;
   /** Brings the mode up and says how: from cold, over VMs already there, or by a mode switch on them. */
   up(mode: ModeId): Promise<ModeSession & { readonly upKind: UpKind }>;
+  /** A first guess of how long bringing a mode up takes, for the time estimate (measured ones replace it). */
+  upGuessMs?(mode: ModeId): number;
   /** Ends a mode (the emulated lab tears it down; Proxmox keeps the VMs for the next mode). */
   down(mode: ModeId): Promise<void>;
 }
