@@ -184,8 +184,17 @@ export async function labVersions(ctx: StepContext): Promise<Record<string, stri
   };
 }
 
-export function proxmoxCompareTarget(plan: LabPlan, configFile: string, log: Logger): CompareTarget {
-  let ctx: (StepContext & { close(): void }) | undefined;
+type ClosableContext = StepContext & { close(): void };
+
+/** `context` makes each mode's step context: the real run's (SSH, the API) unless a test hands its own. */
+export function proxmoxCompareTarget(
+  plan: LabPlan,
+  configFile: string,
+  log: Logger,
+  context: (mode: ModeId) => ClosableContext = (mode) =>
+    proxmoxContext(plan, mode, configFile, REQUESTS_PER_SOURCE, log),
+): CompareTarget {
+  let ctx: ClosableContext | undefined;
   let modesUp = 0;
   return {
     kind: 'proxmox',
@@ -193,7 +202,7 @@ export function proxmoxCompareTarget(plan: LabPlan, configFile: string, log: Log
     async up(mode) {
       const upKind = modesUp++ > 0 ? 'mode switch' : stackStatus(plan)[1]!.deployed ? 'existing VMs' : 'cold start';
       const options = stepOptions(plan, mode, { failover: false, requests: REQUESTS_PER_SOURCE });
-      ctx = proxmoxContext(plan, mode, configFile, options.requests, log);
+      ctx = context(mode);
       await executeRun(plan, proxmoxSteps(plan, mode, options), ctx, compareResume(configFile), log);
       return { ...(await proxmoxSession(ctx, plan, mode)), upKind };
     },

@@ -11,13 +11,22 @@
 //  - restart: the Cilium chart's agent pods carry `k8s-app: cilium` (cilium/cilium
 //    install/kubernetes/cilium/templates/cilium-agent/daemonset.yaml) and stop within
 //    terminationGracePeriodSeconds, 1 by default (install/kubernetes/cilium/values.yaml, README.md).
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { allHosts, type LabPlan, type Mode } from '../../lab/plan.ts';
 import { vmNics } from '../../lab/vm-network.ts';
-import { faultCommands, labVersions, linkDownNet, proxmoxSession } from '../../scripts/compare/proxmox.ts';
+import {
+  faultCommands,
+  labVersions,
+  linkDownNet,
+  proxmoxCompareTarget,
+  proxmoxSession,
+} from '../../scripts/compare/proxmox.ts';
+import { createLogger } from '../../scripts/log.ts';
+import { renderDir, writeRender } from '../../scripts/render-files.ts';
+import { HOST_KEY_FILE } from '../../scripts/targets/proxmox/actions.ts';
 import type { FaultId } from '../../scripts/report/model.ts';
 import { apiRequest } from '../../scripts/targets/proxmox/api.ts';
 import { type FakeProxmox, type PveScenario, startFakeProxmox, storedNet } from '../../standins/proxmox-api/fake.ts';
@@ -266,5 +275,52 @@ describe.skipIf(!schemaFile)('npm run lab:compare -- --target proxmox', { timeou
     expect(error.message).toContain('rejected the API token (401)');
     expect(error.hint).toBe(`then resume: npm run lab:compare -- --target proxmox --config ${config}`);
     expect(fake.requests.map((q) => `${q.method} ${q.template}`)).toEqual(['GET /version']);
+  });
+});
+
+describe.skipIf(!schemaFile)('the Proxmox target of lab:compare', { timeout: 60_000 }, () => {
+  const up = labPlan({ name: 'i9pveup' });
+  const tls = selfSignedCert();
+  let fake: FakeProxmox;
+  beforeAll(async () => {
+    vi.stubEnv('PROXMOX_VE_SSH_PRIVATE_KEY', '-----BEGIN OPENSSH PRIVATE KEY-----…');
+    const scenario = withLab(goodScenario(up), up);
+    for (const h of allHosts(up))
+      scenario.guestFiles[h.vmId] = {
+        [HOST_KEY_FILE]: `ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAI${h.vmId} root@${h.name}\n`,
+      };
+    for (const mode of ['l2', 'bgp'] as const) writeRender(up, mode, renderDir(up, mode), {});
+    fake = await startFakeProxmox(loadPveSchema(schemaFile!), scenario, tls);
+  });
+  afterAll(async () => {
+    vi.unstubAllEnvs();
+    await fake?.close();
+    rmSync(join(ROOT, '.lab', up.name), { recursive: true, force: true });
+  });
+
+  it("should bring L2 up by the run's steps, then switch the same VMs to BGP, with no failover and each mode's connections closed", async () => {
+    const rec: Recording = { events: [], fake };
+    const closed: string[] = [];
+    const target = proxmoxCompareTarget(up, 'lab.yaml', createLogger({ json: true }), (mode) => ({
+      ...recordingContext(up, mode, rec),
+      close: () => void closed.push(mode),
+    }));
+    const l2 = await target.up('l2');
+    expect(l2.upKind).toBe('cold start');
+    expect(await target.versions()).toMatchObject({ proxmox: '9.1.3', cilium: '1.20.0 (running)' });
+    await target.down('l2');
+    const switched = rec.events.length;
+    const bgp = await target.up('bgp');
+    expect(bgp.upKind).toBe('mode switch');
+    expect(await bgp.victim('link-loss')).toBe(up.nodes.at(-1)!.name);
+    await target.down('bgp');
+    expect(closed).toEqual(['l2', 'bgp']);
+    // Each mode ran the run's steps, preflight first: the switch removed L2's resources, and nothing was stopped.
+    const events = rec.events.join('\n');
+    expect(rec.events[0]).toBe('api: GET /version');
+    expect(rec.events[switched]).toBe('api: GET /version');
+    expect(rec.events.slice(switched).join('\n')).toContain('delete ciliuml2announcementpolicy/');
+    expect(events).not.toMatch(/status\/(stop|shutdown)/);
+    expect(readdirSync(join(ROOT, '.lab', up.name, 'logs'))[0]).toBe('01-preflight.log');
   });
 });
