@@ -13,12 +13,11 @@ import { converge } from '../targets/netns/run.ts';
 import { teardownNetns } from '../targets/netns/teardown.ts';
 import { failoverVictim } from '../verify/failover.ts';
 import { waitForAnnouncement } from '../verify/verify.ts';
-import type { CompareTarget, ModeSession } from './target.ts';
+import { type CompareTarget, firstVersion, type ModeSession } from './target.ts';
 
-/** The first version number a program prints about itself. */
 async function version(cmd: string): Promise<string> {
   const r = await $({ nothrow: true, quiet: true })`sh -c ${cmd}`;
-  return /\d+\.\d+[\w.+-]*/.exec(r.stdout + r.stderr)?.[0] ?? 'unknown';
+  return firstVersion(r.stdout + r.stderr);
 }
 
 export function netnsCompareTarget(plan: LabPlan, log: Logger): CompareTarget {
@@ -34,7 +33,7 @@ export function netnsCompareTarget(plan: LabPlan, log: Logger): CompareTarget {
     async up(mode) {
       lab = await provisionNetns(plan, mode, log);
       await converge(lab, plan, mode, log);
-      return session(plan, mode, lab);
+      return { ...session(plan, mode, lab), upKind: 'cold start' };
     },
     async down() {
       lab?.router.close();

@@ -69,7 +69,7 @@ export async function runCompare(
   const faults = options.scenarios.filter((s): s is FaultId => s !== 'steady');
   const eta = new Eta((key) => {
     const [mode, what] = key.split('/') as [ModeId, string];
-    if (what === 'up') return mode === 'bgp' ? 15_000 : 8_000;
+    if (what === 'up') return target.upGuessMs?.(mode) ?? (mode === 'bgp' ? 15_000 : 8_000);
     if (what === 'steady') return 4_000;
     return bound(what as FaultId, mode, settings).ms + 8_000;
   });
@@ -86,12 +86,14 @@ export async function runCompare(
   };
 
   const modes: ModeResult[] = [];
-  const versions = await target.versions();
+  let versions: Record<string, string> | undefined;
   for (const mode of MODE_ORDER) {
     try {
       const t0 = Date.now();
       const session = await unit(`${mode} · bringing the lab up`, () => target.up(mode));
       const upMs = Date.now() - t0;
+      // Asked with a lab up: on Proxmox they are read from it.
+      versions ??= await target.versions();
       const steady: SteadyTrial[] = [];
       if (options.scenarios.includes('steady')) {
         for (let i = 1; i <= options.trials; i++)
@@ -113,13 +115,20 @@ export async function runCompare(
           }
           trials.push(
             await unit(`${mode} · ${fault} · trial ${i}/${options.trials}`, () =>
-              faultTrial(session, plan, mode, fault, i, b.ms + PROBE_SLACK_MS),
+              faultTrial(session, plan, mode, fault, i, b.ms + PROBE_SLACK_MS + (session.probeExtraMs?.(fault) ?? 0)),
             ),
           );
         }
         results.push({ scenario: fault, ...(why ? { unavailable: why } : {}), bound: b, trials });
       }
-      modes.push({ mode, service: { ip: serviceIp(plan, mode), port: DEMO.port }, upMs, steady, faults: results });
+      modes.push({
+        mode,
+        service: { ip: serviceIp(plan, mode), port: DEMO.port },
+        upMs,
+        upKind: session.upKind,
+        steady,
+        faults: results,
+      });
     } finally {
       await target.down(mode);
     }

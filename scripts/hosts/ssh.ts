@@ -1,5 +1,6 @@
 // A host over SSH (node-ssh), with its host key pinned: a different key is refused, never accepted.
 import { readFileSync } from 'node:fs';
+import { createConnection, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { NodeSSH } from 'node-ssh';
 import { LabError } from '../../lab/errors.ts';
@@ -19,6 +20,8 @@ export interface SshTarget {
 export interface SshHost extends Host {
   /** A TCP stream to address:port opened from this host (to reach hosts behind it). */
   forward(address: string, port: number): Promise<Duplex>;
+  /** Still connected: a host that powered off or rebooted ended its connection. */
+  connected(): boolean;
   close(): void;
 }
 
@@ -64,17 +67,41 @@ function readPrivateKey(path: string): string {
   }
 }
 
+function tcpConnect(host: string, port: number, timeoutMs: number): Promise<Socket> {
+  return new Promise((resolve, reject) => {
+    const socket = createConnection({ host, port });
+    const fail = (err: Error) => {
+      clearTimeout(timer);
+      socket.destroy();
+      reject(err);
+    };
+    const timer = setTimeout(
+      () => fail(new Error(`no TCP connection to ${host}:${port} within ${timeoutMs} ms`)),
+      timeoutMs,
+    );
+    socket.once('error', fail);
+    socket.once('connect', () => {
+      clearTimeout(timer);
+      socket.off('error', fail);
+      resolve(socket);
+    });
+  });
+}
+
 /** Connects directly, or through `via` (a jump host, as the Proxmox nodes are reached through the router). */
 export async function connectSsh(target: SshTarget, timeoutMs = 10_000, via?: SshHost): Promise<SshHost> {
   const ssh = new NodeSSH();
   const pinned = keyBlob(target.hostKey);
   const privateKey = readPrivateKey(target.privateKeyPath);
   let mismatch = false;
+  // The stream under the session is ours (a TCP socket, or a channel through `via`), so close() can end it.
   let sock: Duplex | undefined;
   try {
-    if (via) sock = await via.forward(target.address, target.port ?? 22);
+    sock = via
+      ? await via.forward(target.address, target.port ?? 22)
+      : await tcpConnect(target.address, target.port ?? 22, timeoutMs);
     await ssh.connect({
-      ...(sock ? { sock } : { host: target.address, port: target.port ?? 22 }),
+      sock,
       username: target.username,
       privateKey,
       readyTimeout: timeoutMs,
@@ -124,12 +151,13 @@ export async function connectSsh(target: SshTarget, timeoutMs = 10_000, via?: Ss
             : resolve(stream),
         );
       }),
+    connected: () => ssh.isConnected(),
     close: () => {
       // dispose() ends the session politely and waits for the peer's FIN; a VM powered off right
-      // after never sends one, and the socket would hold the process for minutes.
-      const conn = ssh.connection;
+      // after never sends one, and the socket would hold the process for minutes (ssh2's own
+      // destroy() does nothing once the socket is half-closed): ours goes 2 s later.
       ssh.dispose();
-      setTimeout(() => conn?.destroy(), 2000).unref();
+      setTimeout(() => sock.destroy(), 2000).unref();
     },
   };
 }

@@ -2,7 +2,7 @@
 // phone, printable, light and dark. A pure function of report.json. Measured values carry data-value
 // attributes holding the raw number from the JSON, so a test can read them back.
 import { outageChart, shareChart, timelineChart } from './charts.ts';
-import { type CompareReport, SCENARIO_TEXT } from './model.ts';
+import { type CompareReport, scenarioText } from './model.ts';
 import {
   describeView,
   faultRows,
@@ -15,6 +15,7 @@ import {
   short,
   sources,
   spread,
+  upTime,
 } from './summary.ts';
 
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
@@ -69,13 +70,13 @@ function steadySection(r: CompareReport): string {
   );
   const router = r.modes.map(
     (m) =>
-      `<tr>${td(MODE_NAME[m.mode])}${td(`${m.service.ip}:${m.service.port}`)}${td(m.steady[0] ? describeView(r, m.steady[0].router) : '—')}${td(seconds(m.upMs), m.upMs, `${m.mode}/upMs`)}</tr>`,
+      `<tr>${td(MODE_NAME[m.mode])}${td(`${m.service.ip}:${m.service.port}`)}${td(m.steady[0] ? describeView(r, m.steady[0].router) : '—')}${td(upTime(m), m.upMs, `${m.mode}/upMs`)}</tr>`,
   );
   return [
     '<h3>Share per node (mean, min–max over trials)</h3>',
     tableOf(['mode', 'from', ...nodes.map((n) => short(r, n))], rows),
     '<h3>What the router shows</h3>',
-    tableOf(['mode', 'service', 'the router shows', 'cold start → serving'], router),
+    tableOf(['mode', 'service', 'the router shows', 'brought up → serving'], router),
     '<h3>Every steady trial: answers per node</h3>',
     tableOf(['mode', 'trial', 'from', ...nodes.map((n) => short(r, n)), 'failed'], perTrial),
   ].join('\n');
@@ -173,7 +174,7 @@ export function renderHtml(r: CompareReport): string {
   )}</p>
 ${figures.join('\n')}
 <h2>Scenarios</h2>
-<ul>${r.scenarios.map((s) => `<li>${esc(SCENARIO_TEXT[s])}</li>`).join('')}</ul>
+<ul>${r.scenarios.map((s) => `<li>${esc(scenarioText(r.target, s))}</li>`).join('')}</ul>
 <h2>Steady state</h2>
 ${hasSteady ? steadySection(r) : '<p>not measured</p>'}
 <h2>Faults</h2>

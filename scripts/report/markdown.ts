@@ -12,6 +12,7 @@ import {
   short,
   sources,
   spread,
+  upTime,
 } from './summary.ts';
 
 export function table(head: readonly string[], rows: readonly (readonly string[])[]): string {
@@ -36,12 +37,12 @@ export function shareTable(r: CompareReport): string {
 
 export function routerTable(r: CompareReport): string {
   return table(
-    ['mode', 'service', 'the router shows', 'cold start → serving'],
+    ['mode', 'service', 'the router shows', 'brought up → serving'],
     r.modes.map((m) => [
       MODE_NAME[m.mode],
       `${m.service.ip}:${m.service.port}`,
       m.steady[0] ? describeView(r, m.steady[0].router) : '—',
-      seconds(m.upMs),
+      upTime(m),
     ]),
   );
 }

@@ -7,7 +7,7 @@ import type { Traffic } from '../verify/traffic.ts';
 export const SCENARIOS = ['steady', 'link-loss', 'graceful-stop', 'restart', 'router-restart'] as const;
 export type ScenarioId = (typeof SCENARIOS)[number];
 /** Each scenario in one line (the report and the README say the same). */
-export const SCENARIO_TEXT: Readonly<Record<ScenarioId, string>> = {
+const SCENARIO_TEXT: Readonly<Record<ScenarioId, string>> = {
   steady: 'steady state: a new connection each request, from the router and from the client; who takes them',
   'link-loss': 'link loss: the serving node (L2: the lease holder; BGP: the last node) loses its LAN link',
   'graceful-stop':
@@ -15,6 +15,20 @@ export const SCENARIO_TEXT: Readonly<Record<ScenarioId, string>> = {
   restart: "restart: that node's announcer or speaker stopped with SIGTERM and started again at once",
   'router-restart': "router restart: FRR restarted on the router; for L2 also the router's neighbour cache flushed",
 };
+/** Where a Proxmox lab does it otherwise (scripts/compare/proxmox.ts; the README's table says the same). */
+const PROXMOX_TEXT: Partial<Record<ScenarioId, string>> = {
+  steady: 'steady state: a new connection each request, from the router (no client VM); who takes them',
+  'link-loss':
+    "link loss: the serving node's LAN NIC unplugged through the Proxmox API (net0 link_down=1), plugged back after",
+  'graceful-stop':
+    'graceful stop: the serving node shut down cleanly through the API (its agent gets SIGTERM, but the whole node goes), started after',
+  restart: "restart: that node's Cilium agent pod deleted; the DaemonSet starts a new one",
+};
+
+/** Each scenario in one line, as it is done on that target. */
+export function scenarioText(target: 'netns' | 'proxmox', s: ScenarioId): string {
+  return (target === 'proxmox' ? PROXMOX_TEXT[s] : undefined) ?? SCENARIO_TEXT[s];
+}
 export type FaultId = Exclude<ScenarioId, 'steady'>;
 export type ModeId = 'l2' | 'bgp';
 
@@ -67,11 +81,16 @@ export interface FaultResult {
   readonly trials: readonly FaultTrial[];
 }
 
+/** How a mode was brought up: from nothing, over a lab's VMs already there, or by switching the other mode's. */
+export type UpKind = 'cold start' | 'existing VMs' | 'mode switch';
+
 export interface ModeResult {
   readonly mode: ModeId;
   readonly service: { readonly ip: string; readonly port: number };
-  /** Cold start (or, on Proxmox, mode switch) to verified. */
+  /** Brought up (cold start; on Proxmox also a mode switch) to verified. */
   readonly upMs: number;
+  /** How (absent in reports before Proxmox: a cold start). */
+  readonly upKind?: UpKind;
   readonly steady: readonly SteadyTrial[];
   readonly faults: readonly FaultResult[];
 }

@@ -31,6 +31,9 @@ export function median(xs: readonly number[]): number | null {
 
 export const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 export const percent = (x: number) => `${Math.round(x)} %`;
+/** Time to serving, and how the mode came up where it was not a cold start (Proxmox: the mode switch). */
+export const upTime = (m: ModeResult) =>
+  `${seconds(m.upMs)}${m.upKind && m.upKind !== 'cold start' ? ` (${m.upKind})` : ''}`;
 /** Node names without the lab prefix: cilab-cp1 → cp1. */
 export const short = (r: CompareReport, node: string) =>
   node.startsWith(`${r.lab}-`) ? node.slice(r.lab.length + 1) : node;

@@ -1,6 +1,7 @@
 // A fake Proxmox VE API for tests, over real HTTPS: it answers only paths and methods that the API
 // description has, checks each request's parameters against it, and checks every answer it gives
 // against the description's return schema, so its shapes cannot drift from the real API's.
+import { createHash } from 'node:crypto';
 import { createServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { PRIVILEGES_ONLY_IN, pve8 } from './pve8.ts';
@@ -14,7 +15,15 @@ export interface PveScenario {
   nodes: { node: string; status: 'online' | 'offline' | 'unknown'; mem: number; maxmem: number }[];
   storage: Record<string, { storage: string; type: string; content: string; enabled: number; active: number }[]>;
   network: Record<string, { iface: string; type: string; comments?: string; active?: number }[]>;
-  vms: { vmid: number; node: string; name: string; tags?: string; status: 'running' | 'stopped' }[];
+  vms: {
+    vmid: number;
+    node: string;
+    name: string;
+    tags?: string;
+    status: 'running' | 'stopped';
+    /** Its configuration as GET …/config answers it (net0, agent, …); PUT …/config changes it. */
+    config?: Record<string, string>;
+  }[];
   permissions: Record<string, Record<string, number>>;
   /** Files the guest agent can read, by VM ID and path. */
   guestFiles: Record<number, Record<string, string>>;
@@ -77,6 +86,30 @@ const HANDLERS: Record<string, Handler> = {
     return vm ? { vmid: vm.vmid, status: vm.status, name: vm.name, ha: { managed: 0 } } : undefined;
   },
   'POST /nodes/{node}/qemu/{vmid}/status/stop': (v, _, s) => power(s, v, 'stopped', 'qmstop'),
+  // vm_shutdown (src/PVE/API2/Qemu.pm) forks a `qmshutdown` task and answers its UPID; the VM is off
+  // when the guest has shut down (here at once).
+  'POST /nodes/{node}/qemu/{vmid}/status/shutdown': (v, _, s) => power(s, v, 'stopped', 'qmshutdown'),
+  // vm_config (src/PVE/API2/Qemu.pm): the current config's keys as stored (a net as print_net writes it:
+  // `virtio=<MAC>,bridge=<bridge>,firewall=0`) plus `digest`, the SHA1 of the config file.
+  'GET /nodes/{node}/qemu/{vmid}/config': (v, _, s) => {
+    const vm = findVm(s, v);
+    return vm && { name: vm.name, ...vm.config, digest: configDigest(vm.config) };
+  },
+  // update_vm (PUT: synchronous, answers null): refuses a config changed since `digest` was read
+  // (PVE::Tools::assert_if_modified: "detected modified configuration - file changed by other user? Try
+  // again."), deletes the `delete` keys, writes the others; a running VM gets them hot-applied
+  // (vmconfig_hotplug_pending; a net's link_down through QMP set_link, src/PVE/QemuServer.pm).
+  'PUT /nodes/{node}/qemu/{vmid}/config': (v, p, s) => {
+    const vm = findVm(s, v);
+    if (!vm) return undefined;
+    if (p.digest && p.digest !== configDigest(vm.config))
+      throw new PveFailure(500, 'detected modified configuration - file changed by other user? Try again.');
+    const { node: _n, vmid: _v, digest: _d, delete: del, skiplock: _s, ...set } = p;
+    const config = { ...vm.config, ...set };
+    for (const k of del?.split(/[,;\s]+/).filter(Boolean) ?? []) delete config[k];
+    vm.config = config;
+    return null;
+  },
   'POST /nodes/{node}/qemu/{vmid}/status/start': (v, _, s) => power(s, v, 'running', 'qmstart'),
   'GET /nodes/{node}/tasks/{upid}/status': (v) => ({
     upid: v.upid,
@@ -99,13 +132,33 @@ const HANDLERS: Record<string, Handler> = {
   },
 };
 
+const findVm = (s: PveScenario, v: Record<string, string>) =>
+  s.vms.find((x) => String(x.vmid) === v.vmid && x.node === v.node);
+
+/**
+ * A NIC as qemu-server stores what the provider created (bpg/proxmox 0.111.1 sends model, MAC, bridge and
+ * firewall=0; src/PVE/QemuServer/Network.pm print_net writes the model as the key of the MAC).
+ */
+export const storedNet = (nic: { readonly mac: string; readonly bridge: string }) =>
+  `virtio=${nic.mac},bridge=${nic.bridge},firewall=0`;
+
+/** The config's digest: qemu-server answers the SHA1 of the config file (here: of its lines). */
+export const configDigest = (config: Record<string, string> = {}) =>
+  createHash('sha1')
+    .update(
+      Object.entries(config)
+        .map(([k, v]) => `${k}: ${v}\n`)
+        .join(''),
+    )
+    .digest('hex');
+
 function power(
   s: PveScenario,
   v: Record<string, string>,
   status: 'running' | 'stopped',
   type: string,
 ): string | undefined {
-  const vm = s.vms.find((x) => String(x.vmid) === v.vmid && x.node === v.node);
+  const vm = findVm(s, v);
   if (!vm) return undefined;
   vm.status = status;
   return upid(v.node!, type, v.vmid!);

@@ -14,6 +14,8 @@ export interface PveSchema {
   additionalProperties?: number | boolean | PveSchema;
   enum?: unknown[];
   optional?: number | boolean;
+  /** A property string's keys (`net[n]`: `virtio=…,bridge=…,link_down=1`), or a named format. */
+  format?: string | Record<string, PveSchema & { keyAlias?: string; default_key?: number }>;
 }
 interface PveNode {
   path: string;
@@ -73,19 +75,45 @@ export function conformance(value: unknown, schema: PveSchema | undefined, at = 
   if (schema.enum && !schema.enum.includes(value))
     return [`${at}: ${JSON.stringify(value)} is not one of ${schema.enum.join(', ')}`];
   if (Array.isArray(value)) return value.flatMap((v, i) => conformance(v, schema.items, `${at}[${i}]`));
+  if (typeof value === 'string' && typeof schema.format === 'object') return propertyString(value, schema.format, at);
   if (typeof value === 'object' && schema.properties) {
     const obj = value as Record<string, unknown>;
-    const problems = Object.entries(schema.properties).flatMap(([k, s]) =>
-      obj[k] === undefined ? (s.optional ? [] : [`${at}.${k}: missing`]) : conformance(obj[k], s, `${at}.${k}`),
+    const props = schema.properties;
+    const problems = Object.entries(props).flatMap(([k, s]) =>
+      obj[k] === undefined
+        ? s.optional || k.endsWith('[n]')
+          ? []
+          : [`${at}.${k}: missing`]
+        : conformance(obj[k], s, `${at}.${k}`),
     );
-    if (schema.additionalProperties === 0 || schema.additionalProperties === false) {
-      problems.push(
-        ...Object.keys(obj)
-          .filter((k) => !(k in schema.properties!))
-          .map((k) => `${at}.${k}: not in the description`),
-      );
+    // Numbered keys (net0, ipconfig1) are described once, as `net[n]`.
+    for (const k of Object.keys(obj).filter((k) => !(k in props))) {
+      const indexed = props[k.replace(/\d+$/, '[n]')];
+      if (indexed && /\d$/.test(k)) problems.push(...conformance(obj[k], indexed, `${at}.${k}`));
+      else if (schema.additionalProperties === 0 || schema.additionalProperties === false)
+        problems.push(`${at}.${k}: not in the description`);
     }
     return problems;
   }
   return [];
+}
+
+/**
+ * A property string (`virtio=02:…,bridge=vmbr1,link_down=1`) against its format, as PVE::JSONSchema's
+ * parse_property_string reads it: known keys only (an alias such as `virtio` names the model and takes
+ * the MAC), booleans 0 or 1, integers as digits; a bare value is the default key's.
+ */
+function propertyString(value: string, format: Record<string, PveSchema>, at: string): string[] {
+  return value.split(',').flatMap((item) => {
+    const eq = item.indexOf('=');
+    const key =
+      eq < 0 ? Object.keys(format).find((k) => (format[k] as { default_key?: number }).default_key) : item.slice(0, eq);
+    const v = eq < 0 ? item : item.slice(eq + 1);
+    const f = key === undefined ? undefined : format[key];
+    if (!f) return [`${at}: ${item} is not a key of this property string`];
+    const type = Array.isArray(f.type) ? f.type[0] : f.type;
+    if (type === 'boolean' && !['0', '1'].includes(v)) return [`${at}: ${key}=${v} is not 0 or 1`];
+    if (type === 'integer' && !/^\d+$/.test(v)) return [`${at}: ${key}=${v} is not an integer`];
+    return [];
+  });
 }

@@ -7,12 +7,20 @@
 //    plus `truncated` when EOF was not reached;
 //  - src/PVE/API2/Qemu.pm vm_status / `vmstatus`: status running|stopped, qmpstatus from query-status;
 //  - vm_stop: QMP `quit` (a hard stop), vm_start: the QEMU process; both answer a task's UPID;
+//  - vm_shutdown: _do_vm_stop with $shutdown (src/PVE/QemuServer.pm): `guest-shutdown` through the agent
+//    when it answers (our VMs have agent=1), else QMP `system_powerdown` (ACPI); a `qmshutdown` task;
+//  - vm_config: the config and its digest; update_vm (PUT) on a running VM hot-applies a net whose only
+//    change is link_down: vmconfig_update_net → qemu_set_link_status, QMP `set_link` on the device
+//    `netN` (print_netdevice_full gives the NIC that id, as standins/vms/qemu.ts does). Nothing else of
+//    a config changes here: the stand-ins refuse it rather than pretend;
 //  - a handler that dies (an agent or monitor command that failed) is answered 500 with its message
 //    (pve-http-server: the API server turns the exception into the status line).
 import type { VmLab } from '../vms/lab.ts';
 import { findVm, startVm, stopVm, vmPid } from '../vms/lab.ts';
 import { qga, qmp } from '../vms/qemu.ts';
-import { type Handler, type Handlers, PveFailure } from './fake.ts';
+import { linkDownNet } from '../../scripts/compare/proxmox.ts';
+import { vmNics } from '../../lab/vm-network.ts';
+import { configDigest, type Handler, type Handlers, PveFailure, storedNet } from './fake.ts';
 
 const MAX_READ = 16 * 1024 * 1024;
 const upid = (node: string, type: string, vmid: string) =>
@@ -49,7 +57,61 @@ export function vmHandlers(vmLab: () => VmLab): Handlers {
       return qga(runDir, vmid, execute, args);
     });
 
+  // The links pulled (`<vmid>/netN`), as the VM's config would now say link_down=1.
+  const down = new Set<string>();
+  const config = (vmid: number): Record<string, string> => {
+    const vm = findVm(vmLab(), vmid);
+    return {
+      agent: 'enabled=1,fstrim_cloned_disks=0,type=virtio',
+      ...Object.fromEntries(
+        vmNics(vmLab().plan, vm.host).map((n, i) => [
+          `net${i}`,
+          linkDownNet(storedNet(n), down.has(`${vmid}/net${i}`)),
+        ]),
+      ),
+    };
+  };
+
   const handlers: Record<string, Handler> = {
+    'GET /nodes/{node}/qemu/{vmid}/config': (v) => {
+      const c = config(Number(v.vmid));
+      return { name: findVm(vmLab(), Number(v.vmid)).host.name, ...c, digest: configDigest(c) };
+    },
+    'PUT /nodes/{node}/qemu/{vmid}/config': async (v, p) => {
+      const vmid = Number(v.vmid);
+      const current = config(vmid);
+      if (p.digest && p.digest !== configDigest(current))
+        throw new PveFailure(500, 'detected modified configuration - file changed by other user? Try again.');
+      running(vmid);
+      const { node: _node, vmid: _vmid, digest: _digest, ...set } = p;
+      for (const [key, value] of Object.entries(set)) {
+        const now = current[key];
+        if (!/^net\d+$/.test(key) || now === undefined || linkDownNet(value, false) !== linkDownNet(now, false))
+          throw new PveFailure(500, `the VM stand-ins change only a net's link_down, not ${key}=${value}`);
+        const pulled = linkDownNet(value, true) === value;
+        if (pulled === down.has(`${vmid}/${key}`)) continue;
+        await qmp(vmLab().runDir, vmid, 'set_link', { name: key, up: !pulled });
+        if (pulled) down.add(`${vmid}/${key}`);
+        else down.delete(`${vmid}/${key}`);
+      }
+      return null;
+    },
+    'POST /nodes/{node}/qemu/{vmid}/status/shutdown': async (v) => {
+      const vmid = Number(v.vmid);
+      running(vmid);
+      const { runDir } = vmLab();
+      const agentUp = await serial(vmid, () => qga(runDir, vmid, 'guest-ping', undefined, 3000)).then(
+        () => true,
+        () => false,
+      );
+      if (!agentUp) await qmp(runDir, vmid, 'system_powerdown');
+      else
+        // qemu-ga answers guest-shutdown only when it fails (qga/qapi-schema.json): silence is success.
+        await serial(vmid, () => qga(runDir, vmid, 'guest-shutdown', undefined, 3000)).catch((err: Error) => {
+          if (!err.message.startsWith('no answer')) throw err;
+        });
+      return upid(v.node!, 'qmshutdown', v.vmid!);
+    },
     'GET /nodes/{node}/qemu/{vmid}/agent/network-get-interfaces': async (v) => ({
       result: await agent(Number(v.vmid), 'guest-network-get-interfaces'),
     }),

@@ -23,10 +23,4 @@ describe('npm run lab:compare', () => {
       body: { error: { code: 'E_USAGE', hint: 'pick from steady,link-loss,graceful-stop,restart,router-restart' } },
     });
   });
-  it('should say that Proxmox is not a target of the comparison yet, and what measures it there', () => {
-    expect(compare('--target', 'proxmox')).toMatchObject({
-      status: 1,
-      body: { error: { code: 'E_UNSUPPORTED', hint: expect.stringContaining('--failover') } },
-    });
-  });
 });

@@ -7,6 +7,17 @@ import { allHosts, type LabPlan } from '../../lab/plan.ts';
 import { privileges } from '../../scripts/targets/proxmox/calls.ts';
 import type { HostOutput } from '../../stacks/outputs.ts';
 import type { PveScenario } from '../../standins/proxmox-api/fake.ts';
+import type { VmImage } from '../../standins/vms/image.ts';
+
+/** A VM image that is never read: describeVmLab (standins/vms) only names its files. */
+export const UNREAD_IMAGE: VmImage = {
+  dir: '/i',
+  disk: '/i/root.raw',
+  kernel: '/i/vmlinuz',
+  initrd: '/i/initrd.img',
+  repo: '/i/repo',
+  packages: [],
+};
 
 export const TOKEN = 'root@pam!lab=11111111-2222-3333-4444-555555555555';
 const GiB = 1024 ** 3;

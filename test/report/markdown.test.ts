@@ -2,6 +2,7 @@
 // (UPDATE_GOLDEN=1 rewrites it), and the tables say what the numbers say.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { renderHtml } from '../../scripts/report/html.ts';
 import { renderMarkdown, summaryTables } from '../../scripts/report/markdown.ts';
 import type { CompareReport } from '../../scripts/report/model.ts';
 import { faultRows, median, shares } from '../../scripts/report/summary.ts';
@@ -34,6 +35,31 @@ describe('renderMarkdown', () => {
     expect(l2Link.median).toBe(median(trials.map((t) => t.outageMs)));
     expect(l2Link.boundMs).toBe(report.settings.l2Lease.durationMs + report.settings.l2Lease.retryPeriodMs);
     expect(summaryTables(report)).toContain('| link loss | L2 |');
+  });
+});
+
+describe('a Proxmox report', () => {
+  it('should say how each mode came up (the mode switch) and that nothing stood in', () => {
+    const [l2, bgp] = report.modes as [CompareReport['modes'][number], CompareReport['modes'][number]];
+    const pve: CompareReport = {
+      ...report,
+      target: 'proxmox',
+      modes: [
+        { ...l2, upKind: 'existing VMs' },
+        { ...bgp, upKind: 'mode switch', upMs: 412_300 },
+      ],
+      fidelity: [],
+    };
+    const md = renderMarkdown(pve);
+    expect(md).toContain('target proxmox');
+    expect(md).toMatch(/\| BGP \| [^|]+ \| [^|]+ \| 412\.3 s \(mode switch\) \|/);
+    expect(md).toContain('(existing VMs)');
+    expect(md).toContain('everything real (no stand-ins on this target)');
+    // The scenarios as they are done there, not as on the emulated lab.
+    const html = renderHtml(pve);
+    expect(html).toContain('unplugged through the Proxmox API (net0 link_down=1)');
+    expect(html).not.toContain('graceful stop: SIGTERM to that node');
+    expect(renderHtml(report)).toContain('graceful stop: SIGTERM to that node');
   });
 });
 

@@ -9,16 +9,10 @@ import { qemuArgs } from '../../standins/vms/qemu.ts';
 import { metaData, networkConfig, seedFiles } from '../../standins/vms/seed.ts';
 import { routerUserData } from '../../templates/cloud-init.ts';
 import { labPlan } from '../helpers/labs.ts';
+import { UNREAD_IMAGE } from '../helpers/pve.ts';
 
 const plan = labPlan({ name: 'vmseed' });
-const image = {
-  dir: '/i',
-  disk: '/i/root.raw',
-  kernel: '/i/vmlinuz',
-  initrd: '/i/initrd.img',
-  repo: '/i/repo',
-  packages: [],
-};
+const image = UNREAD_IMAGE;
 
 describe('the NoCloud drive', () => {
   it('should write network-config v1 as qemu-server Cloudinit.pm nocloud_network does', () => {

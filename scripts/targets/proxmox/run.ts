@@ -19,7 +19,7 @@ import type { RunResults, StepContext } from './context.ts';
 import { executeSteps } from './execute.ts';
 import { HOSTS_OUTPUT, type HostOutput } from '../../../stacks/outputs.ts';
 import { nodeMacs, routerAddress } from './guest-network.ts';
-import { proxmoxSteps } from './steps.ts';
+import { proxmoxSteps, type Step, type StepOptions } from './steps.ts';
 
 export interface ProxmoxRunOptions {
   readonly failover: boolean;
@@ -94,15 +94,19 @@ export function sshContext(
       router,
     );
   };
-  const connect = (name: string): Promise<SshHost> => {
-    let host = conns.get(name);
-    if (!host) {
-      host = open(name);
-      conns.set(name, host);
-      // A failed connection is not kept: the next step may try again.
-      host.catch(() => conns.get(name) === host && conns.delete(name));
-    }
-    return host;
+  const connect = async (name: string): Promise<SshHost> => {
+    const cached = conns.get(name);
+    const host = cached && (await cached.catch(() => undefined));
+    if (host?.connected()) return host;
+    // Another caller opened it anew while this one waited.
+    if (cached && conns.get(name) !== cached) return connect(name);
+    // A node that was shut down and started again (lab:compare's graceful stop) is connected anew.
+    host?.close();
+    const opening = open(name);
+    conns.set(name, opening);
+    // A failed connection is not kept: the next step may try again.
+    opening.catch(() => conns.get(name) === opening && conns.delete(name));
+    return opening;
   };
   // Built once: the router over SSH, and the nodes by the MAC of their LAN interface.
   let target: VerifyTarget | undefined;
@@ -140,11 +144,11 @@ export function sshContext(
 }
 
 /** The step context of a real run: the real API, the deploy's outputs, this machine with the lab file. */
-function proxmoxContext(
+export function proxmoxContext(
   plan: LabPlan,
   mode: Mode,
   configFile: string,
-  options: ProxmoxRunOptions,
+  requests: number,
   log: Logger,
 ): StepContext & { close(): void } {
   let cached: HostOutput[] | undefined;
@@ -160,10 +164,39 @@ function proxmoxContext(
       // Read after the deploy, which always runs before the first step that needs them.
       hosts: () => (cached ??= readOutputs(plan)),
       local: localHost({ env: { LAB_CONFIG: configFile }, progress: process.stderr }),
-      requests: options.requests,
+      requests,
     },
     log,
   );
+}
+
+/** The step list's options for a run of this lab: render and state under .lab/<name>/. */
+export function stepOptions(
+  plan: LabPlan,
+  mode: Mode,
+  options: Pick<StepOptions, 'failover' | 'failoverNode' | 'requests'>,
+): StepOptions {
+  return { ...options, renderDir: renderDir(plan, mode), stateDir: labStateDir(plan.name) };
+}
+
+/** Executes a run's steps with its step logs (.lab/<name>/logs), its secrets masked, and how to resume. */
+export function executeRun(
+  plan: LabPlan,
+  steps: readonly Step[],
+  ctx: StepContext,
+  resume: string,
+  log: Logger,
+): Promise<void> {
+  const state = labStateDir(plan.name);
+  return executeSteps(steps, ctx, {
+    logDir: join(state, 'logs'),
+    resume,
+    secrets: () => [
+      existsSync(join(state, 'k3s-token')) ? k3sToken(plan) : '',
+      process.env[plan.config.bgp.passwordEnv ?? ''] ?? '',
+    ],
+    log,
+  });
 }
 
 export async function runProxmox(
@@ -173,26 +206,10 @@ export async function runProxmox(
   options: ProxmoxRunOptions,
   log: Logger,
 ): Promise<LabReport> {
-  const state = labStateDir(plan.name);
-  const steps = proxmoxSteps(plan, mode, {
-    failover: options.failover,
-    failoverNode: options.failoverNode,
-    renderDir: renderDir(plan, mode),
-    stateDir: state,
-    requests: options.requests,
-  });
-  const ctx = proxmoxContext(plan, mode, configFile, options, log);
-  const secrets = () => [
-    existsSync(join(state, 'k3s-token')) ? k3sToken(plan) : '',
-    process.env[plan.config.bgp.passwordEnv ?? ''] ?? '',
-  ];
+  const steps = proxmoxSteps(plan, mode, stepOptions(plan, mode, options));
+  const ctx = proxmoxContext(plan, mode, configFile, options.requests, log);
   try {
-    await executeSteps(steps, ctx, {
-      logDir: join(state, 'logs'),
-      resume: resumeCommand(mode, configFile, options.failover),
-      secrets,
-      log,
-    });
+    await executeRun(plan, steps, ctx, resumeCommand(mode, configFile, options.failover), log);
   } finally {
     ctx.close();
   }

@@ -69,6 +69,17 @@ describe.skipIf(!schemaFile)('the Proxmox API calls of the toolkit and the provi
     expect(privileges(9)['/vms/{vmid}']).toContain('VM.GuestAgent.FileRead|VM.GuestAgent.Unrestricted');
   });
 
+  it("should hold what lab:compare's faults need on both majors: VM.Audit, VM.Config.Network, VM.PowerMgmt", () => {
+    // qemu-server src/PVE/API2/Qemu.pm: vm_config VM.Audit; update_vm any of $vm_config_perm_list (the
+    // network one for a net); vm_shutdown VM.PowerMgmt.
+    const need = { vmConfig: 'VM.Audit', vmConfigSet: 'VM.Config.Network', vmShutdown: 'VM.PowerMgmt' } as const;
+    for (const [call, priv] of Object.entries(need)) {
+      const { method, path } = CALLS[call as keyof typeof need];
+      expect(JSON.stringify(schema.method(path, method)?.permissions?.check), call).toContain(priv);
+      for (const major of PVE_MAJORS) expect(privileges(major)['/vms/{vmid}']).toContain(priv);
+    }
+  });
+
   it('should cover what VM creation states only in words: VM.Allocate, Datastore.AllocateSpace, SDN.Use', () => {
     const text = schema.method('/nodes/{node}/qemu', 'POST')?.permissions?.description ?? '';
     for (const [priv, path] of [

@@ -1,17 +1,14 @@
 // The Proxmox run against recording hosts and the fake Proxmox API: what runs is exactly what the dry
 // run prints, in order; every step leaves a log, with no secret in it; a failure says where, what,
 // why and how to resume; a VM whose agent never answers is named in bounded time.
-import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { allHosts, type Mode } from '../../../lab/plan.ts';
-import type { ExecResult, Host } from '../../../scripts/hosts/host.ts';
 import { createLogger } from '../../../scripts/log.ts';
 import { ROOT } from '../../../lab/load.ts';
 import { writeRender } from '../../../scripts/render-files.ts';
-import { createApi, type ProxmoxApi } from '../../../scripts/targets/proxmox/api.ts';
 import { CALLS } from '../../../scripts/targets/proxmox/calls.ts';
 import type { StepContext } from '../../../scripts/targets/proxmox/context.ts';
 import { executeSteps } from '../../../scripts/targets/proxmox/execute.ts';
@@ -19,150 +16,23 @@ import { proxmoxSteps, type Step } from '../../../scripts/targets/proxmox/steps.
 import { type FakeProxmox, startFakeProxmox } from '../../../standins/proxmox-api/fake.ts';
 import { loadPveSchema } from '../../../standins/proxmox-api/schema.ts';
 import { labPlan } from '../../helpers/labs.ts';
-import { goodScenario, selfSignedCert, TOKEN } from '../../helpers/pve.ts';
+import { goodScenario, selfSignedCert } from '../../helpers/pve.ts';
+import {
+  digest,
+  K3S_TOKEN,
+  PASSWORD,
+  query,
+  type Recording,
+  recordingContext as recording,
+} from '../../helpers/pve-recording.ts';
 import { sharedFile } from '../../helpers/shared.ts';
 
 const schemaFile = sharedFile('schemas/proxmox/pve-api-9.1.3.json');
-const PASSWORD = 'st-bgp-secret-value';
-const K3S_TOKEN = 'st-k3s-token-value';
-const KUBECONFIG = 'apiVersion: v1\nusers:\n- name: default\n  user:\n    client-key-data: U1QtS1VCRUNPTkZJRy1LRVk=\n';
 const plan = labPlan({ name: 'strec', bgp: { passwordEnv: 'ST_BGP_PASSWORD' } });
 const nodes = plan.nodes.map((n) => n.name);
-const macOf = (name: string) => `52:54:00:00:00:${(10 + nodes.indexOf(name)).toString(16)}`;
-const query = (params?: Record<string, string | number>) =>
-  params && Object.keys(params).length
-    ? `?${Object.entries(params)
-        .map(([k, v]) => `${k}=${v}`)
-        .join('&')}`
-    : '';
-const digest = (s: string) =>
-  `${Buffer.byteLength(s)} bytes ${createHash('sha256').update(s).digest('hex').slice(0, 8)}`;
 const tls = selfSignedCert();
-
-/** What a lab host answers: shapes of iproute2 (`ip -j`), FRR 8 (`show bgp … summary json`), the echo pod. */
-function answer(
-  name: string,
-  command: string,
-  o: { bgpDownFor: number; polls: { n: number }; holder: { i: number } },
-): ExecResult {
-  const ok = (stdout: string): ExecResult => ({ stdout, stderr: '', code: 0 });
-  const echo = (i: number) => `node=${nodes[i % nodes.length]} pod=echo-${i}`;
-  if (command.startsWith('i=0; since=0; while'))
-    return ok(
-      Array.from(
-        { length: Number(/-lt (\d+)/.exec(command)![1]) },
-        (_, i) => `ok ${echo(command.includes(plan.l2.serviceIp) ? 0 : i)}`,
-      ).join('\n'),
-    );
-  if (command.startsWith('end=$(('))
-    return ok(
-      [
-        `1000 ok ${echo(0)}`,
-        '1100 fail',
-        '1200 fail',
-        ...Array.from({ length: 20 }, (_, i) => `${1300 + 100 * i} ok ${echo(1)}`),
-      ].join('\n'),
-    );
-  if (command.startsWith('ip -j neigh show'))
-    return ok(
-      JSON.stringify([
-        { dst: plan.l2.serviceIp, dev: 'eth1', lladdr: macOf(nodes[o.holder.i]!), state: ['REACHABLE'] },
-      ]),
-    );
-  if (command.includes('show bgp ipv4 unicast summary json')) {
-    const state = o.polls.n++ < o.bgpDownFor ? 'Active' : 'Established';
-    return ok(
-      JSON.stringify({
-        routerId: plan.router.lanIp,
-        as: plan.config.bgp.routerAsn,
-        peers: Object.fromEntries(plan.nodes.map((n) => [n.lanIp, { remoteAs: plan.config.bgp.nodeAsn, state }])),
-      }),
-    );
-  }
-  // vtysh's `show daemons` (FRR vtysh/vtysh.c, vtysh_show_daemons): each running daemon's name after a space.
-  if (command.endsWith("-c 'show daemons'")) return ok(' zebra bgpd staticd\n');
-  if (command.startsWith('ip -j route show'))
-    return ok(
-      JSON.stringify([
-        {
-          dst: plan.bgp.serviceIp,
-          protocol: 'bgp',
-          nexthops: plan.nodes.map((n) => ({ gateway: n.lanIp, dev: 'eth1' })),
-        },
-      ]),
-    );
-  if (command.startsWith('sudo sed') && command.endsWith('/etc/rancher/k3s/k3s.yaml')) return ok(KUBECONFIG);
-  if (command.includes('get nodes -o name | wc -l')) return ok(`${plan.nodes.length}\n`);
-  if (command.includes('get lease')) return ok(nodes[0]!);
-  if (command.includes('bgp peers'))
-    return ok(
-      [
-        'Node   Local AS   Peer AS   Peer Address   Session State   Uptime',
-        ...plan.nodes.map((n) => `${n.name}   65001   65000   ${plan.router.lanIp}   established   1m`),
-      ].join('\n'),
-    );
-  return ok('');
-}
-
-interface Recording {
-  events: string[];
-  fake: FakeProxmox;
-}
-
-function recordingContext(mode: Mode, rec: Recording, o: { bgpDownFor?: number; failOn?: RegExp } = {}): StepContext {
-  const polls = { n: 0 };
-  // The L2 holder: once it is stopped, the next node takes the lease and its gratuitous ARP moves the router's entry.
-  const holder = { i: 0 };
-  const host = (name: string): Host => ({
-    name,
-    async exec(command, options) {
-      rec.events.push(`${name}: ${command}${options?.input !== undefined ? ` < ${digest(options.input)}` : ''}`);
-      if (o.failOn?.test(command))
-        return {
-          stdout: 'Get "https://10.42.0.11:6443/": dial tcp 10.42.0.11:6443: connect: connection refused\n',
-          stderr:
-            'error: the server could not find the requested resource\nThe connection to the server 10.42.0.11:6443 was refused - did you specify the right host or port?',
-          code: 1,
-        };
-      return answer(name, command, { bgpDownFor: o.bgpDownFor ?? 0, polls, holder });
-    },
-  });
-  const real = createApi({ endpoint: rec.fake.url, insecure: true, token: TOKEN });
-  const api: ProxmoxApi = {
-    call(name, path, params) {
-      rec.events.push(
-        `api: ${CALLS[name].method} ${CALLS[name].path}${query(params)}${path?.vmid ? ` @${path.vmid}` : ''}`,
-      );
-      if (name === 'vmStop') holder.i = 1;
-      return real.call(name, path, params);
-    },
-  };
-  const vmOf = (name: string) => allHosts(plan).find((h) => h.name === name)!;
-  const secrets = { 'k3s-token': K3S_TOKEN, 'bgp-password': PASSWORD };
-  const pinned = new Map<string, string>();
-  return {
-    plan,
-    mode,
-    requests: 6,
-    api,
-    local: host('local'),
-    host: async (name) => {
-      if (!pinned.has(name)) throw new Error(`${name} reached before its host key was pinned`);
-      return host(name);
-    },
-    vm: (name) => ({ node: vmOf(name).proxmoxNode, vmid: vmOf(name).vmId }),
-    secret: (name) => secrets[name],
-    pinHostKey: (name, key) => void pinned.set(name, key),
-    saveState: () => {},
-    verifyTarget: async () => ({
-      kind: 'proxmox',
-      router: { host: host(plan.router.name), vtysh: 'sudo vtysh', lanIface: 'eth1' },
-      nodeMacs: Object.fromEntries(nodes.map((n) => [macOf(n), n])),
-    }),
-    note: () => {},
-    results: { findings: [], failover: null },
-  };
-}
+const recordingContext = (mode: Mode, rec: Recording, o?: Parameters<typeof recording>[3]) =>
+  recording(plan, mode, rec, o);
 
 /** The dry run's list as the events it promises, in order. */
 function promised(steps: readonly Step[], ctx: StepContext, renderDir: string): string[] {
