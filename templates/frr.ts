@@ -60,11 +60,12 @@ export function frrConf(plan: LabPlan, mode: Mode, secrets: RouterSecrets = {}):
  */
 const BGP_CONFIG_LOADED = `sh -c 'for i in $(seq 60); do vtysh -c "show running-config" 2>/dev/null | grep -q "^router bgp " && exit 0; if [ "$i" -eq 15 ]; then echo "bgpd has no router bgp 15 s after the restart: vtysh -b" >&2; vtysh -b; fi; sleep 1; done; echo "bgpd has not loaded /etc/frr/frr.conf 60 s after the restart" >&2; exit 1'`;
 
+/** FRR restarted under systemd, and in BGP mode back with bgpd's config (the router step, lab:compare's router restart). */
+export function frrRestartCommands(mode: Mode): string[] {
+  return ['systemctl restart frr', ...(mode === 'bgp' ? [BGP_CONFIG_LOADED] : [])];
+}
+
 /** Shell that turns on bgpd (Debian ships it off) and applies /etc/frr/frr.conf. */
 export function frrApplyCommands(mode: Mode): string[] {
-  return [
-    `sed -i 's/^bgpd=.*/bgpd=${mode === 'bgp' ? 'yes' : 'no'}/' /etc/frr/daemons`,
-    'systemctl restart frr',
-    ...(mode === 'bgp' ? [BGP_CONFIG_LOADED] : []),
-  ];
+  return [`sed -i 's/^bgpd=.*/bgpd=${mode === 'bgp' ? 'yes' : 'no'}/' /etc/frr/daemons`, ...frrRestartCommands(mode)];
 }

@@ -5,6 +5,7 @@ import { LabError } from '../../lab/errors.ts';
 import { nodeMonitor } from '../../lab/kubernetes.ts';
 import type { LabPlan } from '../../lab/plan.ts';
 import { serviceIp } from '../../templates/demo.ts';
+import { frrRestartCommands } from '../../templates/frr.ts';
 import { type Host, run } from '../hosts/host.ts';
 import { quote } from '../hosts/shell.ts';
 import type { Logger } from '../log.ts';
@@ -56,7 +57,7 @@ export const faultCommands = {
     `timeout ${NODE_BACK_S} sh -c ${quote(`until ${KUBECTL} wait --for=condition=Ready ${agentPod(node)} --timeout=${NODE_BACK_S}s; do sleep 1; done`)}`,
   nodeReady: (node: string) =>
     `${KUBECTL} wait --for=condition=Ready ${quote(`node/${node}`)} --timeout=${NODE_BACK_S}s`,
-  restartFrr: 'sudo systemctl restart frr',
+  restartFrr: (mode: ModeId) => frrRestartCommands(mode).map((c) => `sudo ${c}`),
   flushNeighbours: (iface: string) => `sudo ip neigh flush dev ${quote(iface)}`,
 } as const;
 
@@ -141,7 +142,7 @@ export async function proxmoxSession(ctx: StepContext, plan: LabPlan, mode: Mode
           return;
         }
         case 'router-restart':
-          await run(target.router.host, faultCommands.restartFrr);
+          for (const c of faultCommands.restartFrr(mode)) await run(target.router.host, c);
           if (mode === 'l2') await run(target.router.host, faultCommands.flushNeighbours(target.router.lanIface));
           return;
       }

@@ -5,6 +5,7 @@ import { fidelity } from '../../standins/cilium/fidelity.ts';
 import { DEMO, serviceIp } from '../../templates/demo.ts';
 import type { Logger } from '../log.ts';
 import type {
+  Bound,
   CompareReport,
   FaultId,
   FaultResult,
@@ -16,12 +17,17 @@ import type {
 } from '../report/model.ts';
 import { faultTrial, PROBE_INTERVAL_MS, steadyTrial } from './measure.ts';
 import { bound, settingsOf } from './scenarios.ts';
-import type { CompareTarget } from './target.ts';
+import type { CompareTarget, ModeSession } from './target.ts';
 
 export const MODE_ORDER: readonly ModeId[] = ['l2', 'bgp'];
 export const REQUESTS_PER_SOURCE = 100;
 /** The probe runs until the bound plus this, at most. */
 const PROBE_SLACK_MS = 10_000;
+
+/** How long a fault's probe may run: the bound, slack, and what the target adds. */
+export function probeMs(session: ModeSession, fault: FaultId, b: Bound): number {
+  return b.ms + PROBE_SLACK_MS + (session.probeExtraMs?.(fault) ?? 0);
+}
 
 export interface CompareOptions {
   readonly trials: number;
@@ -115,7 +121,7 @@ export async function runCompare(
           }
           trials.push(
             await unit(`${mode} · ${fault} · trial ${i}/${options.trials}`, () =>
-              faultTrial(session, plan, mode, fault, i, b.ms + PROBE_SLACK_MS + (session.probeExtraMs?.(fault) ?? 0)),
+              faultTrial(session, plan, mode, fault, i, probeMs(session, fault, b)),
             ),
           );
         }

@@ -37,6 +37,7 @@ import { goodScenario, selfSignedCert, TOKEN } from '../helpers/pve.ts';
 import { type Recording, recordingContext } from '../helpers/pve-recording.ts';
 import { ROOT, sharedFile } from '../helpers/shared.ts';
 import { announcementCommands } from '../../scripts/verify/verify.ts';
+import { frrRestartCommands } from '../../templates/frr.ts';
 
 const schemaFile = sharedFile('schemas/proxmox/pve-api-9.1.3.json');
 const plan = labPlan({ name: 'i9pve' });
@@ -189,7 +190,8 @@ describe.skipIf(!schemaFile)('the Proxmox session of lab:compare', { timeout: 60
 
   it.each([
     ['l2', [`${router}: sudo systemctl restart frr`, `${router}: sudo ip neigh flush dev eth1`]],
-    ['bgp', [`${router}: sudo systemctl restart frr`]],
+    // BGP: back with bgpd's config, as the router step leaves it (templates/frr.ts frrRestartCommands).
+    ['bgp', frrRestartCommands('bgp').map((c) => `${router}: sudo ${c}`)],
   ] as const)('should restart FRR on the router (%s; L2 also forgets its neighbours)', async (mode, commands) => {
     const r = await trial(mode, 'router-restart');
     expect(r.apply).toEqual(commands);

@@ -7,6 +7,7 @@ import { main } from '../../scripts/cli.ts';
 import { requireRoot } from '../../scripts/deps.ts';
 import { createLogger } from '../../scripts/log.ts';
 import { runReport } from '../../scripts/targets/proxmox/run.ts';
+import type { FaultTrial } from '../../scripts/report/model.ts';
 import type { LabReport } from '../../scripts/verify/verdict.ts';
 import { ensureImage } from '../../standins/vms/image.ts';
 import { labText } from '../helpers/labs.ts';
@@ -23,6 +24,7 @@ import {
   openSession,
   prepare,
   recordGuests,
+  routerRestart,
   runSteps,
   type VmSession,
 } from './suite.ts';
@@ -87,6 +89,7 @@ await main(
     let s: VmSession | undefined;
     let failed: unknown;
     const verification: Partial<Record<Mode, LabReport>> = {};
+    const faults: Partial<Record<Mode, Pick<FaultTrial, 'outageMs' | 'probes' | 'failedProbes'>>> = {};
     try {
       s = await openSession(plan, labYaml);
       for (const [i, mode] of modes.entries()) {
@@ -113,6 +116,7 @@ await main(
           await runSteps(s, ctx, steps, ['converge', 'verify'], mlog);
           if (mode === 'l2') await checkLeaseHolder(ctx);
           if (failover) {
+            faults[mode] = await routerRestart(s, ctx, mode, mlog);
             await runSteps(s, ctx, steps, ['failover'], mlog);
             const victim = plan.nodes.find((n) => n.name === ctx.results.failover?.from);
             const power = s.power
@@ -156,6 +160,7 @@ await main(
       vms: s?.vms ?? [],
       checks,
       verification: modes.length === 1 ? (verification[modes[0]!] ?? null) : verification,
+      routerRestart: faults,
       error: failed ? String((failed as Error).message ?? failed) : null,
       timings: { ...log.timings, ...timings, total: Date.now() - t0 },
     };
@@ -164,6 +169,10 @@ await main(
       for (const v of report.vms)
         console.log(
           `${v.name.padEnd(14)} booted ${v.booted ? '✓' : '✗'}  agent ${v.agent ? `✓ ${((v.agentMs ?? 0) / 1000).toFixed(0)} s` : '✗'}  host key pinned ${v.hostKeyPinned ? '✓' : '✗'}  cloud-init ${v.cloudInit ?? '—'}`,
+        );
+      for (const [m, f] of Object.entries(faults))
+        console.log(
+          `${m}: lab:compare's router restart cost ${(f.outageMs / 1000).toFixed(1)} s (${f.failedProbes} of ${f.probes} probes failed)`,
         );
       for (const c of checks) console.log(`${c.ok ? '✓' : '✗'} ${c.check}${c.ok || !c.detail ? '' : `: ${c.detail}`}`);
       console.log(`${ok ? '✓ passed' : '✗ failed'} in ${((Date.now() - t0) / 1000).toFixed(0)} s`);

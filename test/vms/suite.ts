@@ -11,7 +11,12 @@ import { join } from 'node:path';
 import type { LabPlan, Mode } from '../../lab/plan.ts';
 import { localHost } from '../../scripts/hosts/local.ts';
 import { run } from '../../scripts/hosts/host.ts';
+import { PROBE_INTERVAL_MS, faultTrial } from '../../scripts/compare/measure.ts';
+import { proxmoxSession } from '../../scripts/compare/proxmox.ts';
+import { probeMs, REQUESTS_PER_SOURCE } from '../../scripts/compare/run.ts';
+import { bound, settingsOf } from '../../scripts/compare/scenarios.ts';
 import type { Logger } from '../../scripts/log.ts';
+import type { FaultTrial } from '../../scripts/report/model.ts';
 import { waitFor } from '../../scripts/wait.ts';
 import { labStateDir } from '../../lab/load.ts';
 import { renderDir, routerSecrets } from '../../scripts/render-files.ts';
@@ -423,4 +428,29 @@ export async function frrStartedAt(ctx: StepContext): Promise<string> {
 function consoleTail(lab: VmLab, vmid: number): string {
   const file = vmFiles(lab.runDir, vmid).console;
   return existsSync(file) ? readFileSync(file, 'utf8').trimEnd().split('\n').slice(-15).join('\n') : '';
+}
+
+/**
+ * lab:compare's router restart, through its Proxmox session on this run's context: FRR restarted over
+ * SSH by systemd (BGP: back with bgpd's config), L2: the router's neighbours flushed; probed from the
+ * router until the service answers steadily again.
+ */
+export async function routerRestart(
+  s: VmSession,
+  ctx: StepContext,
+  mode: Mode,
+  log: Logger,
+): Promise<Pick<FaultTrial, 'outageMs' | 'probes' | 'failedProbes'>> {
+  const t = await log.step('router-restart', "lab:compare's router restart (its Proxmox session)", async () => {
+    const session = await proxmoxSession(ctx, s.plan, mode);
+    const b = bound('router-restart', mode, settingsOf(s.plan, 'lab', PROBE_INTERVAL_MS, REQUESTS_PER_SOURCE));
+    return faultTrial(session, s.plan, mode, 'router-restart', 1, probeMs(session, 'router-restart', b));
+  });
+  check(
+    s,
+    `${mode}: after lab:compare's router restart the service answers steadily again`,
+    t.samples.at(-1)?.ok === true,
+    `${t.failedProbes} of ${t.probes} probes failed`,
+  );
+  return { outageMs: t.outageMs, probes: t.probes, failedProbes: t.failedProbes };
 }
