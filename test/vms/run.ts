@@ -63,7 +63,7 @@ await main(
   async (opts, json) => {
     requireRoot('test:vms');
     const modes: Mode[] = opts.mode === undefined ? [...MODES] : [opts.mode];
-    if (opts.nodes === 1 && !opts['no-failover'])
+    if (opts.nodes === 1 && !opts['no-failover'] && !opts['image-only'])
       throw new LabError(
         'E_USAGE',
         'with one node there is no node to fail over to',
