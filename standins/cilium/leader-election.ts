@@ -5,7 +5,12 @@
 //  - expiry is counted from when this candidate saw the record change (observedTime), not from renewTime;
 //  - the leader renews every retryPeriod; a renewal round that has not succeeded within renewDeadline ends
 //    leadership; a restarted agent finds itself named in the record and renews at once;
-//  - on cancel (SIGTERM) the leader releases: empty holder, leaseDurationSeconds 1 (release()).
+//  - on cancel (SIGTERM) the leader releases: empty holder, leaseDurationSeconds 1 (release()), with the
+//    lease it saw last (v0.33) or after reading it again (v0.34+): versions.ts LeaseRelease. The cancel also
+//    cuts short an in-flight renewal; if the API server applied it, the release meets a 409 Conflict (v0.33,
+//    or v0.34+ when it lands after the read) and the lease expires instead, as upstream's does.
+
+import type { LeaseRelease } from './versions.ts';
 
 /** coordination.k8s.io/v1 LeaseSpec, the fields client-go's LeaseLock writes. */
 export interface LeaseSpec {
@@ -37,6 +42,8 @@ export interface ElectionConfig {
   readonly renewDeadlineMs: number;
   readonly retryPeriodMs: number;
   readonly client: LeaseClient;
+  /** How release() finds the resourceVersion it updates: the Cilium minor's client-go (versions.ts). */
+  readonly release?: LeaseRelease;
   readonly now?: () => number;
   readonly random?: () => number;
 }
@@ -158,18 +165,24 @@ export class LeaderElector {
   }
 
   /** release(): only the leader releases; an empty holder with a 1 s duration lets the next candidate in.
-   *  client-go bounds this call only by the API client's timeout; the stand-in by the renew deadline. */
+   *  client-go bounds it by the renew deadline (one timeout for the read and the update, v0.34+). */
   async release(signal: AbortSignal = AbortSignal.timeout(this.c.renewDeadlineMs)): Promise<boolean> {
-    if (!this.isLeader() || !this.lease) return true;
+    let current = this.lease;
+    if (this.c.release === 'read-first') {
+      const got = await this.c.client.get(signal);
+      if (got.kind !== 'found') return false;
+      current = this.lease = got.lease;
+    }
+    if (!this.isLeader() || !current) return true;
     const now = this.now();
     const updated = await this.c.client.update(
-      this.lease.metadata.resourceVersion,
+      current.metadata.resourceVersion,
       {
         holderIdentity: '',
         leaseDurationSeconds: 1,
         acquireTime: microTime(now),
         renewTime: microTime(now),
-        leaseTransitions: this.observed!.leaseTransitions,
+        leaseTransitions: (this.c.release === 'read-first' ? current.spec : this.observed!).leaseTransitions,
       },
       signal,
     );

@@ -29,23 +29,44 @@ const v3 = (gobgp: string, min: number): DialTiming => ({
 });
 export const GOBGP_DEBIAN = v3('3.10.0 (Debian gobgpd)', 5);
 
+/**
+ * How the L2 announcer's leader gives its lease up on SIGTERM (client-go release(), ReleaseOnCancel).
+ * Neither retries on a 409 Conflict (that comes with client-go v0.37, commit 1b1630d "retry release on
+ * conflict from inflight renew"): a renewal that the cancel cut short but the API server applied moves
+ * the resourceVersion, and the release then fails; the lease expires instead.
+ */
+export type LeaseRelease =
+  /** client-go v0.33 tools/leaderelection/leaderelection.go release(): Update with the lease last seen. */
+  | 'cached'
+  /** client-go v0.34/v0.35 release(): Get first ("update the resourceVersion of lease"), then Update. */
+  | 'read-first';
+
 export interface MinorBehaviour {
   readonly minor: CiliumMinor;
   /** The GoBGP Cilium vendors (go.mod of the release branch). */
   readonly vendored: DialTiming;
   readonly bgpStop: BgpStop;
+  readonly leaseRelease: LeaseRelease;
 }
 
 const BEHAVIOUR: Record<CiliumMinor, MinorBehaviour> = {
-  // go.mod v1.18: github.com/osrg/gobgp/v3 replaced by the cilium/gobgp v3 fork (v3.37 base, July 2025).
-  '1.18': { minor: '1.18', vendored: v3('3.37.0 (cilium/gobgp fork)', 1), bgpStop: 'close' },
-  // go.mod v1.19: still the cilium/gobgp v3 fork (January 2026 snapshot).
-  '1.19': { minor: '1.19', vendored: v3('3.37+ (cilium/gobgp fork)', 1), bgpStop: 'close' },
-  // go.mod v1.20: github.com/osrg/gobgp/v4 v4.6.x; connectLoop waits 0.75–1 × the interval, minimum 2 s.
+  // go.mod v1.18: github.com/osrg/gobgp/v3 replaced by the cilium/gobgp v3 fork (v3.37 base, July 2025);
+  // k8s.io/client-go v0.33.
+  '1.18': { minor: '1.18', vendored: v3('3.37.0 (cilium/gobgp fork)', 1), bgpStop: 'close', leaseRelease: 'cached' },
+  // go.mod v1.19: still the cilium/gobgp v3 fork (January 2026 snapshot); k8s.io/client-go v0.34.
+  '1.19': {
+    minor: '1.19',
+    vendored: v3('3.37+ (cilium/gobgp fork)', 1),
+    bgpStop: 'close',
+    leaseRelease: 'read-first',
+  },
+  // go.mod v1.20: github.com/osrg/gobgp/v4 v4.6.x; connectLoop waits 0.75–1 × the interval, minimum 2 s;
+  // k8s.io/client-go v0.35.
   '1.20': {
     minor: '1.20',
     vendored: { gobgp: '4.6.1', first: [1.5, 2], later: (retry) => [0.75 * Math.max(retry, 2), Math.max(retry, 2)] },
     bgpStop: 'stop-allow-gr',
+    leaseRelease: 'read-first',
   },
 };
 

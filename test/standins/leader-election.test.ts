@@ -4,6 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { type LeaseClient, LeaderElector } from '../../standins/cilium/leader-election.ts';
 import { leaseRequest, type LeaseStore } from '../../standins/cilium/lease-api.ts';
+import type { LeaseRelease } from '../../standins/cilium/versions.ts';
 
 function api() {
   const store: LeaseStore = new Map();
@@ -31,7 +32,7 @@ function api() {
 describe('LeaderElector (client-go semantics)', () => {
   let now = 0;
   const clock = () => now;
-  const elector = (identity: string, client: LeaseClient) =>
+  const elector = (identity: string, client: LeaseClient, release?: LeaseRelease) =>
     new LeaderElector({
       identity,
       leaseDurationMs: 3000,
@@ -39,6 +40,7 @@ describe('LeaderElector (client-go semantics)', () => {
       retryPeriodMs: 200,
       client,
       now: clock,
+      ...(release ? { release } : {}),
     });
 
   it('should count expiry from when a candidate saw the record change, not from its renewTime', async () => {
@@ -73,6 +75,37 @@ describe('LeaderElector (client-go semantics)', () => {
     expect(await cp2.tryAcquireOrRenew()).toBe(true);
     expect(store.get('l')!.spec.holderIdentity).toBe('cp2');
   });
+
+  // SIGTERM cancels the renewal context: a renewal on the wire is cut short on the client, yet the API server
+  // may still apply it and move the resourceVersion. client-go v0.33 (Cilium 1.18) then updates with the
+  // lease it saw last and gets 409 Conflict: "Failed to release lock", the lease expires instead; v0.34 and
+  // v0.35 (Cilium 1.19, 1.20) read the lease first (leaderelection.go release(): "update the resourceVersion
+  // of lease") and release. Neither retries the conflict (v0.37: "retry release on conflict from inflight renew").
+  it.each([
+    ['cached', 'cp1', 1000],
+    ['read-first', '', 1],
+  ] as const)(
+    'should, releasing after a cut-short renewal the API applied, with the %s lease, leave holder %j for %i s',
+    async (release, holder, seconds) => {
+      const { client, store } = api();
+      now = 0;
+      const cp1 = elector('cp1', client, release);
+      expect(await cp1.tryAcquireOrRenew()).toBe(true);
+      // The renewal cp1 had in flight when it was cancelled: applied by the API server, its answer never read.
+      const applied = store.get('l')!;
+      await client.update(
+        applied.metadata.resourceVersion,
+        { ...applied.spec, renewTime: 'later' },
+        AbortSignal.timeout(1000),
+      );
+      now = 100;
+      expect(await cp1.release()).toBe(holder === '');
+      expect(store.get('l')!.spec).toMatchObject({
+        holderIdentity: holder,
+        leaseDurationSeconds: seconds === 1 ? 1 : 3,
+      });
+    },
+  );
 
   it('should let a restarted agent renew at once a lease that still names it', async () => {
     const { client, store } = api();
