@@ -25,10 +25,12 @@ import { behaviour } from './versions.ts';
 const exec = promisify(execFile);
 const log = (msg: string) => console.log(`${new Date().toISOString()} ${msg}`);
 
-// nft reads its script from a pipe: one transaction per call.
+// nft reads its script from a pipe: one transaction per call. It dies with the agent (setpriv
+// --pdeathsig): a killed agent writes nothing more to its datapath, so a liveness stamp still on its way
+// from a slow nft cannot land after the kill and keep the dead node answering past the lease duration.
 function nftInput(script: string): Promise<void> {
   return new Promise((resolve, reject) => {
-    const p = spawn('nft', ['-f', '-'], { stdio: ['pipe', 'ignore', 'inherit'] });
+    const p = spawn('setpriv', ['--pdeathsig', 'KILL', 'nft', '-f', '-'], { stdio: ['pipe', 'ignore', 'inherit'] });
     p.on('close', (code) =>
       code === 0 ? resolve() : reject(new Error(`nft exited ${code} on: ${script.split('\n')[0]}`)),
     );
@@ -45,6 +47,7 @@ interface L2Options {
   readonly durationMs: number;
   readonly renewDeadlineMs: number;
   readonly retryPeriodMs: number;
+  readonly release: ReturnType<typeof behaviour>['leaseRelease'];
 }
 
 function macOf(iface: string): string {
@@ -69,6 +72,7 @@ async function runL2(o: L2Options, signal: AbortSignal): Promise<void> {
       leaseDurationMs: o.durationMs,
       renewDeadlineMs: o.renewDeadlineMs,
       retryPeriodMs: o.retryPeriodMs,
+      release: o.release,
       client,
     });
     if (!(await elector.acquire(signal))) break;
@@ -85,10 +89,12 @@ async function runL2(o: L2Options, signal: AbortSignal): Promise<void> {
     }
     const end = await elector.renew(signal);
     // ReleaseOnCancel: release() runs whenever renew() returns; only a leader that still holds it releases.
-    await elector.release();
+    const released = await elector.release();
     if (end === 'cancelled') {
       // The agent is exiting: its BPF entries stay and answer until the liveness stamp is older than the lease.
-      log(`${o.name}: stopping, lease released`);
+      // A release the API refused (a renewal the cancel cut short moved the resourceVersion) or that timed
+      // out leaves the lease to expire, as client-go's "Failed to release lock" does.
+      log(`${o.name}: stopping, ${released ? 'lease released' : 'lease not released: it expires instead'}`);
       break;
     }
     log(`${o.name}: lost the lease of ${o.vip}`);
@@ -103,7 +109,23 @@ interface BgpOptions {
   readonly stop: ReturnType<typeof behaviour>['bgpStop'];
 }
 
-const gobgp = (...args: string[]) => exec('gobgp', ['-u', '127.0.0.1', ...args]);
+/**
+ * The gobgp CLI, which gives its gRPC dial one second (osrg/gobgp cmd/gobgp/common.go newClient: WithBlock,
+ * a 1 s timeout); on a loaded machine that dial can time out before any request is sent, so only that
+ * failure is tried again, for up to 10 s.
+ */
+async function gobgp(...args: string[]): Promise<{ stdout: string }> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    try {
+      return await exec('gobgp', ['-u', '127.0.0.1', ...args]);
+    } catch (err) {
+      const dialFailed = /deadline exceeded/.test(String((err as { stderr?: string }).stderr));
+      if (!dialFailed || Date.now() > deadline) throw err;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+}
 
 /** GoBGP inside the agent: started with the agent, dying with it (setpriv --pdeathsig KILL). */
 async function runBgp(o: BgpOptions, signal: AbortSignal): Promise<void> {
@@ -132,7 +154,8 @@ async function runBgp(o: BgpOptions, signal: AbortSignal): Promise<void> {
   for (
     let i = 0;
     i < 600 &&
-    !(await gobgp('global').then(
+    // The CLI itself, not gobgp(): here a dial that fails means gobgpd is not up yet, which this loop waits out.
+    !(await exec('gobgp', ['-u', '127.0.0.1', 'global']).then(
       () => true,
       () => false,
     ));
@@ -150,7 +173,8 @@ async function runBgp(o: BgpOptions, signal: AbortSignal): Promise<void> {
     for (const p of peers) {
       const address: string = p.state?.neighbor_address ?? p.conf?.neighbor_address;
       // GoBGP's isGracefulRestartEnabled(): the capability advertised and received (gobgp neighbor ADDR lists it).
-      const detail = (await gobgp('neighbor', address).catch(() => ({ stdout: '' }))).stdout;
+      // Unreadable is not "no graceful restart": a failure here ends the agent with the error.
+      const detail = (await gobgp('neighbor', address)).stdout;
       const grNegotiated = /graceful-restart:\s*advertised and received/.test(detail);
       if (
         !grNegotiated &&
@@ -209,6 +233,7 @@ const running =
             durationMs,
             renewDeadlineMs,
             retryPeriodMs,
+            release: behaviour(values.cilium!).leaseRelease,
           },
           controller.signal,
         );

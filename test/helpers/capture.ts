@@ -2,9 +2,19 @@
 import { spawn } from 'node:child_process';
 
 export interface Capture {
+  /** The packets so far, while tcpdump goes on: to wait for one before stopping. */
+  lines(): string[];
   /** Stops tcpdump (after `lingerMs`, for packets still in flight) and returns its lines. */
   stop(lingerMs?: number): Promise<string[]>;
 }
+
+/** -vv continues a packet on indented lines: join them to the packet's first line. */
+const packetLines = (out: string) =>
+  out.split('\n').reduce<string[]>((lines, l) => {
+    if (/^\s/.test(l) && lines.length) lines[lines.length - 1] += ` ${l.trim()}`;
+    else if (l) lines.push(l);
+    return lines;
+  }, []);
 
 /** Starts `tcpdump -l -n -e -tt -vv -i iface filter` in the namespace; resolves once it listens. */
 export async function startCapture(namespace: string, iface: string, filter: string[]): Promise<Capture> {
@@ -25,17 +35,14 @@ export async function startCapture(namespace: string, iface: string, filter: str
     });
   });
   return {
+    // A packet's last line may still be coming: only whole lines count until the capture stops.
+    lines: () => packetLines(out.slice(0, out.lastIndexOf('\n') + 1)),
     async stop(lingerMs = 300) {
       await new Promise((r) => setTimeout(r, lingerMs));
       const exited = new Promise((r) => p.on('exit', r));
       p.kill('SIGINT');
       await exited;
-      // -vv continues a packet on indented lines: join them to the packet's first line.
-      return out.split('\n').reduce<string[]>((lines, l) => {
-        if (/^\s/.test(l) && lines.length) lines[lines.length - 1] += ` ${l.trim()}`;
-        else if (l) lines.push(l);
-        return lines;
-      }, []);
+      return packetLines(out);
     },
   };
 }

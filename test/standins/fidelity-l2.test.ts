@@ -13,6 +13,7 @@ import { recordedProcesses } from '../../scripts/targets/netns/daemons.ts';
 import { restartAgent, signalAgent } from '../../scripts/targets/netns/faults.ts';
 import { RUN_ROOT } from '../../scripts/targets/netns/topology.ts';
 import { sleep, waitFor } from '../../scripts/wait.ts';
+import { responderSet, TABLE } from '../../standins/cilium/arp-responder.ts';
 import { type ArpPacket, parseArp, startCapture } from '../helpers/capture.ts';
 import { labText } from '../helpers/labs.ts';
 import { ROOT } from '../helpers/shared.ts';
@@ -52,6 +53,25 @@ const asking = (ms: number, everyMs = 200) =>
   router.exec(
     `end=$(( $(date +%s%3N) + ${ms} )); while [ $(date +%s%3N) -lt $end ]; do arping -q -c 1 -w 0 -I eth1 ${VIP}; sleep ${everyMs / 1000}; done`,
   );
+/** What a node's agent logged since `t0` (node-agent.ts: ISO time, then the message). */
+const agentSaid = (node: string, t0: number) =>
+  readFileSync(join(RUN, `agent-${node}.log`), 'utf8')
+    .split('\n')
+    .filter((l) => Date.parse(l.split(' ')[0]!) >= t0)
+    .join('\n');
+/** The lease API's record of changes of hands or duration since `t0`. */
+const leaseChanges = (t0: number) =>
+  readFileSync(join(RUN, 'lease-api.log'), 'utf8')
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .map((l) => JSON.parse(l) as { at: string; holderIdentity: string; leaseDurationSeconds: number })
+    .filter((c) => Date.parse(c.at) >= t0);
+/** Pauses (SIGSTOP) or resumes (SIGCONT) every agent but `node`'s. */
+const others = (node: string, signal: 'SIGSTOP' | 'SIGCONT') =>
+  NODES.filter((n) => n !== node).forEach((n) => process.kill(agentPid(n), signal));
+const agentPid = (node: string) =>
+  (JSON.parse(readFileSync(join(RUN, `agent-${node}.json`), 'utf8')) as { pid: number }).pid;
+
 async function holder(): Promise<string> {
   let h = '';
   await waitFor('a lease holder', 15_000, async () => Boolean((h = (await lease()).holderIdentity)));
@@ -73,7 +93,8 @@ describe.skipIf(!ready)('L2 announcer stand-in fidelity (Cilium 1.18–1.20; roo
   it('should answer ARP for the service IP from the holder only and leave ping unanswered', async () => {
     const h = await holder();
     const cap = await startCapture(`${LAB}-router`, 'eth1', ['arp']);
-    await run(router, `arping -q -c 3 -w 2 -I eth1 ${VIP} || true`);
+    // -c with -w: arping waits for 3 replies, for up to 10 s (one request a second).
+    await run(router, `arping -q -c 3 -w 10 -I eth1 ${VIP} || true`);
     const replies = parseArp(await cap.stop()).filter((p) => p.op === 'reply' && p.ip === VIP);
     expect(replies.length).toBeGreaterThanOrEqual(3);
     expect(new Set(replies.map((p) => p.who))).toEqual(new Set([macs[h]]));
@@ -91,8 +112,12 @@ describe.skipIf(!ready)('L2 announcer stand-in fidelity (Cilium 1.18–1.20; roo
     );
     await run(netnsHost(h, h), 'ip addr add 192.0.2.2/24 dev eth9 && ip link set eth9 up');
     try {
-      await sleep(300);
-      expect((await router.exec('arping -q -c 1 -w 1 -I i13p 192.0.2.2')).code).toBe(0); // the link works
+      // The link works: the far end answers ARP for its own address (once the veth is up on both sides).
+      await waitFor(
+        'ARP over the new link',
+        10_000,
+        async () => (await router.exec('arping -q -c 1 -w 1 -I i13p 192.0.2.2')).code === 0,
+      );
       expect((await router.exec(`arping -q -c 2 -w 2 -I i13p ${VIP}`)).code).not.toBe(0);
     } finally {
       await router.exec('ip link del i13p');
@@ -101,27 +126,32 @@ describe.skipIf(!ready)('L2 announcer stand-in fidelity (Cilium 1.18–1.20; roo
 
   // client-go leaderelection.go release() (ReleaseOnCancel, pkg/l2announcer/l2announcer.go) and
   // pkg/datapath/l2responder/l2responder.go garpOnNewEntry() + pkg/datapath/gneigh/gneigh.go SendArp().
-  it('should release the lease on SIGTERM and the next holder should send exactly one gratuitous ARP reply', async () => {
+  // SIGTERM also cuts short a renewal on the wire; when the API server has applied it, the release meets a
+  // 409 and the lease expires instead, as upstream's does (versions.ts LeaseRelease; leader-election.test.ts
+  // pins both ways per minor). The agent logs which way it went, and the lease API's record must agree.
+  it('should release the lease on SIGTERM (or let it expire when a cut-short renewal won) and the next holder should send exactly one gratuitous ARP reply', async () => {
     const before = await holder();
     const cap = await startCapture(`${LAB}-router`, 'eth1', ['arp']);
     const t0 = Date.now();
     await signalAgent(RUN, before, 'SIGTERM');
-    await sleep(4000); // longer than a lease: anything periodic would show
+    const after = await waitFor('another lease holder', 15_000, async () => {
+      const h = (await lease()).holderIdentity;
+      return h !== '' && h !== before && h;
+    });
+    await waitFor(`${after}'s gratuitous ARP reply`, 10_000, async () => garps(parseArp(cap.lines())).length > 0);
+    await sleep(4000); // a lease duration more: a second or a periodic reply would show
     const arp = parseArp(await cap.stop());
-    // Released: the lease API's record of changes shows an empty holder for 1 s, as client-go writes it.
-    const changes = readFileSync(join(RUN, 'lease-api.log'), 'utf8')
-      .split('\n')
-      .filter((l) => l.startsWith('{'))
-      .map((l) => JSON.parse(l) as { at: string; holderIdentity: string; leaseDurationSeconds: number });
-    const released = changes.find((c) => Date.parse(c.at) >= t0 && c.holderIdentity === '');
-    expect(released).toMatchObject({ leaseDurationSeconds: 1 });
-    const after = (await lease()).holderIdentity;
-    expect(after).not.toBe(before);
+    const said = agentSaid(before, t0);
+    expect(said).toMatch(/stopping, lease (released|not released)/);
+    const released = said.includes('stopping, lease released');
+    // Released: an empty holder for 1 s, as client-go writes it, then the next holder. Not released: the
+    // lease passes straight to the next holder once it has expired.
+    const changes = leaseChanges(t0);
+    expect(changes.map((c) => c.holderIdentity)).toEqual(released ? ['', after] : [after]);
+    if (released) expect(changes[0]).toMatchObject({ leaseDurationSeconds: 1 });
     const g = garps(arp);
     expect(g).toHaveLength(1);
     expect(g[0]).toMatchObject({ ethSrc: macs[after], who: macs[after] });
-    // Taken over well within the lease duration (3 s): released, not expired.
-    expect(g[0]!.t - t0).toBeLessThan(2000);
     // No gratuitous ARP *requests* (the arping -U form) for the service IP from anyone.
     expect(arp.filter((p) => p.op === 'request' && p.who === VIP)).toEqual([]);
     restartAgent(RUN, before);
@@ -148,13 +178,25 @@ describe.skipIf(!ready)('L2 announcer stand-in fidelity (Cilium 1.18–1.20; roo
   });
 
   // client-go tryAcquireOrRenew(): a record that names this identity is renewed at once after a restart.
+  // The other agents are paused meanwhile: a restart that outlasts the lease (a tsx start takes seconds on
+  // a loaded machine, a real agent's too) lets another node take it when it expires, which is not this case.
   it('should re-take at once, after a restart, a lease that still names the node', async () => {
     const h = await holder();
     const transitions = (await lease()).leaseTransitions;
     const cap = await startCapture(`${LAB}-router`, 'eth1', ['arp']);
-    await signalAgent(RUN, h, 'SIGKILL');
-    restartAgent(RUN, h);
-    await sleep(3500);
+    others(h, 'SIGSTOP');
+    try {
+      await signalAgent(RUN, h, 'SIGKILL');
+      const t0 = Date.now();
+      restartAgent(RUN, h);
+      await waitFor(`the restarted agent of ${h} leading`, 30_000, async () =>
+        agentSaid(h, t0).includes(`${h}: leading ${VIP}`),
+      );
+      await waitFor(`${h}'s gratuitous ARP reply`, 10_000, async () => garps(parseArp(cap.lines())).length > 0);
+    } finally {
+      others(h, 'SIGCONT');
+    }
+    await sleep(3500); // a lease duration more: a reply from anyone else would show
     const g = garps(parseArp(await cap.stop()));
     expect(await lease()).toMatchObject({ holderIdentity: h, leaseTransitions: transitions });
     // The restarted agent's reconciliation starts from an empty responder map: its entry is new again.
@@ -164,13 +206,18 @@ describe.skipIf(!ready)('L2 announcer stand-in fidelity (Cilium 1.18–1.20; roo
   // client-go renew(): a renewal round that fails for renewDeadline ends leadership; nobody can take
   // over without the API (cilium/cilium#40735).
   it('should go silent a renew deadline after the API server becomes unreachable, with nobody taking over', async () => {
-    await holder();
+    const h = await holder();
     const pid = recordedProcesses(RUN).find((p) => p.what === `${LAB}-router lease-api`)!.pid;
+    const t0 = Date.now();
     process.kill(pid, 'SIGSTOP');
     try {
       // A renewal round ends at the renew deadline (1 s) after the last success (≤ 200 ms before); the
-      // release that follows gives up after another renew deadline, then the entry goes.
-      await sleep(3000);
+      // release that follows gives up after another renew deadline, then the agent removes its entry.
+      await waitFor(`${h} losing the lease`, 15_000, async () => agentSaid(h, t0).includes(`lost the lease of ${VIP}`));
+      await waitFor(`${h}'s responder entry gone`, 10_000, async () => {
+        const set = await netnsHost(h, h).exec(`nft -j list set netdev ${TABLE} ${responderSet('eth0')}`);
+        return set.code === 0 && !set.stdout.includes(`"${VIP}"`);
+      });
       const cap = await startCapture(`${LAB}-router`, 'eth1', ['arp']);
       await asking(3000);
       expect(parseArp(await cap.stop()).filter((p) => p.op === 'reply' && p.ip === VIP)).toEqual([]);
