@@ -75,11 +75,18 @@ export function restartAgent(runDir: string, node: string): number {
   return startAgent(runDir, r.namespace, node, [...r.argv]);
 }
 
-/** A BGP agent is up once its GoBGP announces the service: at start, and again after a restart. */
-export async function gobgpAnnouncing(node: Host, vip: string, timeoutMs: number): Promise<void> {
-  await waitFor(`GoBGP on ${node.name} announcing ${vip}`, timeoutMs, async () =>
-    (await node.exec(sh`gobgp -u 127.0.0.1 global rib -a ipv4 ${`${vip}/32`}`)).stdout.includes(vip),
-  );
+/** A BGP agent is up once its GoBGP announces the service: at start, and again after a restart. The wait
+ *  ends at once if the agent (`pid`) exits first: nothing would announce then. */
+export async function gobgpAnnouncing(node: Host, vip: string, timeoutMs: number, pid?: number): Promise<void> {
+  await waitFor(`GoBGP on ${node.name} announcing ${vip}`, timeoutMs, async () => {
+    if (pid !== undefined && !alive(pid))
+      throw new LabError(
+        'E_SPAWN',
+        `the agent of ${node.name} exited before announcing ${vip}`,
+        'see its log in the run directory',
+      );
+    return (await node.exec(sh`gobgp -u 127.0.0.1 global rib -a ipv4 ${`${vip}/32`}`)).stdout.includes(vip);
+  });
 }
 
 const node = (t: Topology, name: string) =>

@@ -181,14 +181,15 @@ export async function provisionNetns(plan: LabPlan, mode: Mode, log: Logger): Pr
             writeFileSync(conf, gobgpToml(settings), { mode: 0o600 });
             agent = ['bgp', '--gobgpd-conf', conf, '--advertise', settings.advertise.join(',')];
           }
-          startAgent(
+          const pid = startAgent(
             t.runDir,
             n.namespace,
             n.name,
             standin('node-agent.ts', ['--name', n.name, '--cilium', plan.config.cilium.version, ...agent]),
           );
-          // A hundred agents start at once on two cores: allow each more time in a larger lab.
-          if (mode === 'bgp') await gobgpAnnouncing(h, vip, 15_000 + 300 * t.nodes.length);
+          // As long as the agent gives its gobgpd (a minute), plus more in a larger lab: a hundred agents
+          // start at once on two cores. An agent that dies ends the wait at once.
+          if (mode === 'bgp') await gobgpAnnouncing(h, vip, 60_000 + 300 * t.nodes.length, pid);
         }),
       );
     },

@@ -46,21 +46,37 @@ interface FaultRun {
   notes: string[];
 }
 
-/** Resolves once the router's first request is in flight: a fault injected earlier could heal before any request sees it. */
+/**
+ * Resolves once the router's probe is running: a fault injected earlier could heal before any request sees
+ * it. The probe loop's shell lives for the whole of the router's requests (traffic.ts probeLoop), where each
+ * curl lives only milliseconds, shorter than one look at the namespace takes on a loaded machine.
+ */
 async function probing(plan: LabPlan): Promise<void> {
   const router = topology(plan).router.namespace;
-  const isCurl = (pid: number) => {
+  const isProbe = (pid: number) => {
     try {
-      return readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'curl';
+      return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('i=0; since=0; while');
     } catch {
       return false; // gone between the listing and the read
     }
   };
-  await waitFor('a request from the router', 60_000, async () => (await namespacePids(router)).some(isCurl), 20);
+  await waitFor("the router's probe", 60_000, async () => (await namespacePids(router)).some(isProbe), 20);
 }
 
-/** A whole run of the lab in `mode`; `fault` is injected while it verifies, once requests are in flight. */
-async function runWith(plan: LabPlan, mode: Mode, fault?: (t: Topology) => Promise<void> | void): Promise<FaultRun> {
+/**
+ * When a fault lands: while the router's requests are in flight (a fault that heals must meet some of
+ * them), or before the first (one that never heals: then it is the router's probe that finds the service
+ * silent, however quickly its requests would otherwise have finished).
+ */
+type Injection = 'in-flight' | 'before';
+
+/** A whole run of the lab in `mode`; `fault` is injected while it verifies. */
+async function runWith(
+  plan: LabPlan,
+  mode: Mode,
+  fault?: (t: Topology) => Promise<void> | void,
+  at: Injection = 'in-flight',
+): Promise<FaultRun> {
   const base = createLogger({ json: true });
   const notes: string[] = [];
   let injected: Promise<number> | undefined;
@@ -68,11 +84,12 @@ async function runWith(plan: LabPlan, mode: Mode, fault?: (t: Topology) => Promi
     ...base,
     note: (m) => void notes.push(m),
     step: (id, title, fn) =>
-      base.step(id, title, () => {
-        if (id === 'verify' && fault)
-          injected = probing(plan)
-            .then(() => fault(topology(plan)))
-            .then(() => Date.now());
+      base.step(id, title, async () => {
+        if (id === 'verify' && fault) {
+          const inject = async () => (await fault(topology(plan)), Date.now());
+          if (at === 'before') await (injected = inject());
+          else injected = probing(plan).then(inject);
+        }
         return fn();
       }),
   };
@@ -99,8 +116,11 @@ describe.skipIf(!ready)('faults while the emulated lab verifies, with hostile co
     const vip = l2.l2.serviceIp;
 
     it("should judge the holder losing the service address: stopped answering, within the code's bound", async () => {
-      const { report, ms } = await runWith(l2, 'l2', async (t) =>
-        removeServiceAddress(t, await serviceHolder(t, vip), vip),
+      const { report, ms } = await runWith(
+        l2,
+        'l2',
+        async (t) => removeServiceAddress(t, await serviceHolder(t, vip), vip),
+        'before',
       );
       expect(report.verified).toBe(false);
       expect(report.problems.join('\n')).toMatch(

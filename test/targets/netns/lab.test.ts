@@ -28,8 +28,12 @@ const L2 = config('e2el2');
 const BGP = config('e2ebgp');
 const CTRLC = config('e2eint');
 
+/** A command's own bound: below the tests' (260 s), so a hung command fails with its output, not the runner's timeout. */
+const CLI_MS = 240_000;
+const TEST_MS = 260_000;
+
 function cli(script: string, args: string[]) {
-  return runScript(`scripts/${script}.ts`, args, { timeoutMs: 150_000 });
+  return runScript(`scripts/${script}.ts`, args, { timeoutMs: CLI_MS });
 }
 
 function lab(mode: 'l2' | 'bgp', file: string, ...extra: string[]): LabReport {
@@ -62,51 +66,59 @@ describe.skipIf(!ready)('the emulated lab (root, real FRR, GoBGP, ARP)', () => {
   let bgp: LabReport;
   let pidsBefore: number[] = [];
 
-  it('should verify L2 mode: one node takes every request and the router holds its MAC', () => {
-    l2 = lab('l2', L2, '--failover', '--requests', '100');
-    expect(l2).toMatchObject({
-      lab: 'e2el2',
-      mode: 'l2',
-      target: 'netns',
-      verified: true,
-      problems: [],
-      service: { ip: '10.42.0.193', port: 80 },
-    });
-    const holder = l2.router.arp!.node!;
-    // The stand-in echo answers where the request arrived: byNode counts entries, all through the holder.
-    expect(l2.traffic).toEqual({ requests: 200, failed: 0, byNode: { [holder]: 200 }, counts: 'entry' });
-    expect(l2.entryNode).toBe(holder);
-    expect(l2.router.bgp).toBeNull();
-    expect(l2.failover!.from).toBe(holder);
-    expect(l2.failover!.to).not.toBe(holder);
-    // The lease must expire (3 s) before another node takes over.
-    expect(l2.failover!.outageMs).toBeGreaterThan(1000);
-    expect(Object.keys(l2.timings)).toEqual(
-      expect.arrayContaining(['network', 'router', 'nodes', 'converge', 'verify', 'failover']),
-    );
-  }, 150_000);
+  it(
+    'should verify L2 mode: one node takes every request and the router holds its MAC',
+    () => {
+      l2 = lab('l2', L2, '--failover', '--requests', '100');
+      expect(l2).toMatchObject({
+        lab: 'e2el2',
+        mode: 'l2',
+        target: 'netns',
+        verified: true,
+        problems: [],
+        service: { ip: '10.42.0.193', port: 80 },
+      });
+      const holder = l2.router.arp!.node!;
+      // The stand-in echo answers where the request arrived: byNode counts entries, all through the holder.
+      expect(l2.traffic).toEqual({ requests: 200, failed: 0, byNode: { [holder]: 200 }, counts: 'entry' });
+      expect(l2.entryNode).toBe(holder);
+      expect(l2.router.bgp).toBeNull();
+      expect(l2.failover!.from).toBe(holder);
+      expect(l2.failover!.to).not.toBe(holder);
+      // The lease must expire (3 s) before another node takes over.
+      expect(l2.failover!.outageMs).toBeGreaterThan(1000);
+      expect(Object.keys(l2.timings)).toEqual(
+        expect.arrayContaining(['network', 'router', 'nodes', 'converge', 'verify', 'failover']),
+      );
+    },
+    TEST_MS,
+  );
 
-  it('should verify BGP mode beside it: every peer Established, one nexthop per node, every node a share; fail over the node asked for', () => {
-    bgp = lab('bgp', BGP, '--failover-node', 'cp1', '--requests', '150');
-    expect(bgp).toMatchObject({
-      lab: 'e2ebgp',
-      mode: 'bgp',
-      verified: true,
-      service: { ip: '172.31.42.1', port: 80 },
-      router: { arp: null },
-    });
-    expect(bgp.router.bgp!.peers).toEqual(
-      ['10.42.0.11', '10.42.0.12', '10.42.0.13'].map((address) => ({ address, state: 'Established' })),
-    );
-    expect(bgp.router.bgp!.nexthops).toEqual(['10.42.0.11', '10.42.0.12', '10.42.0.13']);
-    expect(bgp.traffic.failed).toBe(0);
-    expect(Object.keys(bgp.traffic.byNode).sort()).toEqual(['e2ebgp-cp1', 'e2ebgp-cp2', 'e2ebgp-cp3']);
-    for (const n of Object.values(bgp.traffic.byNode)) expect(n).toBeGreaterThan(30);
-    expect(bgp.traffic.counts).toBe('entry');
-    expect(bgp.failover).toMatchObject({ from: 'e2ebgp-cp1' });
-    expect(bgp.failover!.outageMs).toBeGreaterThan(0);
-    expect(bgp.failover!.to).not.toBe('e2ebgp-cp1');
-  }, 150_000);
+  it(
+    'should verify BGP mode beside it: every peer Established, one nexthop per node, every node a share; fail over the node asked for',
+    () => {
+      bgp = lab('bgp', BGP, '--failover-node', 'cp1', '--requests', '150');
+      expect(bgp).toMatchObject({
+        lab: 'e2ebgp',
+        mode: 'bgp',
+        verified: true,
+        service: { ip: '172.31.42.1', port: 80 },
+        router: { arp: null },
+      });
+      expect(bgp.router.bgp!.peers).toEqual(
+        ['10.42.0.11', '10.42.0.12', '10.42.0.13'].map((address) => ({ address, state: 'Established' })),
+      );
+      expect(bgp.router.bgp!.nexthops).toEqual(['10.42.0.11', '10.42.0.12', '10.42.0.13']);
+      expect(bgp.traffic.failed).toBe(0);
+      expect(Object.keys(bgp.traffic.byNode).sort()).toEqual(['e2ebgp-cp1', 'e2ebgp-cp2', 'e2ebgp-cp3']);
+      for (const n of Object.values(bgp.traffic.byNode)) expect(n).toBeGreaterThan(30);
+      expect(bgp.traffic.counts).toBe('entry');
+      expect(bgp.failover).toMatchObject({ from: 'e2ebgp-cp1' });
+      expect(bgp.failover!.outageMs).toBeGreaterThan(0);
+      expect(bgp.failover!.to).not.toBe('e2ebgp-cp1');
+    },
+    TEST_MS,
+  );
 
   it('should say where the running L2 lab stands (lab:status): namespaces, daemons alive, the last verification', () => {
     const r = cli('status', ['--target', 'netns', '--config', L2, '--json']);
@@ -161,7 +173,7 @@ describe.skipIf(!ready)('the emulated lab (root, real FRR, GoBGP, ARP)', () => {
     child.stderr.on('data', (d: Buffer) => (err += d.toString()));
     // 'close', not 'exit': the interrupted run's last words must have reached us.
     const exited = new Promise<number | null>((res) => child.on('close', res));
-    await waitFor(`"${progress}" from lab:l2`, 60_000, async () => err.includes(progress), 20);
+    await waitFor(`"${progress}" from lab:l2`, 120_000, async () => err.includes(progress), 20);
     child.kill('SIGINT');
     expect(await exited).toBe(130);
     expect(err).toContain('npm run lab:teardown removes whatever was started');
@@ -188,41 +200,57 @@ describe.skipIf(!ready)('the emulated lab (root, real FRR, GoBGP, ARP)', () => {
         expect(leftovers('e2eint')).toEqual([]);
       }
     },
+    TEST_MS,
   );
 
-  it('should rerun the interrupted command cleanly to verified, and say what teardown removed and kept', () => {
-    const r = cli('lab', ['--mode', 'l2', '--target', 'netns', '--config', CTRLC, '--requests', '20']);
-    expect(r.status, r.stderr).toBe(0);
-    expect(r.stderr).toMatch(/lab e2eint is already here: rebuilding it/);
-    expect(r.stdout).toContain('✓ verified');
-    // lab:render's output is not the emulated lab's: kept, and said so.
-    expect(cli('render', ['--mode', 'l2', '--config', CTRLC]).status).toBe(0);
-    const down = cli('teardown', ['--target', 'netns', '--config', CTRLC]);
-    expect(down.stdout).toMatch(
-      /✓ lab e2eint removed:\n  - 6 namespaces \(e2eint-client, .*\) with their links\n  - \d+ processes\n(  - .*\n)*  - \/run\/proxmox-cilium-lab\/e2eint\/\n  - \.lab\/e2eint\/netns\//,
-    );
-    expect(down.stdout).toContain(
-      "kept (not the emulated lab's):\n  - .lab/e2eint/render/ (written by npm run lab:render)",
-    );
-    rmSync(join(ROOT, '.lab', 'e2eint'), { recursive: true });
-    expect(leftovers('e2eint')).toEqual([]);
-    expect(cli('teardown', ['--target', 'netns', '--config', CTRLC]).stdout).toContain(
-      '✓ nothing of lab e2eint was running or on disk',
-    );
-  }, 120_000);
+  it(
+    'should rerun the interrupted command cleanly to verified, and say what teardown removed and kept',
+    () => {
+      const r = cli('lab', ['--mode', 'l2', '--target', 'netns', '--config', CTRLC, '--requests', '20']);
+      expect(r.status, r.stderr).toBe(0);
+      expect(r.stderr).toMatch(/lab e2eint is already here: rebuilding it/);
+      expect(r.stdout).toContain('✓ verified');
+      // lab:render's output is not the emulated lab's: kept, and said so.
+      expect(cli('render', ['--mode', 'l2', '--config', CTRLC]).status).toBe(0);
+      const down = cli('teardown', ['--target', 'netns', '--config', CTRLC]);
+      expect(down.stdout).toMatch(
+        /✓ lab e2eint removed:\n  - 6 namespaces \(e2eint-client, .*\) with their links\n  - \d+ processes\n(  - .*\n)*  - \/run\/proxmox-cilium-lab\/e2eint\/\n  - \.lab\/e2eint\/netns\//,
+      );
+      expect(down.stdout).toContain(
+        "kept (not the emulated lab's):\n  - .lab/e2eint/render/ (written by npm run lab:render)",
+      );
+      rmSync(join(ROOT, '.lab', 'e2eint'), { recursive: true });
+      expect(leftovers('e2eint')).toEqual([]);
+      expect(cli('teardown', ['--target', 'netns', '--config', CTRLC]).stdout).toContain(
+        '✓ nothing of lab e2eint was running or on disk',
+      );
+    },
+    TEST_MS,
+  );
 
-  it('should finish a teardown interrupted by Ctrl-C when run again', async () => {
-    await interruptAfter('✓ nodes:');
-    const child = spawn(
-      process.execPath,
-      ['--import', 'tsx', 'scripts/teardown.ts', '--target', 'netns', '--config', CTRLC],
-      { cwd: ROOT, stdio: 'ignore' },
-    );
-    const exited = new Promise((res) => child.on('exit', res));
-    await new Promise((res) => setTimeout(res, 1500));
-    child.kill('SIGINT');
-    await exited;
-    expect(cli('teardown', ['--target', 'netns', '--config', CTRLC]).status).toBe(0);
-    expect(leftovers('e2eint')).toEqual([]);
-  });
+  it(
+    'should finish a teardown interrupted by Ctrl-C when run again',
+    async () => {
+      await interruptAfter('✓ nodes:');
+      const pids = recordedPids(join(RUN_ROOT, 'e2eint')).filter(alive);
+      expect(pids.length).toBeGreaterThan(0);
+      const child = spawn(
+        process.execPath,
+        ['--import', 'tsx', 'scripts/teardown.ts', '--target', 'netns', '--config', CTRLC],
+        { cwd: ROOT, stdio: 'ignore' },
+      );
+      const exited = new Promise<NodeJS.Signals | null>((res) => child.on('exit', (_code, signal) => res(signal)));
+      // Interrupted mid-way, whatever the machine's speed: once it has stopped a first process, teardown is
+      // paused, shown to have left the rest, and then gets the Ctrl-C.
+      await waitFor('teardown stopping a first process', 120_000, async () => pids.some((p) => !alive(p)), 20);
+      child.kill('SIGSTOP');
+      expect(leftovers('e2eint').length).toBeGreaterThan(0);
+      child.kill('SIGINT');
+      child.kill('SIGCONT');
+      expect(await exited).toBe('SIGINT');
+      expect(cli('teardown', ['--target', 'netns', '--config', CTRLC]).status).toBe(0);
+      expect(leftovers('e2eint')).toEqual([]);
+    },
+    TEST_MS,
+  );
 });
