@@ -54,7 +54,6 @@ export async function faultTrial(
   const ip = serviceIp(plan, mode);
   const victim = await s.victim(fault);
   const before = await routerView(s.verifyTarget, mode, ip);
-  const startedAt = Date.now();
   const flag = `/tmp/lab-compare-${process.pid}-${mode}-${fault}-${trial}`;
   const probing = s.prober.exec(
     timedProbeLoop({
@@ -67,16 +66,20 @@ export async function faultTrial(
     }),
   );
   await sleep(WARMUP_MS);
-  const faultAt = Date.now() - startedAt;
   await s.apply(fault, victim);
   await s.prober.exec(`touch ${flag}`);
   const during = await routerView(s.verifyTarget, mode, ip);
-  const raw = parseProbe((await probing).stdout);
+  const out = (await probing).stdout;
+  const raw = parseProbe(out);
   // The loop removes the flag; this covers a loop that ended before the fault was applied.
   await s.prober.exec(`rm -f ${flag}`);
   const after = await routerView(s.verifyTarget, mode, ip);
   await s.restore(fault, victim);
   const t0 = raw[0]?.t ?? 0;
+  // The probe marks, on its own clock, when it first saw the fault applied; a loop that ended before
+  // then had the fault start at the end of its warm-up.
+  const mark = /^(\d+) fault$/m.exec(out);
+  const faultAt = mark ? Number(mark[1]) - t0 : WARMUP_MS;
   const samples: Sample[] = raw.map((x) => ({ t: x.t - t0, ok: x.ok, ...(x.node ? { node: x.node } : {}) }));
   const m = measureOutage(raw, victim ?? '');
   return {

@@ -9,7 +9,7 @@ import type { Logger } from '../log.ts';
 import type { FaultId, ModeId } from '../report/model.ts';
 import { gobgpAnnouncing, flushNeighbours, restartAgent, restartFrr, signalAgent } from '../targets/netns/faults.ts';
 import { type NetnsLab, provisionNetns } from '../targets/netns/provision.ts';
-import { converge } from '../targets/netns/run.ts';
+import { converge, routerOnHolder } from '../targets/netns/run.ts';
 import { teardownNetns } from '../targets/netns/teardown.ts';
 import { failoverVictim } from '../verify/failover.ts';
 import { waitForAnnouncement } from '../verify/verify.ts';
@@ -33,7 +33,7 @@ export function netnsCompareTarget(plan: LabPlan, log: Logger): CompareTarget {
     async up(mode) {
       lab = await provisionNetns(plan, mode, log);
       await converge(lab, plan, mode, log);
-      return { ...session(plan, mode, lab), upKind: 'cold start' };
+      return { ...session(plan, mode, lab, log), upKind: 'cold start' };
     },
     async down() {
       lab?.router.close();
@@ -43,7 +43,7 @@ export function netnsCompareTarget(plan: LabPlan, log: Logger): CompareTarget {
   };
 }
 
-function session(plan: LabPlan, mode: ModeId, lab: NetnsLab): ModeSession {
+function session(plan: LabPlan, mode: ModeId, lab: NetnsLab, log: Logger): ModeSession {
   const t = lab.topology;
   const nodeHost = (name: string) => {
     const n = t.nodes.find((x) => x.name === name);
@@ -56,15 +56,22 @@ function session(plan: LabPlan, mode: ModeId, lab: NetnsLab): ModeSession {
   // restart) is the pinned Cilium minor's behaviour (standins/cilium/versions.ts).
   const stopAgent = (victim: string) => signalAgent(t.runDir, victim, 'SIGTERM');
   const startAgentAgain = async (victim: string) => {
-    restartAgent(t.runDir, victim);
-    if (mode === 'bgp') await gobgpAnnouncing(nodeHost(victim), vip, 30_000);
+    const pid = restartAgent(t.runDir, victim);
+    if (mode === 'bgp') await gobgpAnnouncing(nodeHost(victim), vip, 30_000, pid);
   };
   const settle = () => waitForAnnouncement(lab.target, plan, mode, mode === 'bgp' ? 60_000 : 30_000);
   return {
     verifyTarget: lab.target,
     prober: lab.target.client!,
     unsupported: () => undefined,
-    victim: async (fault) => (fault === 'router-restart' ? null : failoverVictim(lab.target, plan, mode, vip)),
+    // L2: the fault hits the lease holder, with the router's entry on it (a takeover the router ignored
+    // would leave it on another node: routerOnHolder says why).
+    victim: async (fault) =>
+      fault === 'router-restart'
+        ? null
+        : mode === 'l2'
+          ? routerOnHolder(lab, plan, log)
+          : failoverVictim(lab.target, plan, mode, vip),
     async apply(fault: FaultId, victim) {
       switch (fault) {
         case 'link-loss':

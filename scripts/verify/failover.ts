@@ -6,7 +6,7 @@ import { LabError } from '../../lab/errors.ts';
 import { DEMO, parseEcho } from '../../templates/demo.ts';
 import type { Host } from '../hosts/host.ts';
 import { quote } from '../hosts/shell.ts';
-import { recoveryMs } from './bounds.ts';
+import { recoveryMs, REQUEST_TIMEOUT_S } from './bounds.ts';
 import { arpEntry } from './router.ts';
 import type { Failover } from './verdict.ts';
 import type { VerifyTarget } from './verify.ts';
@@ -15,13 +15,14 @@ export interface ProbeOptions {
   readonly ip: string;
   readonly port: number;
   readonly intervalMs: number;
-  /** Give up after this long. */
+  /** Give up after this long: from the start, or, with `quiet`, from when the fault was applied. */
   readonly maxMs: number;
   /** Stop once this many probes in a row succeed after a failure. */
   readonly settle: number;
   /**
    * A fault that may cost nothing: once the file `flag` exists on the probing host (the fault has
-   * been applied), stop after `ms` more without any failed probe. The loop removes the file.
+   * been applied), stop after `ms` more without any failed probe. The loop prints "<t> fault" then, on
+   * its own clock, gives itself `maxMs` from there, and removes the file.
    */
   readonly quiet?: { readonly ms: number; readonly flag: string };
 }
@@ -32,11 +33,13 @@ export function timedProbeLoop(o: ProbeOptions): string {
     `end=$(( $(date +%s%3N) + ${o.maxMs} )); seen=0; okrun=0; at=0`,
     `while [ "$(date +%s%3N)" -lt "$end" ]; do`,
     `  t=$(date +%s%3N)`,
-    `  if r=$(curl -s --connect-timeout ${wait} --max-time ${((2 * o.intervalMs) / 1000).toFixed(3)} ${quote(`http://${o.ip}:${o.port}/`)}); then echo "$t ok $r"; okrun=$((okrun+1)); else echo "$t fail"; seen=1; okrun=0; fi`,
+    // A path that is gone fails the connect within one interval; a live node that answers slowly (a loaded
+    // machine) is given the verification's request timeout, so it is never counted as an outage.
+    `  if r=$(curl -s --connect-timeout ${wait} --max-time ${REQUEST_TIMEOUT_S} ${quote(`http://${o.ip}:${o.port}/`)}); then echo "$t ok $r"; okrun=$((okrun+1)); else echo "$t fail"; seen=1; okrun=0; fi`,
     `  if [ $seen = 1 ] && [ $okrun -ge ${o.settle} ]; then break; fi`,
     ...(o.quiet
       ? [
-          `  if [ $at = 0 ] && [ -e ${o.quiet.flag} ]; then at=$t; fi`,
+          `  if [ $at = 0 ] && [ -e ${o.quiet.flag} ]; then at=$t; end=$((at + ${o.maxMs})); echo "$t fault"; fi`,
           `  if [ $seen = 0 ] && [ $at != 0 ] && [ $((t - at)) -ge ${o.quiet.ms} ]; then break; fi`,
         ]
       : []),
