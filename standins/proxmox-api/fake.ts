@@ -174,6 +174,46 @@ function foreignPrivileges(s: PveScenario): string[] {
   ];
 }
 
+/**
+ * How pve-http-server reads a request before any API code sees it (proxmox/pve-http-server
+ * src/PVE/APIServer/AnyEvent.pm, libpve-http-server-perl 5.2.1+ as in PVE 8.4 and 9): process_header()
+ * refuses an unknown method and any Transfer-Encoding (a body is read only by its Content-Length);
+ * authenticate_and_handle_request() takes a body only on PUT and POST, of at most $limit_max_post
+ * (512 KiB since "fix #6230"), form-encoded or JSON. Its error() answers the message as the status line
+ * and as a plain-text body.
+ */
+const KNOWN_METHODS = ['GET', 'POST', 'PUT', 'DELETE'];
+const LIMIT_MAX_POST = 512 * 1024;
+export function framingError(
+  method: string,
+  headers: Readonly<Record<string, string | string[] | undefined>>,
+): { status: number; message: string } | undefined {
+  if (!KNOWN_METHODS.includes(method)) return { status: 501, message: `method '${method}' not available` };
+  const te = headers['transfer-encoding'];
+  if (typeof te === 'string' && te.toLowerCase() === 'chunked')
+    return { status: 501, message: 'chunked transfer encoding not supported' };
+  if (te) return { status: 501, message: `Unknown transfer encoding '${String(te)}'` };
+  const len = Number(headers['content-length'] ?? 0);
+  if (!len) return undefined;
+  if (method !== 'PUT' && method !== 'POST')
+    return { status: 501, message: `Unexpected content for method '${method}'` };
+  if (len > LIMIT_MAX_POST) return { status: 501, message: 'for data too large' };
+  const ctype = headers['content-type'];
+  // parse_content_type(): the media type before any parameter, as sent.
+  const ct = typeof ctype === 'string' ? ctype.split(';')[0]!.trim() : undefined;
+  if (ct && ct !== 'application/x-www-form-urlencoded' && ct !== 'application/json')
+    return { status: 506, message: `upload 'Content-Type '${String(ctype)}' not implemented` };
+  return undefined;
+}
+
+/** The body's parameters: form-encoded, or a JSON object (both as the API server decodes them). */
+function bodyParams(body: string, ctype: string | undefined): [string, string][] {
+  if (!body) return [];
+  if (ctype?.startsWith('application/json'))
+    return Object.entries(JSON.parse(body) as Record<string, unknown>).map(([k, v]) => [k, String(v)]);
+  return [...new URLSearchParams(body)];
+}
+
 export async function startFakeProxmox(
   description: PveApiSchema,
   scenario: PveScenario,
@@ -183,6 +223,12 @@ export async function startFakeProxmox(
   const schema = before9(scenario) ? pve8(description) : description;
   const requests: FakeRequest[] = [];
   const server = createServer(tls, (req, res) => {
+    const refused = framingError(req.method ?? '', req.headers);
+    if (refused) {
+      req.resume();
+      res.writeHead(refused.status, refused.message).end(refused.message);
+      return;
+    }
     let body = '';
     req.on('data', (c: Buffer) => (body += c.toString()));
     req.on('end', async () => {
@@ -193,7 +239,7 @@ export async function startFakeProxmox(
       const url = new URL(req.url ?? '/', 'https://fake');
       const path = url.pathname.replace(/^\/api2\/json/, '');
       const method = req.method ?? 'GET';
-      const params = Object.fromEntries([...url.searchParams, ...new URLSearchParams(body)]);
+      const params = Object.fromEntries([...url.searchParams, ...bodyParams(body, req.headers['content-type'])]);
       const hit = schema.match(path);
       const info = hit && schema.method(hit.template, method);
       if (!hit || !info) return reply(501, null, `Method '${method} ${path}' not implemented`);

@@ -96,9 +96,16 @@ export function apiRequest<T>(
         method,
         rejectUnauthorized: !options.insecure,
         timeout: options.timeoutMs ?? 10_000,
+        // pve-http-server reads a body only by its Content-Length and answers 501 to a chunked one
+        // (src/PVE/APIServer/AnyEvent.pm process_header): the length is always sent.
         headers: {
           Authorization: `PVEAPIToken=${options.token}`,
-          ...(body !== undefined ? { 'Content-Type': 'application/x-www-form-urlencoded' } : {}),
+          ...(body !== undefined
+            ? {
+                'Content-Type': 'application/x-www-form-urlencoded',
+                'Content-Length': String(Buffer.byteLength(body)),
+              }
+            : {}),
         },
       },
       (res) => {
@@ -160,7 +167,6 @@ export function apiRequest<T>(
         );
       }
     });
-    if (body !== undefined) req.write(body);
-    req.end();
+    req.end(body);
   });
 }
