@@ -14,6 +14,14 @@
 // - `kubectl create secret generic --from-file=key=PATH` stores the file's bytes unchanged
 //   (kubernetes/kubectl pkg/cmd/create/create_secret.go, addKeyFromFileToSecret: os.ReadFile).
 // - `kubectl get crd NAME --ignore-not-found -o name` prints nothing and exits 0 for a missing CRD.
+// - Client-side `kubectl apply` stores the whole object it applied, as JSON, in the annotation
+//   kubectl.kubernetes.io/last-applied-configuration (kubernetes/kubectl v0.33 pkg/cmd/apply/apply.go
+//   applyOneObject: util.GetModifiedConfiguration(…, true, …), util.CreateApplyAnnotation): a Secret's data
+//   included. `--server-side` sends the object as an apply patch and writes no such annotation; with a
+//   field manager of its own (not the default "kubectl") it keeps none either (saveLastApplyAnnotationIfNecessary),
+//   but an annotation an earlier client-side apply left stays. `kubectl annotate … KEY-` removes a key,
+//   present or not (pkg/cmd/annotate/annotate.go updateAnnotations: delete from the map).
+// - `kubectl get KIND NAME -o yaml` prints the stored object.
 // State lives in the JSON file $K8S_STANDIN_STATE; every call is appended to its `calls`.
 import { mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { parseAllDocuments, stringify } from 'yaml';
@@ -39,6 +47,9 @@ const plural = (kind: string) =>
   kind.toLowerCase().endsWith('y') ? `${kind.toLowerCase().slice(0, -1)}ies` : `${kind.toLowerCase()}s`;
 const crdOf = (kind: string) => `${plural(kind)}.cilium.io`;
 const kindOf = (lower: string) => [...ALWAYS, ...BGP].find((k) => k.toLowerCase() === lower);
+/** A kind as `kubectl get`/`annotate` name it: `secret`, or a Cilium kind in lower case. */
+const kindOfGet = (lower: string) => (lower === 'secret' ? 'Secret' : (kindOf(lower) ?? lower));
+const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';
 
 function operatorStarts(s: KubeState): void {
   s.running = s.release && { ...s.release };
@@ -64,6 +75,11 @@ function kubectl(s: KubeState, args: string[], stdin: () => string): string {
       .join('=');
   switch (verb) {
     case 'get':
+      if (args.includes('yaml'))
+        return stringify(
+          s.objects[`${kindOfGet(rest[0]!)}/${rest[1]}`] ??
+            fail(`Error from server (NotFound): ${rest[0]} "${rest[1]}" not found`),
+        );
       if (rest[0] === 'crd')
         return s.crds.includes(rest[1]!) ? `customresourcedefinition.apiextensions.k8s.io/${rest[1]}\n` : '';
       if (rest[0] === 'nodes') return 'node/cp1\n';
@@ -100,17 +116,45 @@ function kubectl(s: KubeState, args: string[], stdin: () => string): string {
     case 'apply': {
       const file = args[args.indexOf('-f') + 1]!;
       const docs = parseAllDocuments(file === '-' ? stdin() : readFileSync(file, 'utf8')).map(
-        (d) => d.toJS() as { kind: string; apiVersion: string; metadata: { name: string } },
+        (d) =>
+          d.toJS() as {
+            kind: string;
+            apiVersion: string;
+            metadata: { name: string; annotations?: Record<string, string> };
+          },
       );
+      const serverSide = args.includes('--server-side');
       for (const d of docs) {
         if (d.kind !== 'Secret' && !s.crds.includes(crdOf(d.kind))) {
           fail(
             `error: resource mapping not found for name: "${d.metadata.name}" namespace: "" from "${file}": no matches for kind "${d.kind}" in version "${d.apiVersion}"\nensure CRDs are installed first`,
           );
         }
-        s.objects[`${d.kind}/${d.metadata.name}`] = d;
+        const key = `${d.kind}/${d.metadata.name}`;
+        const kept = (s.objects[key]?.metadata as typeof d.metadata | undefined)?.annotations ?? {};
+        const annotations = serverSide
+          ? { ...kept, ...d.metadata.annotations }
+          : { ...d.metadata.annotations, [LAST_APPLIED]: `${JSON.stringify(d)}\n` };
+        s.objects[key] = {
+          ...d,
+          metadata: { ...d.metadata, ...(Object.keys(annotations).length ? { annotations } : {}) },
+        };
       }
-      return docs.map((d) => `${d.kind.toLowerCase()}/${d.metadata.name} configured\n`).join('');
+      return docs
+        .map((d) => `${d.kind.toLowerCase()}/${d.metadata.name} ${serverSide ? 'serverside-applied' : 'configured'}\n`)
+        .join('');
+    }
+    case 'annotate': {
+      const key = `${kindOfGet(rest[0]!)}/${rest[1]}`;
+      const o = s.objects[key] ?? fail(`Error from server (NotFound): ${rest[0]} "${rest[1]}" not found`);
+      const metadata = o.metadata as { annotations?: Record<string, string> };
+      const annotations = { ...metadata.annotations };
+      for (const a of rest.slice(2)) {
+        if (a.endsWith('-')) delete annotations[a.slice(0, -1)];
+        else annotations[a.split('=')[0]!] = a.split('=').slice(1).join('=');
+      }
+      metadata.annotations = annotations;
+      return `${rest[0]}/${rest[1]} annotated\n`;
     }
     default:
       return '';

@@ -292,9 +292,15 @@ export function proxmoxSteps(plan: LabPlan, mode: Mode, options: StepOptions): S
             where: cp1,
             exec: shell(cp1),
             commands: [
+              // Server-side apply with a field manager of our own: a client-side apply would copy the whole
+              // Secret, password included, into its last-applied-configuration annotation (kubectl
+              // pkg/cmd/apply/apply.go); the annotate drops one an earlier client-side apply left.
               {
-                run: `${kubectl} -n ${BGP_SECRET_NAMESPACE} create secret generic ${quote(bgpSecretName(plan))} --from-file=password=/dev/stdin --dry-run=client -o yaml | ${kubectl} apply -f -`,
+                run: `${kubectl} -n ${BGP_SECRET_NAMESPACE} create secret generic ${quote(bgpSecretName(plan))} --from-file=password=/dev/stdin --dry-run=client -o yaml | ${kubectl} apply --server-side --field-manager=proxmox-cilium-lab -f -`,
                 input: { secret: 'bgp-password' } as Input,
+              },
+              {
+                run: `${kubectl} -n ${BGP_SECRET_NAMESPACE} annotate secret ${quote(bgpSecretName(plan))} kubectl.kubernetes.io/last-applied-configuration-`,
               },
             ],
           },

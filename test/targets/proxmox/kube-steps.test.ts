@@ -82,6 +82,20 @@ describe('the Kubernetes steps against the Kubernetes stand-in', { timeout: 60_0
     expect(Buffer.from(secret.data.password, 'base64')).toEqual(Buffer.from(PASSWORD));
   });
 
+  // Client-side `kubectl apply` would copy the Secret, password and all, into the annotation
+  // kubectl.kubernetes.io/last-applied-configuration (kubectl pkg/cmd/apply/apply.go): readable by anyone
+  // who may read the Secret's metadata. The step applies server-side and drops any such annotation.
+  it("should keep the BGP password in the Secret's data only, never in an annotation (issue 18, defect 8)", async () => {
+    const r = await host.exec('sudo k3s kubectl -n kube-system get secret stkube-bgp-password -o yaml');
+    expect(r.code, r.stderr).toBe(0);
+    const secret = parse(r.stdout) as { data: { password: string }; metadata: Record<string, unknown> };
+    expect(Buffer.from(secret.data.password, 'base64').toString()).toBe(PASSWORD);
+    const encoded = Buffer.from(PASSWORD).toString('base64');
+    expect(JSON.stringify(secret.metadata)).not.toContain(encoded);
+    expect(r.stdout.split(encoded)).toHaveLength(2); // once: in data
+    expect(secret.metadata.annotations ?? {}).not.toHaveProperty('kubectl.kubernetes.io/last-applied-configuration');
+  });
+
   it('should hand the k3s installer the token byte for byte', async () => {
     await runStep('bgp', 'k3s');
     expect(readFileSync(join(dir, 'k3s-token-seen'))).toEqual(Buffer.from(TOKEN));
