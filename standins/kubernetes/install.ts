@@ -11,7 +11,11 @@ export interface KubeStandin {
   state(): KubeState;
 }
 
-export function installKubeStandin(dir: string, extraShims: Record<string, string> = {}): KubeStandin {
+export function installKubeStandin(
+  dir: string,
+  extraShims: Record<string, string> = {},
+  nodes: KubeState['nodes'] = {},
+): KubeStandin {
   const bin = join(dir, 'bin');
   const home = join(dir, 'home');
   const stateFile = join(dir, 'kube-state.json');
@@ -40,7 +44,7 @@ export function installKubeStandin(dir: string, extraShims: Record<string, strin
     writeFileSync(join(bin, name), `#!/bin/sh\n${body}\n`);
     chmodSync(join(bin, name), 0o755);
   }
-  const empty: KubeState = { release: null, running: null, crds: [], objects: {}, calls: [] };
+  const empty: KubeState = { release: null, running: null, crds: [], objects: {}, nodes, calls: [] };
   writeFileSync(stateFile, JSON.stringify(empty));
   return {
     env: { PATH: `${bin}:${process.env.PATH}`, HOME: home, K8S_STANDIN_STATE: stateFile },

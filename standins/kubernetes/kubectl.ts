@@ -22,6 +22,9 @@
 //   but an annotation an earlier client-side apply left stays. `kubectl annotate … KEY-` removes a key,
 //   present or not (pkg/cmd/annotate/annotate.go updateAnnotations: delete from the map).
 // - `kubectl get KIND NAME -o yaml` prints the stored object.
+// - k3s signals ready once the API server and the datastore are up, before the kubelet has registered the
+//   Node (k3s-io/k3s pkg/cli/server/server.go: the ready notification is not tied to node registration):
+//   `kubectl get nodes -o name` lists a node only after `nodes[name]` more calls have seen it missing.
 // State lives in the JSON file $K8S_STANDIN_STATE; every call is appended to its `calls`.
 import { mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { parseAllDocuments, stringify } from 'yaml';
@@ -32,6 +35,8 @@ export interface KubeState {
   running: { bgp: boolean } | null;
   crds: string[];
   objects: Record<string, Record<string, unknown>>;
+  /** Nodes that will register, each with how many `get nodes` calls still miss it. */
+  nodes: Record<string, number>;
   calls: string[];
 }
 
@@ -82,7 +87,11 @@ function kubectl(s: KubeState, args: string[], stdin: () => string): string {
         );
       if (rest[0] === 'crd')
         return s.crds.includes(rest[1]!) ? `customresourcedefinition.apiextensions.k8s.io/${rest[1]}\n` : '';
-      if (rest[0] === 'nodes') return 'node/cp1\n';
+      if (rest[0] === 'nodes')
+        return Object.keys(s.nodes)
+          .filter((n) => s.nodes[n]!-- <= 0)
+          .map((n) => `node/${n}\n`)
+          .join('');
       return '';
     case 'delete':
       for (const ref of rest) {

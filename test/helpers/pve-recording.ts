@@ -34,6 +34,8 @@ function answer(
   const ok = (stdout: string): ExecResult => ({ stdout, stderr: '', code: 0 });
   const nodes = plan.nodes.map((n) => n.name);
   const echo = (i: number) => `node=${nodes[i % nodes.length]} pod=echo-${i}`;
+  // `kubectl get nodes -o name` (the registration wait prints its last answer): one `node/NAME` a line.
+  if (command.includes('get nodes -o name')) return ok(plan.nodes.map((n) => `node/${n.name}\n`).join(''));
   if (command.startsWith('i=0; since=0; while'))
     return ok(
       Array.from(
@@ -88,7 +90,6 @@ function answer(
     );
   if (command.startsWith('/usr/lib/frr/zebra --version')) return ok('zebra version 8.4.4\n');
   if (command === 'uname -r') return ok('6.1.0-40-cloud-amd64\n');
-  if (command.includes('get nodes -o name | wc -l')) return ok(`${plan.nodes.length}\n`);
   if (command.includes('get lease')) return ok(nodes[0]!);
   if (command.includes('bgp peers'))
     return ok(

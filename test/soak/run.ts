@@ -12,13 +12,16 @@ import { requireRoot } from '../../scripts/deps.ts';
 import { ROOT } from '../helpers/shared.ts';
 import { addRun, missingFiles, type TestTally, tallyLines, type VitestJson } from './tally.ts';
 
-/** The suites that need root, daemons and timing: the emulated lab, its faults, the stand-ins' fidelity, lab:compare. */
+/** The suites that need root, daemons and timing: the emulated lab, its faults, the stand-ins' fidelity,
+ *  lab:compare, the Proxmox steps' SSH and FRR against namespaces, FRR's config in a live bgpd. */
 export const ROOT_SUITES = [
   'test/targets/netns/lab.test.ts',
   'test/targets/netns/faults.test.ts',
   'test/standins/fidelity-l2.test.ts',
   'test/standins/fidelity-bgp.test.ts',
   'test/compare/compare.test.ts',
+  'test/targets/proxmox/hosts.test.ts',
+  'test/templates/frr.test.ts',
 ] as const;
 
 const LOADS = ['cpu', 'none'] as const;

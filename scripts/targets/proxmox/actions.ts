@@ -12,6 +12,8 @@ import { assertPreflight, preflight } from './preflight.ts';
 export const HOST_KEY_FILE = '/etc/ssh/ssh_host_ed25519_key.pub';
 /** Bounded waits. BGP: FRR restarted, Cilium dials again every connectRetry; L2: the lease is taken. */
 export const CONVERGE_MS: Record<Mode, number> = { bgp: 180_000, l2: 120_000 };
+/** How long the nodes may take to register once k3s is up on each (steps.ts nodesRegisteredCommand). */
+export const NODES_REGISTER_S = 300;
 /** Every VM's guest agent must answer within this long after the deploy: minutes, not the provider's 15. */
 export const AGENT_WAIT_MS = 240_000;
 
@@ -48,13 +50,14 @@ export async function runFailoverStep(ctx: StepContext, requested?: string): Pro
 /** What the run does with a command's output. */
 export const outputs = {
   kubeconfig: (out: string, ctx: StepContext) => ctx.saveState('kubeconfig', out, true),
-  nodeCount: (out: string, ctx: StepContext) => {
-    const count = Number(out.trim());
-    if (count !== ctx.plan.nodes.length) {
+  nodesRegistered: (out: string, ctx: StepContext) => {
+    const registered = new Set(out.split('\n').map((l) => l.trim().replace(/^node\//, '')));
+    const missing = ctx.plan.nodes.map((n) => n.name).filter((n) => !registered.has(n));
+    if (missing.length > 0) {
       throw new LabError(
         'E_K3S',
-        `${count} of ${ctx.plan.nodes.length} nodes registered with k3s`,
-        'a node that did not join: its k3s step log tells why (journalctl -u k3s on it)',
+        `${missing.join(', ')} not registered with k3s within ${NODES_REGISTER_S / 60} min (${ctx.plan.nodes.length - missing.length} of ${ctx.plan.nodes.length} are)`,
+        `a node that did not join: its k3s step log tells why (journalctl -u k3s or k3s-agent on ${missing[0]})`,
       );
     }
   },

@@ -25,6 +25,7 @@ import {
   CONVERGE_MS,
   converge,
   HOST_KEY_FILE,
+  NODES_REGISTER_S,
   outputs,
   runFailoverStep,
   runPreflight,
@@ -90,6 +91,20 @@ export interface StepOptions {
 
 const REMOTE = '~/lab';
 const kubectl = 'sudo k3s kubectl';
+/**
+ * Lists the registered nodes once every node of the plan is among them, or after NODES_REGISTER_S: k3s
+ * signals ready before its kubelet has registered the Node (k3s-io/k3s pkg/cli/server/server.go), so a
+ * count right after the last join can come up short. The action names what is missing.
+ */
+export function nodesRegisteredCommand(plan: LabPlan): string {
+  const want = plan.nodes.map((n) => quote(`node/${n.name}`)).join(' ');
+  // Bounded by a count of 2 s pauses, so it ends even where the clock or a tool misbehaves.
+  return [
+    `i=0; while :; do names=$(${kubectl} get nodes -o name); missing=0;`,
+    `for n in ${want}; do printf '%s\n' "$names" | grep -qx "$n" || missing=1; done;`,
+    `if [ $missing = 0 ] || [ $i -ge ${NODES_REGISTER_S / 2} ]; then break; fi; i=$((i+1)); sleep 2; done; printf '%s\n' "$names"`,
+  ].join(' ');
+}
 const VTYSH = 'sudo vtysh';
 const LAN_IFACE = 'eth1';
 /** An API call as the dry run prints it: METHOD /path?params  (note). */
@@ -239,7 +254,7 @@ export function proxmoxSteps(plan: LabPlan, mode: Mode, options: StepOptions): S
       exec: shell(cp1),
       commands: [
         { run: k3sInstallPlan(plan).at(-1)!.command, secretOutput: true, then: outputs.kubeconfig },
-        { run: `${kubectl} get nodes -o name | wc -l   # ${plan.nodes.length} registered`, then: outputs.nodeCount },
+        { run: nodesRegisteredCommand(plan), then: outputs.nodesRegistered },
       ],
     },
     {

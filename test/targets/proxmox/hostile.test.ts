@@ -66,6 +66,8 @@ const PROGRAMS = [
   'install',
   'sed',
   'wc',
+  'grep',
+  'sleep',
   'sh',
   'ip',
   'vtysh',

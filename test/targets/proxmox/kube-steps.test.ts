@@ -96,6 +96,24 @@ describe('the Kubernetes steps against the Kubernetes stand-in', { timeout: 60_0
     expect(secret.metadata.annotations ?? {}).not.toHaveProperty('kubectl.kubernetes.io/last-applied-configuration');
   });
 
+  // k3s is ready before its kubelet registers the Node (k3s pkg/cli/server/server.go): the kubeconfig step
+  // waits until every node of the plan is listed, then checks by name.
+  it('should wait for nodes that register late, and name one that never does (issue 18, defect 5)', async () => {
+    const step = proxmoxSteps(plan, 'l2', { failover: false, renderDir: dir, stateDir: dir, requests: 1 }).find(
+      (s) => s.id === 'kubeconfig',
+    )!;
+    const wait = step.commands.find((c) => c.run.includes('get nodes'))!;
+    const [cp1, cp2, cp3] = plan.nodes.map((n) => n.name) as [string, string, string];
+    const late = installKubeStandin(join(dir, 'late'), {}, { [cp1]: 0, [cp2]: 1, [cp3]: 3 });
+    const withPlan = { ...ctx, plan } as unknown as StepContext;
+    await runCommands(localHost({ env: late.env }), [wait], withPlan);
+    expect(late.state().calls.filter((c) => c.includes('get nodes')).length).toBe(4);
+    // The wait's last answer after its bound, with one node still missing.
+    expect(() => wait.then!(`node/${cp1}\nnode/${cp2}\n`, withPlan)).toThrow(
+      `${cp3} not registered with k3s within 5 min (2 of 3 are)`,
+    );
+  });
+
   it('should hand the k3s installer the token byte for byte', async () => {
     await runStep('bgp', 'k3s');
     expect(readFileSync(join(dir, 'k3s-token-seen'))).toEqual(Buffer.from(TOKEN));
