@@ -44,8 +44,14 @@ function userData(plan: LabPlan, host: LabHost, packages: string[], files: Cloud
       },
     ],
     ssh_pwauth: false,
+    // bootcmd runs on every boot, inside cloud-init.service and so before sshd and k3s (cloud-init docs,
+    // cc_bootcmd: "runs on every boot"): cloud-init-per keeps the wait to the instance's first boot, so a
+    // restart without the mirror (a failover start, a host reboot) does not hold the node for 10 minutes.
     bootcmd: [
       [
+        'cloud-init-per',
+        'instance',
+        'lab-wait-apt',
         'sh',
         '-c',
         WAIT_FOR_APT,
