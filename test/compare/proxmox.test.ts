@@ -285,6 +285,7 @@ describe.skipIf(!schemaFile)('the Proxmox target of lab:compare', { timeout: 60_
   const tls = selfSignedCert();
   let fake: FakeProxmox;
   beforeAll(async () => {
+    vi.stubEnv('PROXMOX_VE_SSH_USERNAME', 'root');
     vi.stubEnv('PROXMOX_VE_SSH_PRIVATE_KEY', '-----BEGIN OPENSSH PRIVATE KEY-----…');
     const scenario = withLab(goodScenario(up), up);
     for (const h of allHosts(up))

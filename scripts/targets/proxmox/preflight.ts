@@ -105,15 +105,27 @@ export async function preflight(
   const { proxmox } = plan.config;
 
   // The provider uploads the cloud-init snippets over SSH to the node: it needs credentials of its own.
+  // bpg/proxmox 0.111.1 fwprovider/provider.go: the SSH user defaults to the API user's name only with
+  // password auth (creds.UserCredentials); with a token it stays "" and the upload fails with `unable to
+  // authenticate user ""`. The agent counts when PROXMOX_VE_SSH_AGENT is "true" or "1" (utils/env.go
+  // GetAnyBoolEnv) and a socket is in SSH_AUTH_SOCK or PROXMOX_VE_SSH_AUTH_SOCK.
   const sshWays = ['PROXMOX_VE_SSH_PRIVATE_KEY', 'PROXMOX_VE_SSH_PASSWORD'].filter((v) => env[v]);
-  if (env.PROXMOX_VE_SSH_AGENT === 'true' && env.SSH_AUTH_SOCK) sshWays.push('ssh-agent');
-  if (sshWays.length === 0) {
+  const sshAgent = ['true', '1'].includes(env.PROXMOX_VE_SSH_AGENT ?? '');
+  if (sshAgent && (env.SSH_AUTH_SOCK || env.PROXMOX_VE_SSH_AUTH_SOCK)) sshWays.push('ssh-agent');
+  const sshUser = env.PROXMOX_VE_SSH_USERNAME;
+  if (!sshUser) {
+    fail(
+      'ssh',
+      'PROXMOX_VE_SSH_USERNAME is not set: with an API token the provider uploads the cloud-init snippets as user "" and fails',
+      'export PROXMOX_VE_SSH_USERNAME=root (a user that may write to the snippets datastore over SSH)',
+    );
+  } else if (sshWays.length === 0) {
     fail(
       'ssh',
       'the provider has no SSH credentials to upload the cloud-init snippets to the node',
-      'export PROXMOX_VE_SSH_USERNAME=root and PROXMOX_VE_SSH_AGENT=true (with a running ssh-agent), or PROXMOX_VE_SSH_PRIVATE_KEY',
+      'export PROXMOX_VE_SSH_AGENT=true (with a running ssh-agent), or PROXMOX_VE_SSH_PRIVATE_KEY, or PROXMOX_VE_SSH_PASSWORD',
     );
-  } else pass('ssh', `snippet upload over SSH as ${env.PROXMOX_VE_SSH_USERNAME ?? 'root'} (${sshWays.join(', ')})`);
+  } else pass('ssh', `snippet upload over SSH as ${sshUser} (${sshWays.join(', ')})`);
 
   // Reachability, TLS and the token: nothing else can be asked without them.
   let perms: Record<string, Record<string, number>>;

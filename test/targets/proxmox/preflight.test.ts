@@ -219,11 +219,46 @@ describe.skipIf(!schemaFile)('preflight against the fake Proxmox API', () => {
     expect(out).toContain(message);
   });
 
-  it('should say when the provider has no SSH credentials for the snippets', async () => {
-    const out = await run(() => {}, { env: { PROXMOX_VE_SSH_AGENT: 'true' } });
-    expect(out).toContain(
-      'the provider has no SSH credentials to upload the cloud-init snippets to the node — export PROXMOX_VE_SSH_USERNAME=root and PROXMOX_VE_SSH_AGENT=true',
-    );
+  // bpg/proxmox 0.111.1 fwprovider/provider.go: with an API token the SSH user is "" unless
+  // PROXMOX_VE_SSH_USERNAME is set; utils/env.go GetAnyBoolEnv takes "true" or "1" for the agent, whose
+  // socket comes from SSH_AUTH_SOCK or PROXMOX_VE_SSH_AUTH_SOCK (issue 18, defect 3).
+  const SOCK = '/run/user/0/agent.sock';
+  it.each([
+    [
+      'no SSH user (a token leaves it empty)',
+      { PROXMOX_VE_SSH_PRIVATE_KEY: 'k' },
+      '✗',
+      'PROXMOX_VE_SSH_USERNAME is not set',
+    ],
+    ['no credentials', { PROXMOX_VE_SSH_USERNAME: 'root', PROXMOX_VE_SSH_AGENT: 'true' }, '✗', 'no SSH credentials'],
+    [
+      'an agent the provider ignores',
+      { PROXMOX_VE_SSH_USERNAME: 'root', PROXMOX_VE_SSH_AGENT: 'yes', SSH_AUTH_SOCK: SOCK },
+      '✗',
+      'no SSH credentials',
+    ],
+    [
+      'the agent by "true"',
+      { PROXMOX_VE_SSH_USERNAME: 'root', PROXMOX_VE_SSH_AGENT: 'true', SSH_AUTH_SOCK: SOCK },
+      '✓',
+      'as root (ssh-agent)',
+    ],
+    [
+      'the agent by "1" and its own socket variable',
+      { PROXMOX_VE_SSH_USERNAME: 'admin', PROXMOX_VE_SSH_AGENT: '1', PROXMOX_VE_SSH_AUTH_SOCK: SOCK },
+      '✓',
+      'as admin (ssh-agent)',
+    ],
+    [
+      'a password',
+      { PROXMOX_VE_SSH_USERNAME: 'root', PROXMOX_VE_SSH_PASSWORD: 'x' },
+      '✓',
+      'as root (PROXMOX_VE_SSH_PASSWORD)',
+    ],
+  ] as const)('should judge SSH for the snippets with %s as the provider would', async (_, env, mark, text) => {
+    const out = await run(() => {}, { env });
+    expect(out.startsWith(mark), out).toBe(true);
+    expect(out).toContain(text);
   });
 
   it('should accept its own bridge and VMs from an earlier run, counting only new VMs against memory', async () => {
@@ -259,6 +294,7 @@ describe.skipIf(!schemaFile)('preflight against the fake Proxmox API', () => {
     fake = await startFakeProxmox(loadPveSchema(schemaFile!), scenario, tls);
     const plan = labPlan({ name: 'e2epre', proxmox: { endpoint: fake.url, insecure: true } });
     vi.stubEnv('PROXMOX_VE_API_TOKEN', TOKEN);
+    vi.stubEnv('PROXMOX_VE_SSH_USERNAME', 'root');
     vi.stubEnv('PROXMOX_VE_SSH_PRIVATE_KEY', SSH_ENV.PROXMOX_VE_SSH_PRIVATE_KEY);
     try {
       await expect(

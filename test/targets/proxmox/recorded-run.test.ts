@@ -55,6 +55,7 @@ describe.skipIf(!schemaFile)('the Proxmox run, recorded', { timeout: 60_000 }, (
   let fake: FakeProxmox;
   const scenario = goodScenario(plan);
   beforeAll(async () => {
+    vi.stubEnv('PROXMOX_VE_SSH_USERNAME', 'root');
     vi.stubEnv('PROXMOX_VE_SSH_PRIVATE_KEY', '-----BEGIN OPENSSH PRIVATE KEY-----…');
     for (const h of allHosts(plan)) {
       scenario.vms.push({
