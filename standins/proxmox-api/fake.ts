@@ -13,7 +13,10 @@ export interface PveScenario {
   /** pve-manager's version, e.g. 9.1.3 or 8.4.1: below 9 the fake answers as 8.4 (pve8.ts), from 9 as 9.1.3. */
   version: string;
   nodes: { node: string; status: 'online' | 'offline' | 'unknown'; mem: number; maxmem: number }[];
-  storage: Record<string, { storage: string; type: string; content: string; enabled: number; active: number }[]>;
+  storage: Record<
+    string,
+    { storage: string; type: string; content: string; enabled: number; active: number; shared?: number }[]
+  >;
   network: Record<string, { iface: string; type: string; comments?: string; active?: number }[]>;
   vms: {
     vmid: number;

@@ -52,7 +52,11 @@ interface PveStorage {
   content: string;
   enabled?: number | boolean;
   active?: number | boolean;
+  /** The storage configuration's shared flag (GET /nodes/{node}/storage). */
+  shared?: number | boolean;
 }
+
+const isSet = (flag: number | boolean | undefined) => flag === 1 || flag === true;
 interface PveIface {
   iface: string;
   type: string;
@@ -214,6 +218,16 @@ export async function preflight(
           'datastores',
           `${node}: storage ${id} does not hold content type "${content}" (has ${s.content})`,
           `Datacenter › Storage › ${id} › Content: add "${content}"`,
+        );
+      else if (field === 'images' && isSet(s.shared) && needed.length > 1 && node === online[0])
+        // The base stack downloads the image once per node under one file name (stacks/base.ts): on shared
+        // storage the second node's download finds the first's file, and bpg/proxmox 0.111.1 refuses it
+        // with "File already exists in the datastore" (fwprovider/nodes/resource_download_file.go, Create,
+        // overwrite_unmanaged false).
+        fail(
+          'datastores',
+          `${node}: storage ${id} (proxmox.datastores.images) is shared: the image would be downloaded to it once per Proxmox node, and the second download fails with "File already exists"`,
+          `use a node-local datastore for proxmox.datastores.images (e.g. local), or build the lab on one node`,
         );
       else pass('datastores', `${node}: ${id} holds ${content}`);
     }

@@ -219,6 +219,33 @@ describe.skipIf(!schemaFile)('preflight against the fake Proxmox API', () => {
     expect(out).toContain(message);
   });
 
+  // stacks/base.ts downloads the image once per Proxmox node under one name: on shared storage the second
+  // download meets the first's file and bpg/proxmox 0.111.1 refuses it (fwprovider/nodes/
+  // resource_download_file.go: "File already exists in the datastore"); GET /nodes/{node}/storage answers
+  // the storage's `shared` flag (issue 18, defect 6).
+  it.each([
+    ['over two nodes', ['pve', 'pve2'], '✗', 'pve: storage nfs (proxmox.datastores.images) is shared'],
+    ['on one node', ['pve'], '✓', 'pve: nfs holds import'],
+  ] as const)('should judge shared image storage %s', async (_, nodes, mark, text) => {
+    const plan = labPlan({
+      proxmox: { nodes: [...nodes], datastores: { images: 'nfs' } },
+      network: { ports: ['eno2'] },
+    });
+    const out = await run(
+      (s) => {
+        const nfs = { storage: 'nfs', type: 'nfs', content: 'import,iso', enabled: 1, active: 1, shared: 1 };
+        s.nodes.push({ ...s.nodes[0]!, node: 'pve2' });
+        for (const n of ['pve', 'pve2']) {
+          s.storage[n] = [...(s.storage.pve ?? []).filter((x) => x.storage !== 'nfs'), nfs];
+          s.network[n] = s.network.pve!;
+        }
+      },
+      { plan },
+    );
+    expect(out.startsWith(mark), out).toBe(true);
+    expect(out).toContain(text);
+  });
+
   // bpg/proxmox 0.111.1 fwprovider/provider.go: with an API token the SSH user is "" unless
   // PROXMOX_VE_SSH_USERNAME is set; utils/env.go GetAnyBoolEnv takes "true" or "1" for the agent, whose
   // socket comes from SSH_AUTH_SOCK or PROXMOX_VE_SSH_AUTH_SOCK (issue 18, defect 3).
