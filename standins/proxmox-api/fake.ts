@@ -28,8 +28,10 @@ export interface PveScenario {
     config?: Record<string, string>;
   }[];
   permissions: Record<string, Record<string, number>>;
-  /** Files the guest agent can read, by VM ID and path. */
+  /** Files the guest agent can read, by VM ID and path; a VM without an entry has no agent running. */
   guestFiles: Record<number, Record<string, string>>;
+  /** What each VM's agent answers to guest-network-get-interfaces (qemu qga/qapi-schema.json). */
+  guestNetwork: Record<number, unknown[]>;
 }
 
 export interface FakeRequest {
@@ -126,6 +128,13 @@ const HANDLERS: Record<string, Handler> = {
     status: 'stopped',
     exitstatus: 'OK',
   }),
+  // register_command (src/PVE/API2/Qemu/Agent.pm): the agent's answer as `{ result }`, once
+  // assert_agent_available has found the agent running.
+  'GET /nodes/{node}/qemu/{vmid}/agent/network-get-interfaces': (v, _, s) => {
+    if (!s.guestFiles[Number(v.vmid)]) throw new PveFailure(500, 'QEMU guest agent is not running');
+    const result = s.guestNetwork[Number(v.vmid)];
+    return result && { result };
+  },
   'GET /nodes/{node}/qemu/{vmid}/agent/file-read': (v, p, s) => {
     // A VM without a running agent: qemu-server PVE/QemuServer/Agent.pm (assert_agent_available) dies
     // with this message, which the API server answers as 500.

@@ -93,7 +93,7 @@ describe.skipIf(!schemaFile)('the Proxmox session of lab:compare', { timeout: 60
   afterAll(() => fake?.close());
 
   const session = async (mode: Mode) => {
-    const rec: Recording = { events: [], fake };
+    const rec: Recording = { events: [], fake, routerInterfaces: [] };
     const ctx = recordingContext(plan, mode, rec);
     for (const h of allHosts(plan)) ctx.pinHostKey(h.name, 'ssh-ed25519 AAAA');
     return { rec, ctx, s: await proxmoxSession(ctx, plan, mode) };
@@ -302,7 +302,7 @@ describe.skipIf(!schemaFile)('the Proxmox target of lab:compare', { timeout: 60_
   });
 
   it("should bring L2 up by the run's steps, then switch the same VMs to BGP, with no failover and each mode's connections closed", async () => {
-    const rec: Recording = { events: [], fake };
+    const rec: Recording = { events: [], fake, routerInterfaces: [] };
     const closed: string[] = [];
     const target = proxmoxCompareTarget(up, 'lab.yaml', createLogger({ json: true }), (mode) => ({
       ...recordingContext(up, mode, rec),

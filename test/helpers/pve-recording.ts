@@ -6,6 +6,7 @@ import type { ExecResult, Host } from '../../scripts/hosts/host.ts';
 import { createApi, type ProxmoxApi } from '../../scripts/targets/proxmox/api.ts';
 import { CALLS } from '../../scripts/targets/proxmox/calls.ts';
 import type { StepContext } from '../../scripts/targets/proxmox/context.ts';
+import type { GuestInterface } from '../../scripts/targets/proxmox/guest-network.ts';
 import type { FakeProxmox } from '../../standins/proxmox-api/fake.ts';
 import { TOKEN } from './pve.ts';
 
@@ -104,6 +105,8 @@ function answer(
 export interface Recording {
   events: string[];
   fake: FakeProxmox;
+  /** What the run was told of the router's interfaces (the hostkeys step, from its guest agent). */
+  routerInterfaces: GuestInterface[];
 }
 
 export function recordingContext(
@@ -156,6 +159,7 @@ export function recordingContext(
     vm: (name) => ({ node: vmOf(name).proxmoxNode, vmid: vmOf(name).vmId }),
     secret: (name) => secrets[name],
     pinHostKey: (name, key) => void pinned.set(name, key),
+    routerInterfaces: (interfaces) => void rec.routerInterfaces.push(...interfaces),
     saveState: () => {},
     verifyTarget: async () => ({
       kind: 'proxmox',

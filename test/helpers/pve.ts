@@ -85,6 +85,7 @@ export function goodScenario(plan: LabPlan, version: string = '9.1.3'): PveScena
     vms: [{ vmid: 100, node: 'pve', name: 'homeassistant', status: 'running' }],
     permissions: { '/': privs },
     guestFiles: {},
+    guestNetwork: Object.fromEntries(allHosts(plan).map((h) => [h.vmId, agentInterfaces(plan, h.name)])),
   };
 }
 

@@ -86,7 +86,7 @@ describe.skipIf(!schemaFile)("the VM stand-ins' answers to lab:compare's faults"
   const net0 = storedNet(vmNics(plan, cp1)[0]!);
 
   it("should pull and plug net0 through QMP set_link when lab:compare's link loss rewrites it", async () => {
-    const rec = { events: [], fake };
+    const rec = { events: [], fake, routerInterfaces: [] };
     const ctx = recordingContext(plan, 'bgp', rec);
     for (const h of allHosts(plan)) ctx.pinHostKey(h.name, 'ssh-ed25519 AAAA');
     const s = await proxmoxSession(ctx, plan, 'bgp');

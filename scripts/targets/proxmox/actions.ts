@@ -7,6 +7,7 @@ import { serviceIp } from '../../../templates/demo.ts';
 import { entryNode, failoverProbe, failoverVictim, runFailover } from '../../verify/failover.ts';
 import { leaseProblems, verify, waitForAnnouncement } from '../../verify/verify.ts';
 import type { StepContext } from './context.ts';
+import { type AgentInterface, agentGuestInterfaces } from './guest-network.ts';
 import { assertPreflight, preflight } from './preflight.ts';
 
 export const HOST_KEY_FILE = '/etc/ssh/ssh_host_ed25519_key.pub';
@@ -61,6 +62,8 @@ export const outputs = {
       );
     }
   },
+  routerInterfaces: (out: string, ctx: StepContext) =>
+    ctx.routerInterfaces(agentGuestInterfaces((JSON.parse(out) as { result: AgentInterface[] }).result)),
   hostKey: (name: string) => (out: string, ctx: StepContext) =>
     ctx.pinHostKey(name, (JSON.parse(out) as { content: string }).content.trim()),
   leaseHolder: (out: string, ctx: StepContext) => {

@@ -19,6 +19,8 @@ export const CALLS = {
   vmConfig: { method: 'GET', path: '/nodes/{node}/qemu/{vmid}/config' },
   vmConfigSet: { method: 'PUT', path: '/nodes/{node}/qemu/{vmid}/config' },
   agentFileRead: { method: 'GET', path: '/nodes/{node}/qemu/{vmid}/agent/file-read' },
+  // The router's WAN address, read again once its agent answers (the deploy's outputs may lack it).
+  agentNetwork: { method: 'GET', path: '/nodes/{node}/qemu/{vmid}/agent/network-get-interfaces' },
 } as const;
 
 export type CallName = keyof typeof CALLS;

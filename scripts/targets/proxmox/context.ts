@@ -5,6 +5,7 @@ import type { Host } from '../../hosts/host.ts';
 import type { Failover, Verification } from '../../verify/verdict.ts';
 import type { VerifyTarget } from '../../verify/verify.ts';
 import type { ProxmoxApi } from './api.ts';
+import type { GuestInterface } from './guest-network.ts';
 
 export type SecretName = 'k3s-token' | 'bgp-password';
 
@@ -21,6 +22,8 @@ export interface StepContext {
   secret(name: SecretName): string;
   /** Pins a host's SSH key (known_hosts): only pinned hosts are reached. */
   pinHostKey(name: string, publicKey: string): void;
+  /** The router's interfaces as its guest agent reports them now: where its WAN address is read first. */
+  routerInterfaces(interfaces: readonly GuestInterface[]): void;
   /** Writes a file of the lab's local state (.lab/<name>/file). */
   saveState(file: string, content: string, secret: boolean): void;
   /** The router and the nodes' MACs, as the shared verification reads them. */

@@ -28,21 +28,43 @@ export function interfaceHolding(h: HostOutput, ip: string): GuestInterface | un
   return guestInterfaces(h).find((i) => i.ipv4.includes(ip));
 }
 
-/** The router's address as seen from here: the static WAN address, else what the agent reports outside the LAN and loopback. */
-export function routerAddress(plan: LabPlan, hosts: HostOutput[]): string {
+/**
+ * One interface as qemu-ga's guest-network-get-interfaces reports it (qemu qga/qapi-schema.json,
+ * GuestNetworkInterface); Proxmox passes the list through as `{result: [...]}` (qemu-server
+ * src/PVE/API2/Qemu/Agent.pm, GET …/agent/network-get-interfaces).
+ */
+export interface AgentInterface {
+  readonly name: string;
+  readonly 'hardware-address'?: string;
+  readonly 'ip-addresses'?: readonly { readonly 'ip-address': string; readonly 'ip-address-type': string }[];
+}
+
+/** The agent's own answer in the shape the provider's lists give. */
+export function agentGuestInterfaces(result: readonly AgentInterface[]): GuestInterface[] {
+  return result.map((i) => ({
+    name: i.name,
+    mac: (i['hardware-address'] ?? '').toLowerCase(),
+    ipv4: (i['ip-addresses'] ?? []).filter((a) => a['ip-address-type'] === 'ipv4').map((a) => a['ip-address']),
+  }));
+}
+
+/**
+ * The router's address as seen from here: the static WAN address, else the address outside the LAN and
+ * loopback that its guest agent reports — as the hostkeys step read it (`agent`), else as the deploy's
+ * outputs hold it. The outputs lack it when the agent answered after the provider stopped waiting.
+ */
+export function routerAddress(plan: LabPlan, hosts: HostOutput[], agent?: readonly GuestInterface[]): string {
   const wan = plan.config.router.wan;
   if (wan.mode === 'static') return wan.address.split('/')[0]!;
   const lan = parseCidr(plan.lan.cidr);
   const router = hosts.find((h) => h.name === plan.router.name);
-  const ip =
-    router &&
-    guestInterfaces(router)
-      .flatMap((i) => i.ipv4)
-      .find((a) => isIpv4(a) && !a.startsWith('127.') && !contains(lan, parseIp(a)));
+  const outside = (ifaces: readonly GuestInterface[]) =>
+    ifaces.flatMap((i) => i.ipv4).find((a) => isIpv4(a) && !a.startsWith('127.') && !contains(lan, parseIp(a)));
+  const ip = outside(agent ?? []) ?? outside(router ? guestInterfaces(router) : []);
   if (!ip)
     throw new LabError(
       'E_OUTPUTS',
-      `the router reports no WAN address yet (${JSON.stringify(router?.ipv4_addresses ?? [])})`,
+      `the router reports no WAN address (deploy outputs: ${JSON.stringify(router?.ipv4_addresses ?? [])}; guest agent: ${agent ? JSON.stringify(agent.map((i) => i.ipv4)) : 'not asked yet'})`,
       'check that the uplink bridge has DHCP, or set router.wan to static',
     );
   return ip;

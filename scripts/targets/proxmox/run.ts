@@ -18,7 +18,7 @@ import { createApi, type ProxmoxApi, tokenFromEnv } from './api.ts';
 import type { RunResults, StepContext } from './context.ts';
 import { executeSteps } from './execute.ts';
 import { HOSTS_OUTPUT, type HostOutput } from '../../../stacks/outputs.ts';
-import { nodeMacs, routerAddress } from './guest-network.ts';
+import { type GuestInterface, nodeMacs, routerAddress } from './guest-network.ts';
 import { proxmoxSteps, type Step, type StepOptions } from './steps.ts';
 
 export interface ProxmoxRunOptions {
@@ -69,6 +69,8 @@ export function sshContext(
 ): StepContext & { close(): void } {
   const state = labStateDir(plan.name);
   const hostKeys = new Map<string, string>();
+  let agentSaw: readonly GuestInterface[] | undefined;
+  const routerAt = () => routerAddress(plan, src.hosts(), agentSaw);
   // Promises, not hosts: steps reach several hosts at once (each node through the router), and two
   // callers racing to open the same host would open it twice and leak one (test:vms never exited).
   const conns = new Map<string, Promise<SshHost>>();
@@ -80,7 +82,7 @@ export function sshContext(
 
   const open = async (name: string): Promise<SshHost> => {
     const router = name === plan.router.name ? undefined : await connect(plan.router.name);
-    const address = router ? vmOf(name).lan_ip : routerAddress(plan, src.hosts());
+    const address = router ? vmOf(name).lan_ip : routerAt();
     return connectSshWhenUp(
       {
         name,
@@ -119,11 +121,11 @@ export function sshContext(
     host: connect,
     vm: (name) => ({ node: vmOf(name).proxmox_node, vmid: vmOf(name).vm_id }),
     secret: (name) => (name === 'k3s-token' ? k3sToken(plan) : routerSecrets(plan).bgpPassword!),
+    routerInterfaces: (interfaces) => void (agentSaw = interfaces),
     pinHostKey: (name, key) => {
       hostKeys.set(name, key);
       const lines = [...hostKeys].map(
-        ([h, k]) =>
-          `${h === plan.router.name ? routerAddress(plan, src.hosts()) : vmOf(h).lan_ip} ${k.split(' ').slice(0, 2).join(' ')}`,
+        ([h, k]) => `${h === plan.router.name ? routerAt() : vmOf(h).lan_ip} ${k.split(' ').slice(0, 2).join(' ')}`,
       );
       writeFileSync(join(state, 'known_hosts'), `${lines.join('\n')}\n`);
     },

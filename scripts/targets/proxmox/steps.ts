@@ -221,10 +221,22 @@ export function proxmoxSteps(plan: LabPlan, mode: Mode, options: StepOptions): S
         unanswered:
           'its guest agent is not running. Likely cause: the VM could not install qemu-guest-agent at first boot (the nodes reach the packages only through the router, whose NAT must be up first). Look at the VM console in Proxmox (cloud-init output), or run `qm guest cmd VMID ping` on the Proxmox node',
       },
-      commands: vms.map((h) => ({
-        ...api('agentFileRead', { vm: h, params: { file: HOST_KEY_FILE } }, h),
-        then: outputs.hostKey(h),
-      })),
+      commands: [
+        // The router's WAN address, where its host key is pinned, from its agent: the deploy's outputs
+        // lack it when the agent answered after the provider stopped waiting for it.
+        ...(plan.config.router.wan.mode === 'dhcp'
+          ? [
+              {
+                ...api('agentNetwork', { vm: plan.router.name }, `${plan.router.name}: its WAN address`),
+                then: outputs.routerInterfaces,
+              },
+            ]
+          : []),
+        ...vms.map((h) => ({
+          ...api('agentFileRead', { vm: h, params: { file: HOST_KEY_FILE } }, h),
+          then: outputs.hostKey(h),
+        })),
+      ],
     },
     {
       id: 'cloud-init',

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { labMac } from '../../../lab/plan.ts';
 import type { Host } from '../../../scripts/hosts/host.ts';
 import {
+  agentGuestInterfaces,
   guestInterfaces,
   interfaceHolding,
   nodeMacs,
@@ -109,6 +110,20 @@ describe('routerAddress', () => {
           : i,
       ),
     );
-    expect(() => routerAddress(plan, noDhcp)).toThrow(/no WAN address yet/);
+    expect(() => routerAddress(plan, noDhcp)).toThrow(
+      /the router reports no WAN address \(deploy outputs: .*; guest agent: not asked yet\)/,
+    );
+  });
+
+  // Issue 18, defect 7: the router's agent answered after the provider's wait, so the deploy's outputs
+  // hold nothing for it; the hostkeys step asks the agent itself (GET …/agent/network-get-interfaces).
+  it('should take the WAN address the agent reports when the outputs predate the agent', () => {
+    const late = hostOutputs(plan, (name) => (name === 'cilab-router' ? [] : agentInterfaces(plan, name)));
+    expect(() => routerAddress(plan, late)).toThrow(/no WAN address/);
+    const agent = agentGuestInterfaces(agentInterfaces(plan, 'cilab-router', '192.168.1.80'));
+    expect(agent.map((i) => i.name)).toEqual(['lo', 'eth0', 'eth1']);
+    expect(routerAddress(plan, late, agent)).toBe('192.168.1.80');
+    // The agent's answer now comes first: a lease renewed to a new address since the deploy.
+    expect(routerAddress(plan, hostOutputs(plan), agent)).toBe('192.168.1.80');
   });
 });

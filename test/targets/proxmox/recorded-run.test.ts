@@ -96,7 +96,7 @@ describe.skipIf(!schemaFile)('the Proxmox run, recorded', { timeout: 60_000 }, (
 
   it.each(['l2', 'bgp'] as const)('should run exactly what the dry run prints, in order (%s)', async (mode) => {
     const { renderDir, steps, logDir } = setup(mode, `run-${mode}`);
-    const rec: Recording = { events: [], fake };
+    const rec: Recording = { events: [], fake, routerInterfaces: [] };
     const ctx = recordingContext(mode, rec);
     await executeSteps(steps, ctx, options(logDir));
     const promise = promised(steps, ctx, renderDir);
@@ -135,7 +135,7 @@ describe.skipIf(!schemaFile)('the Proxmox run, recorded', { timeout: 60_000 }, (
 
   it('should wait for BGP after FRR restarts before verifying (defect 7)', async () => {
     const { steps, logDir } = setup('bgp', 'converge');
-    const rec: Recording = { events: [], fake };
+    const rec: Recording = { events: [], fake, routerInterfaces: [] };
     const ctx = recordingContext('bgp', rec, { bgpDownFor: 3 });
     await executeSteps(
       steps.filter((s) => s.exec.kind === 'action' && ['converge', 'verify'].includes(s.exec.name)),
@@ -157,7 +157,7 @@ describe.skipIf(!schemaFile)('the Proxmox run, recorded', { timeout: 60_000 }, (
     const hostkeys = steps.find((s) => s.id === 'hostkeys')!;
     // The same step with the wait shortened from minutes to a moment.
     const step: Step = { ...hostkeys, exec: { ...hostkeys.exec, waitMs: 600 } as Step['exec'] };
-    const rec: Recording = { events: [], fake };
+    const rec: Recording = { events: [], fake, routerInterfaces: [] };
     const withSilent = recordingContext('l2', rec);
     const t0 = Date.now();
     const err = await executeSteps([step], withSilent, options(logDir)).catch((e: Error) => e);
@@ -171,16 +171,19 @@ describe.skipIf(!schemaFile)('the Proxmox run, recorded', { timeout: 60_000 }, (
       `fix: its guest agent is not running. Likely cause: the VM could not install qemu-guest-agent at first boot`,
     );
     expect(String(err)).toContain(`\`qm guest cmd ${silent.vmId} ping\``);
-    // The router and cp1 answered first, in order; then cp2, until the bound.
-    expect(rec.events.slice(0, 3).map((e) => e.split('@')[1])).toEqual(
-      [plan.router.vmId, plan.nodes[0]!.vmId, silent.vmId].map(String),
+    // The router's agent (its interfaces, its host key) and cp1's answered first, in order; then cp2, until
+    // the bound.
+    expect(rec.events.slice(0, 4).map((e) => e.split('@')[1])).toEqual(
+      [plan.router.vmId, plan.router.vmId, plan.nodes[0]!.vmId, silent.vmId].map(String),
     );
+    expect(rec.events[0]).toContain('/agent/network-get-interfaces');
+    expect(rec.routerInterfaces.flatMap((i) => i.ipv4)).toContain('192.168.1.57');
     expect((err as { hint?: string }).hint).toBe('then resume: npm run lab:bgp -- --target proxmox --config lab.yaml');
   });
 
   it('should say which step failed, where, the command, its last lines, the fix and how to resume', async () => {
     const { steps, logDir } = setup('bgp', 'fail');
-    const rec: Recording = { events: [], fake };
+    const rec: Recording = { events: [], fake, routerInterfaces: [] };
     const ctx = recordingContext('bgp', rec, { failOn: /apply -f ~\/lab\/resources.yaml/ });
     ctx.pinHostKey(nodes[0]!, 'k');
     const upTo = steps.slice(steps.findIndex((s) => s.id === 'resources'));
