@@ -102,11 +102,19 @@ function kubectl(s: KubeState, args: string[], stdin: () => string): string {
       }
       return rest.map((r) => `${r} deleted\n`).join('');
     case 'wait': {
-      // Nodes are Ready here; CRDs are Established once registered.
+      // Nodes are Ready here; CRDs are Established once registered. --for=create waits for them to exist
+      // (pkg/cmd/wait/wait.go IsCreated): one the operator never registers times out; a condition on a
+      // CRD that does not exist fails at once (kubernetes/kubernetes#83242).
       const crds = rest.filter((r) => r.startsWith('crd/')).map((r) => r.slice(4));
+      const create = flag('for') === 'create';
       for (const crd of crds)
         if (!s.crds.includes(crd))
-          fail(`Error from server (NotFound): customresourcedefinitions.apiextensions.k8s.io "${crd}" not found`);
+          fail(
+            create
+              ? `error: timed out waiting for the condition on customresourcedefinitions/${crd}`
+              : `Error from server (NotFound): customresourcedefinitions.apiextensions.k8s.io "${crd}" not found`,
+          );
+      if (create) return crds.map((c) => `customresourcedefinition.apiextensions.k8s.io/${c} condition met\n`).join('');
       return crds.map((c) => `customresourcedefinition.apiextensions.k8s.io/${c} condition met\n`).join('');
     }
     case 'rollout':

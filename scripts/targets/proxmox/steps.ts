@@ -340,7 +340,10 @@ export function proxmoxSteps(plan: LabPlan, mode: Mode, options: StepOptions): S
       exec: shell(cp1),
       commands: [
         ...staleDeletes(plan, mode).map((run) => ({ run })),
-        // The operator registers the CRDs as it starts: apply only once the API server serves them.
+        // The operator registers the CRDs as it starts: apply only once the API server serves them. A wait
+        // for a condition fails at once on a CRD that does not exist yet (kubernetes/kubernetes#83242):
+        // wait for it to be created first (kubectl wait --for=create, pkg/cmd/wait/wait.go, in k3s 1.33's kubectl).
+        { run: `${kubectl} wait --for=create ${[...new Set(crds)].join(' ')} --timeout=5m` },
         { run: `${kubectl} wait --for=condition=Established ${[...new Set(crds)].join(' ')} --timeout=5m` },
         { run: `${kubectl} apply -f ${REMOTE}/resources.yaml` },
       ],
