@@ -6,7 +6,8 @@ export const PINS = {
   /**
    * https://github.com/cilium/cilium/releases/tag/v1.20.0 (the chart at https://helm.cilium.io): the newest
    * release the checks cover — the CRDs and values schema in ../shared/schemas/cilium are upstream's
-   * cilium.io/v2 era (1.18 and later; SOURCE.md), and the renders of 1.18, 1.19 and 1.20 are identical.
+   * cilium.io/v2 era (1.18 and later; SOURCE.md), and the renders of 1.18, 1.19 and 1.20 differ only in
+   * externalIPs.enabled, which 1.19 removed (templates/cilium.ts).
    */
   cilium: '1.20.0',
   /** https://cloud.debian.org/images/cloud/ — Debian 12 "genericcloud": cloud-init, qemu-guest-agent installable */

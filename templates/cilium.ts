@@ -56,6 +56,9 @@ export function clientRateLimit(plan: LabPlan, services = 1): { qps: number; bur
   return { qps, burst: qps * 2 };
 }
 
+/** The minor of a Cilium version, `1.19.2` → 19. */
+const ciliumMinorOf = (version: string) => Number(version.split('.')[1]);
+
 export function ciliumValues(plan: LabPlan, mode: Mode): Record<string, unknown> {
   const l2 = mode === 'l2';
   const { lease } = plan.config.l2;
@@ -81,7 +84,9 @@ export function ciliumValues(plan: LabPlan, mode: Mode): Record<string, unknown>
           leaseRetryPeriod: lease.retryPeriod,
         }
       : { enabled: false },
-    externalIPs: { enabled: l2 },
+    // Only 1.18 reads it: 1.19 removed --enable-external-ips, the feature comes with kube-proxy replacement
+    // (Documentation/operations/upgrade.rst, 1.19 Upgrade Notes, Removed Options).
+    ...(ciliumMinorOf(plan.config.cilium.version) < 19 ? { externalIPs: { enabled: l2 } } : {}),
     k8sClientRateLimit: l2 ? clientRateLimit(plan) : { qps: 10, burst: 20 },
     bgpControlPlane: { enabled: !l2, secretsNamespace: { name: BGP_SECRET_NAMESPACE, create: false } },
   };

@@ -37,12 +37,16 @@ const byMinor = PINS.ciliumMinors.map(
 );
 
 describe('supported Cilium versions', () => {
-  it('should render the same resources and values for every maintained minor', () => {
-    for (const [, p] of byMinor) {
-      for (const mode of ['l2', 'bgp'] as const) {
-        expect(ciliumResources(p, mode)).toEqual(ciliumResources(modern, mode));
-        expect(ciliumValues(p, mode)).toEqual(ciliumValues(modern, mode));
-      }
+  // The resources are the same for every maintained minor; the values differ in externalIPs.enabled, which
+  // 1.19 removed (Documentation/operations/upgrade.rst, 1.19 Upgrade Notes: --enable-external-ips removed,
+  // the feature comes with kube-proxy replacement): rendered for 1.18 only (issue 18, item 9).
+  it.each(byMinor)('should render the resources and values Cilium %s reads', (minor, p) => {
+    for (const mode of ['l2', 'bgp'] as const) {
+      expect(ciliumResources(p, mode)).toEqual(ciliumResources(modern, mode));
+      const { externalIPs, ...rest } = ciliumValues(p, mode);
+      const { externalIPs: _, ...latest } = ciliumValues(modern, mode);
+      expect(rest).toEqual(latest);
+      expect(externalIPs).toEqual(minor === '1.18' ? { enabled: mode === 'l2' } : undefined);
     }
   });
   it('should refuse a minor upstream no longer maintains, or one not yet covered, naming the field and the fix', () => {
