@@ -17,7 +17,7 @@ export interface PveScenario {
     string,
     { storage: string; type: string; content: string; enabled: number; active: number; shared?: number }[]
   >;
-  network: Record<string, { iface: string; type: string; comments?: string; active?: number }[]>;
+  network: Record<string, { iface: string; type: string; comments?: string; active?: number; cidr?: string }[]>;
   vms: {
     vmid: number;
     node: string;

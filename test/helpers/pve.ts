@@ -78,7 +78,9 @@ export function goodScenario(plan: LabPlan, version: string = '9.1.3'): PveScena
     },
     network: {
       pve: [
-        { iface: 'vmbr0', type: 'bridge', active: 1 },
+        // GET /nodes/{node}/network: a bridge with an address carries `cidr` (pve-common INotify.pm
+        // read_etc_network_interfaces: address/prefix as written in /etc/network/interfaces).
+        { iface: 'vmbr0', type: 'bridge', active: 1, cidr: '192.168.1.10/24' },
         { iface: 'eno1', type: 'eth', active: 1 },
       ],
     },

@@ -1,6 +1,7 @@
 // Before any change on Proxmox: is everything the lab needs there, and is nothing in its way?
 // Every finding is one line with the fix; all are gathered before the verdict.
 import { LabError } from '../../../lab/errors.ts';
+import { contains, formatCidr, isCidr, isIpv4, overlaps, parseCidr, parseIp } from '../../../lab/ipv4.ts';
 import { allHosts, type LabPlan, usedProxmoxNodes } from '../../../lab/plan.ts';
 import type { ProxmoxApi } from './api.ts';
 import { AGENT_PRIVILEGES, PVE_MAJORS, type PveMajor, privileges } from './calls.ts';
@@ -61,6 +62,8 @@ interface PveIface {
   iface: string;
   type: string;
   comments?: string;
+  /** The interface's IPv4 address with its prefix, as /etc/network/interfaces holds it (`192.168.1.10/24`). */
+  cidr?: string;
 }
 interface PveVm {
   vmid: number;
@@ -190,6 +193,16 @@ export async function preflight(
   });
   if (online.length === needed.length) pass('nodes', `Proxmox nodes ${needed.join(', ')} online`);
 
+  // The Proxmox host itself inside the lab LAN: once the lab bridge and router exist, this machine would
+  // route the API's address into the lab.
+  const endpointHost = new URL(proxmox.endpoint).hostname;
+  if (isIpv4(endpointHost) && contains(parseCidr(plan.lan.cidr), parseIp(endpointHost)))
+    fail(
+      'lan',
+      `network.cidr ${plan.lan.cidr} holds ${endpointHost}, the address of proxmox.endpoint`,
+      'pick a network.cidr that holds neither your Proxmox host nor your home network, e.g. 10.42.0.0/24',
+    );
+
   const vms = await api.call<PveVm[]>('resources', undefined, { type: 'vm' });
   const ownTag = `lab-${plan.name}`;
   const ours = (vm: PveVm) => (vm.tags ?? '').split(/[;,\s]/).includes(ownTag);
@@ -243,7 +256,18 @@ export async function preflight(
             .join(', ') || 'your bridges'
         }`,
       );
-    else pass('uplink', `${node}: uplink ${proxmox.uplinkBridge} present`);
+    else {
+      pass('uplink', `${node}: uplink ${proxmox.uplinkBridge} present`);
+      // The router routes between the lab LAN and this network: the two must not overlap, or the router
+      // cannot tell a home address from a lab one (and the lab's NAT hides your own network from it).
+      const home = uplink.cidr && isCidr(uplink.cidr, false) ? parseCidr(uplink.cidr, false) : undefined;
+      if (home && overlaps(home, parseCidr(plan.lan.cidr)))
+        fail(
+          'lan',
+          `network.cidr ${plan.lan.cidr} overlaps ${formatCidr(home)}, the network of ${proxmox.uplinkBridge} on ${node} (your home network)`,
+          `pick a network.cidr outside ${formatCidr(home)}, e.g. 10.42.0.0/24`,
+        );
+    }
     const lab = ifaces.find((i) => i.iface === plan.lan.bridge);
     if (lab && lab.comments?.trim() !== plan.lan.comment)
       fail(

@@ -210,6 +210,11 @@ describe.skipIf(!schemaFile)('preflight against the fake Proxmox API', () => {
       'VM ID 4202 (for cilab-cp2) is taken by nas on pve — change proxmox.vmIdBase to a free range',
     ],
     [
+      'a lab LAN that overlaps the home network of the uplink bridge',
+      (s) => (s.network.pve![0]!.cidr = '10.42.0.5/16'),
+      'network.cidr 10.42.0.0/24 overlaps 10.42.0.0/16, the network of vmbr0 on pve (your home network) — pick a network.cidr outside 10.42.0.0/16',
+    ],
+    [
       'too little memory',
       (s) => (s.nodes[0]!.mem = 62 * 1024 ** 3),
       'pve: 4 new VMs need 13.0 GiB, 2.0 GiB is free — lower sizes.*.memoryMiB',
@@ -286,6 +291,12 @@ describe.skipIf(!schemaFile)('preflight against the fake Proxmox API', () => {
     const out = await run(() => {}, { env });
     expect(out.startsWith(mark), out).toBe(true);
     expect(out).toContain(text);
+  });
+
+  it('should refuse a lab LAN that holds the Proxmox endpoint itself', async () => {
+    const plan = labPlan({ proxmox: { endpoint: 'https://10.42.0.200:8006/' } });
+    const out = await run(() => {}, { plan });
+    expect(out).toContain('network.cidr 10.42.0.0/24 holds 10.42.0.200, the address of proxmox.endpoint');
   });
 
   it('should accept its own bridge and VMs from an earlier run, counting only new VMs against memory', async () => {
