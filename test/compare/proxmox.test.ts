@@ -320,8 +320,8 @@ describe.skipIf(!schemaFile)('the Proxmox target of lab:compare', { timeout: 60_
     expect(closed).toEqual(['l2', 'bgp']);
     // Each mode ran the run's steps, preflight first: the switch removed L2's resources, and nothing was stopped.
     const events = rec.events.join('\n');
-    expect(rec.events[0]).toBe('api: GET /version');
-    expect(rec.events[switched]).toBe('api: GET /version');
+    expect(rec.events.slice(0, 2)).toEqual(['local: terraform version -json', 'api: GET /version']);
+    expect(rec.events.slice(switched, switched + 2)).toEqual(['local: terraform version -json', 'api: GET /version']);
     expect(rec.events.slice(switched).join('\n')).toContain('delete ciliuml2announcementpolicy/');
     expect(events).not.toMatch(/status\/(stop|shutdown)/);
     expect(readdirSync(join(ROOT, '.lab', up.name, 'logs'))[0]).toBe('01-preflight.log');

@@ -35,6 +35,11 @@ function answer(
   const ok = (stdout: string): ExecResult => ({ stdout, stderr: '', code: 0 });
   const nodes = plan.nodes.map((n) => n.name);
   const echo = (i: number) => `node=${nodes[i % nodes.length]} pod=echo-${i}`;
+  // `terraform version -json` (Terraform 1.11.4 here: terraform_version, platform, provider_selections, terraform_outdated).
+  if (command === 'terraform version -json')
+    return ok(
+      `${JSON.stringify({ terraform_version: '1.11.4', platform: 'linux_amd64', provider_selections: {}, terraform_outdated: true }, null, 2)}\n`,
+    );
   // `kubectl get nodes -o name` (the registration wait prints its last answer): one `node/NAME` a line.
   if (command.includes('get nodes -o name')) return ok(plan.nodes.map((n) => `node/${n.name}\n`).join(''));
   if (command.startsWith('i=0; since=0; while'))

@@ -8,7 +8,10 @@ import { entryNode, failoverProbe, failoverVictim, runFailover } from '../../ver
 import { leaseProblems, verify, waitForAnnouncement } from '../../verify/verify.ts';
 import type { StepContext } from './context.ts';
 import { type AgentInterface, agentGuestInterfaces } from './guest-network.ts';
-import { assertPreflight, preflight } from './preflight.ts';
+import { assertPreflight, preflight, terraformFinding } from './preflight.ts';
+
+/** How the preflight asks for Terraform's version: its JSON form (terraform_version). */
+export const TERRAFORM_VERSION = 'terraform version -json';
 
 export const HOST_KEY_FILE = '/etc/ssh/ssh_host_ed25519_key.pub';
 /** Bounded waits. BGP: FRR restarted, Cilium dials again every connectRetry; L2: the lease is taken. */
@@ -19,7 +22,9 @@ export const NODES_REGISTER_S = 300;
 export const AGENT_WAIT_MS = 240_000;
 
 export async function runPreflight(ctx: StepContext): Promise<void> {
-  for (const f of assertPreflight(await preflight(ctx.api, ctx.plan))) ctx.note(f.message);
+  const tf = await ctx.local.exec(TERRAFORM_VERSION);
+  const findings = [...(await preflight(ctx.api, ctx.plan)), terraformFinding(tf.code === 0 ? tf.stdout : undefined)];
+  for (const f of assertPreflight(findings)) ctx.note(f.message);
 }
 
 export async function converge(ctx: StepContext): Promise<void> {

@@ -305,6 +305,27 @@ export async function preflight(
 }
 
 /** Throws with every failed check, one line each; returns the findings otherwise. */
+/** The deploy runs Terraform through cdktf: 1.5 or later. */
+export const TERRAFORM_MIN = '1.5';
+
+/** Terraform on this machine, from `terraform version -json` (its `terraform_version`), or its absence. */
+export function terraformFinding(versionJson: string | undefined): Finding {
+  const install = 'install Terraform 1.5 or later (https://developer.hashicorp.com/terraform/install), then run again';
+  let version: string | undefined;
+  try {
+    version = versionJson ? (JSON.parse(versionJson) as { terraform_version?: string }).terraform_version : undefined;
+  } catch {
+    version = undefined;
+  }
+  if (!version)
+    return { check: 'terraform', ok: false, message: 'Terraform is not installed on this machine', fix: install };
+  const [major = 0, minor = 0] = version.split('.').map(Number);
+  const [wantMajor, wantMinor] = TERRAFORM_MIN.split('.').map(Number) as [number, number];
+  return major > wantMajor || (major === wantMajor && minor >= wantMinor)
+    ? { check: 'terraform', ok: true, message: `Terraform ${version}` }
+    : { check: 'terraform', ok: false, message: `Terraform ${version} is older than ${TERRAFORM_MIN}`, fix: install };
+}
+
 export function assertPreflight(findings: Finding[]): Finding[] {
   const failed = findings.filter((f) => !f.ok);
   // The version found heads the verdict, so a report of problems always says which release it saw.

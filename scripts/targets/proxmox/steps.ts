@@ -30,6 +30,7 @@ import {
   runFailoverStep,
   runPreflight,
   runVerify,
+  TERRAFORM_VERSION,
 } from './actions.ts';
 import { type CallName, CALLS } from './calls.ts';
 import type { SecretName, StepContext } from './context.ts';
@@ -171,10 +172,11 @@ export function proxmoxSteps(plan: LabPlan, mode: Mode, options: StepOptions): S
   const steps: Step[] = [
     {
       id: 'preflight',
-      title: 'preflight: endpoint, TLS, token privileges, nodes, datastores, bridges, VM IDs, memory',
+      title: 'preflight: Terraform here; endpoint, TLS, token privileges, nodes, datastores, bridges, VM IDs, memory',
       where: 'proxmox-api',
       exec: action('preflight', runPreflight),
       commands: [
+        { run: TERRAFORM_VERSION, on: 'local' },
         api('version'),
         api('permissions'),
         api('nodes'),

@@ -5,7 +5,7 @@ import { createLogger } from '../../../scripts/log.ts';
 import { labStateDir } from '../../../lab/load.ts';
 import { createApi } from '../../../scripts/targets/proxmox/api.ts';
 import { runProxmox } from '../../../scripts/targets/proxmox/run.ts';
-import { assertPreflight, granted, preflight } from '../../../scripts/targets/proxmox/preflight.ts';
+import { assertPreflight, granted, preflight, terraformFinding } from '../../../scripts/targets/proxmox/preflight.ts';
 import { type FakeProxmox, type PveScenario, startFakeProxmox } from '../../../standins/proxmox-api/fake.ts';
 import { loadPveSchema } from '../../../standins/proxmox-api/schema.ts';
 import { labPlan } from '../../helpers/labs.ts';
@@ -291,6 +291,20 @@ describe.skipIf(!schemaFile)('preflight against the fake Proxmox API', () => {
     const out = await run(() => {}, { env });
     expect(out.startsWith(mark), out).toBe(true);
     expect(out).toContain(text);
+  });
+
+  // `terraform version -json` as Terraform 1.11.4 prints it here (terraform_version, platform, …); the deploy
+  // needs 1.5 or later, checked before any change (issue 18).
+  it.each([
+    ['1.11.4', true, 'Terraform 1.11.4'],
+    ['1.5.0', true, 'Terraform 1.5.0'],
+    ['1.4.7', false, 'Terraform 1.4.7 is older than 1.5'],
+    [undefined, false, 'Terraform is not installed on this machine'],
+  ] as const)('should judge Terraform %s on this machine', (version, ok, message) => {
+    const json = version && JSON.stringify({ terraform_version: version, platform: 'linux_amd64' });
+    const f = terraformFinding(json);
+    expect(f).toMatchObject({ check: 'terraform', ok, message });
+    if (!ok) expect(f.fix).toMatch(/install Terraform 1\.5 or later/);
   });
 
   it('should refuse a lab LAN that holds the Proxmox endpoint itself', async () => {
