@@ -10,6 +10,8 @@ import { FRR_MULTIPATH_MAX, MAX_NODES, PINS } from './pins.ts';
 const rule = (problem: string, fix: string, example?: string | number) => ({
   error: `${problem} — ${fix}${example === undefined ? '' : `, e.g. ${example}`}`,
 });
+/** Hex digits of each image checksum algorithm's digest. */
+const DIGEST_HEX = { sha256: 64, sha512: 128 } as const;
 const fail = (ctx: z.RefinementCtx, problem: string, fix: string, example?: string | number) =>
   ctx.addIssue({ code: 'custom', message: rule(problem, fix, example).error });
 
@@ -393,6 +395,20 @@ export const LabSchema = z.strictObject({
               /^[0-9a-f]{64}([0-9a-f]{64})?$/,
               rule('not a hex digest', 'paste the value from the SHA256SUMS/SHA512SUMS file'),
             ),
+        })
+        // The digest must be the algorithm's length before anything is downloaded: sha256 64 hex digits,
+        // sha512 128; Proxmox would only refuse the mismatch after an hour-long download.
+        .superRefine((c, ctx) => {
+          const want = DIGEST_HEX[c.algorithm];
+          if (/^[0-9a-f]{64}([0-9a-f]{64})?$/.test(c.value) && c.value.length !== want)
+            ctx.addIssue({
+              code: 'custom',
+              path: ['value'],
+              message: rule(
+                `a ${c.value.length}-digit digest, but ${c.algorithm} gives ${want}`,
+                `paste the value from the ${c.algorithm.toUpperCase()}SUMS file, or set algorithm to ${c.value.length === 128 ? 'sha512' : 'sha256'}`,
+              ).error,
+            });
         })
         .optional()
         .describe('Pins the image: Proxmox refuses a download that does not match.'),
