@@ -155,6 +155,21 @@ export function staleDeletes(plan: LabPlan, mode: Mode): string[] {
   );
 }
 
+/**
+ * Installs a release's binary unless it is there: the archive and the checksum file its release publishes
+ * beside it (`ARCHIVE.sha256sum`, `HASH  ARCHIVE`: helm's Makefile `checksum` target, cilium-cli's
+ * release assets) are downloaded, and `sha256sum --check` must pass before anything is unpacked.
+ */
+function verifiedTool(bin: string, url: string, members: string): string {
+  const file = url.split('/').pop()!;
+  return [
+    `command -v ${bin} || ( set -e; cd "$(mktemp -d)";`,
+    `curl -fsSLO ${quote(url)}; curl -fsSLO ${quote(`${url}.sha256sum`)};`,
+    `sha256sum --check --strict ${quote(`${file}.sha256sum`)};`,
+    `sudo tar -xzf ${quote(file)} -C /usr/local/bin ${members} )`,
+  ].join(' ');
+}
+
 export function proxmoxSteps(plan: LabPlan, mode: Mode, options: StepOptions): Step[] {
   const cp1 = plan.nodes[0]!.name;
   const router = plan.router.name;
@@ -278,10 +293,18 @@ export function proxmoxSteps(plan: LabPlan, mode: Mode, options: StepOptions): S
       exec: shell(cp1),
       commands: [
         {
-          run: `command -v helm || curl -fsSL https://get.helm.sh/helm-${PINS.helm}-linux-amd64.tar.gz | sudo tar -xz -C /usr/local/bin --strip-components=1 linux-amd64/helm`,
+          run: verifiedTool(
+            'helm',
+            `https://get.helm.sh/helm-${PINS.helm}-linux-amd64.tar.gz`,
+            '--strip-components=1 linux-amd64/helm',
+          ),
         },
         {
-          run: `command -v cilium || curl -fsSL https://github.com/cilium/cilium-cli/releases/download/${PINS.ciliumCli}/cilium-linux-amd64.tar.gz | sudo tar -xz -C /usr/local/bin cilium`,
+          run: verifiedTool(
+            'cilium',
+            `https://github.com/cilium/cilium-cli/releases/download/${PINS.ciliumCli}/cilium-linux-amd64.tar.gz`,
+            'cilium',
+          ),
         },
       ],
     },

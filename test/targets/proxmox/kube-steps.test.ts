@@ -1,7 +1,8 @@
 // The Kubernetes steps of the Proxmox run, their real shell text run against the Kubernetes stand-in
 // (standins/kubernetes/kubectl.ts: each rule there names its upstream source): a first L2 run, a
 // switch to BGP, and the bytes the BGP password and the k3s token arrive as.
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -112,6 +113,38 @@ describe('the Kubernetes steps against the Kubernetes stand-in', { timeout: 60_0
     expect(() => wait.then!(`node/${cp1}\nnode/${cp2}\n`, withPlan)).toThrow(
       `${cp3} not registered with k3s within 5 min (2 of 3 are)`,
     );
+  });
+
+  // The tools step with the archive and its release's `.sha256sum` served from here (a curl that copies
+  // by file name), real sha256sum, and a sudo that records instead of unpacking: a tampered archive is
+  // refused before anything is unpacked (issue 18, every download checked).
+  it.each([
+    ['install helm and cilium when the checksums match', false],
+    ['refuse a tampered archive before unpacking it', true],
+  ] as const)('should %s', async (_, tampered) => {
+    const served = join(dir, tampered ? 'served-bad' : 'served');
+    const bin = join(served, 'bin');
+    mkdirSync(bin, { recursive: true });
+    const shim = (name: string, body: string) =>
+      writeFileSync(join(bin, name), `#!/bin/sh\n${body}\n`, { mode: 0o755 });
+    shim('curl', `for a in "$@"; do u="$a"; done; cp "${served}/\${u##*/}" .`);
+    shim('sudo', `echo "$*" >> "${served}/unpacked"`);
+    const step = proxmoxSteps(plan, 'l2', { failover: false, renderDir: dir, stateDir: dir, requests: 1 }).find(
+      (x) => x.id === 'tools',
+    )!;
+    for (const c of step.commands) {
+      const url = /curl -fsSLO (\S+);/.exec(c.run)![1]!;
+      const file = url.split('/').pop()!;
+      writeFileSync(join(served, file), `archive ${file}`);
+      const sum = execFileSync('sha256sum', [file], { cwd: served, encoding: 'utf8' });
+      writeFileSync(join(served, `${file}.sha256sum`), sum);
+      if (tampered) writeFileSync(join(served, file), `archive ${file}, changed on the way`);
+      const r = await localHost({ env: { PATH: `${bin}:/usr/bin:/bin` } }).exec(c.run);
+      expect(r.code === 0, r.stderr).toBe(!tampered);
+      if (tampered) expect(r.stdout + r.stderr).toMatch(new RegExp(`${file}: FAILED`));
+    }
+    const unpacked = existsSync(join(served, 'unpacked')) ? readFileSync(join(served, 'unpacked'), 'utf8') : '';
+    expect(unpacked.match(/^tar -xzf \S+ -C \/usr\/local\/bin/gm) ?? []).toHaveLength(tampered ? 0 : 2);
   });
 
   it('should hand the k3s installer the token byte for byte', async () => {
