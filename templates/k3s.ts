@@ -37,10 +37,19 @@ function nodeFlags(plan: LabPlan, host: LabHost): string[] {
  * INSTALL_K3S_EXEC, which it word-splits. The token is the variable the step reads from standard input.
  */
 function install(plan: LabPlan, exec: string[], env: Record<string, string> = {}): string {
-  const vars = { INSTALL_K3S_VERSION: plan.config.kubernetes.k3sVersion, ...env };
+  const version = plan.config.kubernetes.k3sVersion;
+  const vars = { INSTALL_K3S_VERSION: version, ...env };
   const assignments = Object.entries(vars).map(([k, v]) => `${k}=${quote(v)}`);
-  return `curl -sfL https://get.k3s.io | ${assignments.join(' ')} K3S_TOKEN="$K3S_TOKEN" sh -s - ${exec.map(quote).join(' ')}`;
+  return `curl -sfL ${quote(installScriptUrl(version))} | ${assignments.join(' ')} K3S_TOKEN="$K3S_TOKEN" sh -s - ${exec.map(quote).join(' ')}`;
 }
+
+/**
+ * The install script of the k3s release itself, not get.k3s.io's current one; the script checks the binary
+ * it downloads against the release's sha256sum-amd64.txt (k3s-io/k3s install.sh, download_hash and
+ * verify_binary). The tag's `+` is escaped in the path, as GitHub's raw URLs take it.
+ */
+export const installScriptUrl = (version: string) =>
+  `https://raw.githubusercontent.com/k3s-io/k3s/${encodeURIComponent(version)}/install.sh`;
 
 export function k3sInstallPlan(plan: LabPlan): InstallStep[] {
   const [first, ...rest] = plan.nodes;

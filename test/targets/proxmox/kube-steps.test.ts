@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { PINS } from '../../../lab/pins.ts';
 import type { Mode } from '../../../lab/plan.ts';
 import { localHost } from '../../../scripts/hosts/local.ts';
 import { writeRender } from '../../../scripts/render-files.ts';
@@ -23,11 +24,11 @@ const plan = labPlan({ name: 'stkube', bgp: { passwordEnv: 'ST_BGP_PASSWORD' } }
 const dir = mkdtempSync(join(tmpdir(), 'lab-kube-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-// The k3s installer (get.k3s.io, k3s-io/k3s install.sh) takes the token from K3S_TOKEN: the stand-in
+// The k3s installer (k3s-io/k3s install.sh of the release's tag) takes the token from K3S_TOKEN: the stand-in
 // `curl` hands `sh -s -` a script that records exactly those bytes; `systemctl is-active` says "not yet".
 const kube = installKubeStandin(dir, {
   systemctl: 'exit 3',
-  curl: `echo 'printf %s "$K3S_TOKEN" > "${join(dir, 'k3s-token-seen')}"'`,
+  curl: `echo "$2" >> "${join(dir, 'curl-urls')}"; echo 'printf %s "$K3S_TOKEN" > "${join(dir, 'k3s-token-seen')}"'`,
 });
 const host = localHost({ env: kube.env });
 const secrets = { 'k3s-token': TOKEN, 'bgp-password': PASSWORD };
@@ -150,6 +151,9 @@ describe('the Kubernetes steps against the Kubernetes stand-in', { timeout: 60_0
   it('should hand the k3s installer the token byte for byte', async () => {
     await runStep('bgp', 'k3s');
     expect(readFileSync(join(dir, 'k3s-token-seen'))).toEqual(Buffer.from(TOKEN));
+    // The installer is the script of the pinned release's tag, not whatever get.k3s.io serves today.
+    const curls = readFileSync(join(dir, 'curl-urls'), 'utf8').trim().split('\n');
+    expect(curls).toEqual([`https://raw.githubusercontent.com/k3s-io/k3s/${encodeURIComponent(PINS.k3s)}/install.sh`]);
   });
 
   it('should show why: helm upgrade alone leaves the agents on their old settings', () => {
