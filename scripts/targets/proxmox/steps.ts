@@ -3,7 +3,7 @@
 // context). The dry run prints this list; the executor (run.ts) is a loop over the same list, and a
 // test runs it against recording hosts and API to prove that what runs is what is printed. Every step
 // is idempotent: after Ctrl-C the same command resumes.
-import { type LabPlan, type Mode, usedProxmoxNodes } from '../../../lab/plan.ts';
+import { allHosts, type LabPlan, type Mode, usedProxmoxNodes } from '../../../lab/plan.ts';
 import { PINS } from '../../../lab/pins.ts';
 import {
   BGP_SECRET_NAMESPACE,
@@ -109,8 +109,14 @@ export function nodesRegisteredCommand(plan: LabPlan): string {
 const VTYSH = 'sudo vtysh';
 const LAN_IFACE = 'eth1';
 /** An API call as the dry run prints it: METHOD /path?params  (note). */
-const api = (name: CallName, call: Omit<ApiCall, 'call'> = {}, note?: string): StepCommand => ({
-  run: `${CALLS[name].method} ${CALLS[name].path}${
+/** An API call as the step list prints it: `at` fills {node} and {vmid} where the plan knows them. */
+const api = (
+  name: CallName,
+  call: Omit<ApiCall, 'call'> = {},
+  note?: string,
+  at: Readonly<Record<string, string | number>> = {},
+): StepCommand => ({
+  run: `${CALLS[name].method} ${CALLS[name].path.replace(/\{(\w+)\}/g, (whole, k: string) => String(at[k] ?? whole))}${
     call.params
       ? `?${Object.entries(call.params)
           .map(([k, v]) => `${k}=${v}`)
@@ -170,7 +176,14 @@ function verifiedTool(bin: string, url: string, members: string): string {
   ].join(' ');
 }
 
+/** Where a lab host's VM is, as the plan puts it: what {node} and {vmid} are for its calls. */
+const vmOf = (plan: LabPlan, name: string) => {
+  const h = allHosts(plan).find((x) => x.name === name)!;
+  return { node: h.proxmoxNode, vmid: h.vmId };
+};
+
 export function proxmoxSteps(plan: LabPlan, mode: Mode, options: StepOptions): Step[] {
+  const vmAt = (name: string) => vmOf(plan, name);
   const cp1 = plan.nodes[0]!.name;
   const router = plan.router.name;
   const vms = [router, ...plan.nodes.map((n) => n.name)];
@@ -196,7 +209,10 @@ export function proxmoxSteps(plan: LabPlan, mode: Mode, options: StepOptions): S
         api('permissions'),
         api('nodes'),
         api('resources', { params: { type: 'vm' } }),
-        ...proxmoxNodes.flatMap(() => [api('storage'), api('network')]),
+        ...proxmoxNodes.flatMap((node) => [
+          api('storage', {}, undefined, { node }),
+          api('network', {}, undefined, { node }),
+        ]),
       ],
     },
     {
@@ -244,13 +260,18 @@ export function proxmoxSteps(plan: LabPlan, mode: Mode, options: StepOptions): S
         ...(plan.config.router.wan.mode === 'dhcp'
           ? [
               {
-                ...api('agentNetwork', { vm: plan.router.name }, `${plan.router.name}: its WAN address`),
+                ...api(
+                  'agentNetwork',
+                  { vm: plan.router.name },
+                  `${plan.router.name}: its WAN address`,
+                  vmAt(plan.router.name),
+                ),
                 then: outputs.routerInterfaces,
               },
             ]
           : []),
         ...vms.map((h) => ({
-          ...api('agentFileRead', { vm: h, params: { file: HOST_KEY_FILE } }, h),
+          ...api('agentFileRead', { vm: h, params: { file: HOST_KEY_FILE } }, h, vmAt(h)),
           then: outputs.hostKey(h),
         })),
       ],
@@ -455,10 +476,10 @@ export function proxmoxSteps(plan: LabPlan, mode: Mode, options: StepOptions): S
         // L2 without --failover-node: the holder is known only then, from the router's ARP entry.
         ...(victim ? [] : [{ run: arpCommand(ip, LAN_IFACE), on: router }]),
         { run: timedProbeLoop(failoverProbe(plan, mode, 'proxmox', ip)), on: router },
-        victim ? api('vmStop', { vm: victim.name }, String(victim.vmId)) : api('vmStop', {}, 'the holder'),
+        victim ? api('vmStop', { vm: victim.name }, victim.name, vmAt(victim.name)) : api('vmStop', {}, 'the holder'),
         // L2: the node the router sends to afterwards, from its ARP entry (the echo names the backend).
         ...(mode === 'l2' ? [{ run: arpCommand(ip, LAN_IFACE), on: router }] : []),
-        victim ? api('vmStart', { vm: victim.name }) : api('vmStart'),
+        victim ? api('vmStart', { vm: victim.name }, victim.name, vmAt(victim.name)) : api('vmStart', {}, 'the holder'),
       ],
     });
   }
