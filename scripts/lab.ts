@@ -12,6 +12,7 @@ import { renderDir, routerSecrets } from './render-files.ts';
 import { chooseTarget } from './targets/choose.ts';
 import { runNetns, STAND_INS } from './targets/netns/run.ts';
 import { runProxmox } from './targets/proxmox/run.ts';
+import { dryRunHeader } from './targets/proxmox/dry-run.ts';
 import { formatSteps, proxmoxSteps } from './targets/proxmox/steps.ts';
 import { resolveNode } from './verify/failover.ts';
 import { formatReport } from './verify/report.ts';
@@ -73,10 +74,7 @@ await main(
         requests,
       });
       if (json) console.log(JSON.stringify({ lab: plan.name, mode, target, steps }, null, 2));
-      else
-        console.log(
-          `Dry run: lab ${plan.name}, ${mode} mode, on Proxmox (${plan.config.proxmox.endpoint}). Nothing is touched.\n\n${formatSteps(steps)}`,
-        );
+      else console.log(`${dryRunHeader(plan, mode, process.env)}\n\n${formatSteps(steps)}`);
       return true;
     }
     const report =

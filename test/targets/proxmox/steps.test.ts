@@ -12,6 +12,7 @@ import {
 import { ciliumResources } from '../../../templates/cilium.ts';
 import { parse } from 'yaml';
 import { runScript } from '../../helpers/cli.ts';
+import { dryRunHeader, resourceLines, unsetVariables } from '../../../scripts/targets/proxmox/dry-run.ts';
 import { labPlan } from '../../helpers/labs.ts';
 import { ROOT, sharedFile } from '../../helpers/shared.ts';
 
@@ -19,7 +20,10 @@ const snapshot = () =>
   existsSync(resolve(ROOT, '.lab')) ? readdirSync(resolve(ROOT, '.lab'), { recursive: true }).map(String).sort() : [];
 const dryRun = (...args: string[]) =>
   runScript('scripts/lab.ts', ['--target', 'proxmox', '--dry-run', '--config', 'lab.example.yaml', ...args], {
-    env: { PROXMOX_VE_API_TOKEN: '' },
+    // The variables the run reads, unset whatever this machine has: the golden names them.
+    env: Object.fromEntries(
+      ['API_TOKEN', 'SSH_USERNAME', 'SSH_AGENT', 'SSH_PRIVATE_KEY', 'SSH_PASSWORD'].map((v) => [`PROXMOX_VE_${v}`, '']),
+    ),
   });
 
 describe.each(MODES)('the Proxmox dry run of the example lab, %s mode', (mode) => {
@@ -31,6 +35,48 @@ describe.each(MODES)('the Proxmox dry run of the example lab, %s mode', (mode) =
     const golden = resolve(ROOT, `test/fixtures/golden/dry-run-${mode}.txt`);
     if (process.env.UPDATE_GOLDEN) writeFileSync(golden, r.stdout);
     expect(r.stdout).toBe(readFileSync(golden, 'utf8'));
+  });
+});
+
+// What the dry run states before its steps (issue 18, a user's first run): the resources per Proxmox node
+// and the variables still unset, by name only.
+describe('the dry run header', () => {
+  const plan = labPlan({ bgp: { passwordEnv: 'LAB_BGP_PASSWORD' } });
+  it('should total the VMs per Proxmox node, as the example lab sizes them', () => {
+    expect(resourceLines(plan)).toEqual([
+      'On pve: 4 VMs (4200, 4201, 4202, 4203), 7 vCPUs, 13 GiB memory, 104 GiB disk.',
+    ]);
+    // Spread over two nodes in turn, the router on the first (lab.example.yaml, proxmox.nodes).
+    const two = labPlan({ proxmox: { nodes: ['pve', 'pve2'] }, network: { ports: ['eno2'] } });
+    expect(resourceLines(two)).toEqual([
+      'On pve: 2 VMs (4200, 4202), 3 vCPUs, 5 GiB memory, 40 GiB disk.',
+      'On pve2: 2 VMs (4201, 4203), 4 vCPUs, 8 GiB memory, 64 GiB disk.',
+    ]);
+  });
+  it.each([
+    [
+      {},
+      'l2',
+      [
+        'PROXMOX_VE_API_TOKEN',
+        'PROXMOX_VE_SSH_USERNAME',
+        'one of PROXMOX_VE_SSH_AGENT=true (with SSH_AUTH_SOCK), PROXMOX_VE_SSH_PRIVATE_KEY, PROXMOX_VE_SSH_PASSWORD',
+      ],
+    ],
+    [
+      { PROXMOX_VE_API_TOKEN: 't', PROXMOX_VE_SSH_USERNAME: 'root', PROXMOX_VE_SSH_AGENT: '1', SSH_AUTH_SOCK: '/s' },
+      'l2',
+      [],
+    ],
+    [
+      { PROXMOX_VE_API_TOKEN: 't', PROXMOX_VE_SSH_USERNAME: 'root', PROXMOX_VE_SSH_PASSWORD: 'p' },
+      'bgp',
+      ['LAB_BGP_PASSWORD'],
+    ],
+  ] as const)('should name what is unset in %j (%s), never a value', (env, mode, unset) => {
+    expect(unsetVariables(plan, mode, env)).toEqual(unset);
+    const header = dryRunHeader(plan, mode, env);
+    for (const value of Object.values(env)) if (value.length > 2) expect(header).not.toContain(value);
   });
 });
 
