@@ -17,7 +17,7 @@ describe('--failover-node', () => {
         }),
       );
       expect(text).toContain('failover: stop cilab-cp1 through the Proxmox API');
-      expect(text).toContain('POST /nodes/{node}/qemu/{vmid}/status/stop  (4201)');
+      expect(text).toContain('POST /nodes/pve/qemu/4201/status/stop  (cilab-cp1)');
     }
   });
 
