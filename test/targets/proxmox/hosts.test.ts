@@ -138,8 +138,10 @@ describe.skipIf(!ready)('host-generic Proxmox steps on the emulated hosts', () =
 
   it('should push a new frr.conf to the router over SSH and reload FRR with it', async () => {
     await waitForBgp(lab.target, plan, 30_000);
+    // Longer timers than the lab's (3/9), not shorter: the test after this one needs sessions that a
+    // loaded machine cannot flap.
     const changed = frrConf(
-      labPlan({ name: 'e2ehost', bgp: { timers: { keepalive: 2, hold: 6, connectRetry: 5 } } }),
+      labPlan({ name: 'e2ehost', bgp: { timers: { keepalive: 6, hold: 18, connectRetry: 5 } } }),
       'bgp',
     );
     const file = join(lab.topology.runDir, 'frr-new.conf');
@@ -149,7 +151,7 @@ describe.skipIf(!ready)('host-generic Proxmox steps on the emulated hosts', () =
       `/usr/lib/frr/frr-reload.py --reload --vty_socket ${join(lab.topology.runDir, 'frr')} --bindir /usr/bin --rundir ${lab.topology.runDir} ${file}`,
     );
     expect(await run(lab.router, `${lab.target.router.vtysh} -c 'show running-config'`)).toContain(
-      'neighbor CILIUM timers 2 6',
+      'neighbor CILIUM timers 6 18',
     );
     await waitForBgp(lab.target, plan, 30_000);
     expect((await bgpPeers(lab.target.router)).map((p) => p.state)).toEqual([
