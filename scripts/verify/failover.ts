@@ -113,7 +113,7 @@ export function failoverProbe(plan: LabPlan, mode: Mode, target: VerifyTarget['k
   const margin = target === 'proxmox' ? 30_000 : 10_000;
   const monitor = nodeMonitor(plan.config.kubernetes.k3sVersion);
   const endpointsGone = target === 'proxmox' && mode === 'l2' ? monitor.gracePeriodMs + monitor.periodMs : 0;
-  const converge = mode === 'l2' ? plan.l2.leaseMs.duration : recoveryMs(plan, mode);
+  const converge = recoveryMs(plan, mode);
   return {
     ip,
     port: DEMO.port,
