@@ -40,6 +40,10 @@ export const PROVIDER_CALLS = [
   { method: 'GET', path: '/nodes/{node}/qemu/{vmid}/status/current' },
   { method: 'GET', path: '/nodes/{node}/qemu/{vmid}/agent/network-get-interfaces' },
   { method: 'GET', path: '/nodes/{node}/tasks/{upid}/status' },
+  // A disk grown to its planned size after the import (proxmox/nodes/vms/vms.go ResizeVMDisk), and the
+  // snippet upload reading its datastore's path first (proxmoxtf/resource/file.go, GetDatastore).
+  { method: 'PUT', path: '/nodes/{node}/qemu/{vmid}/resize' },
+  { method: 'GET', path: '/storage/{storage}' },
 ] as const;
 
 /** The Proxmox VE majors whose privileges the lab knows; a later major is checked as the newest. */
@@ -71,9 +75,15 @@ export function privileges(major: PveMajor): Readonly<Record<string, readonly st
       'VM.Config.Network',
       'VM.Config.Options',
       'VM.Config.Cloudinit',
+      // bpg/proxmox 0.111.1 creates every VM with acpi, scsihw and tablet (proxmoxtf/resource/vm/vm.go
+      // vmCreateCustom), which qemu-server guards with VM.Config.HWType (src/PVE/API2/Qemu.pm
+      // $hwtypeoptions; a serial socket too, check_vm_create_serial_perm): in code, not in the description.
+      'VM.Config.HWType',
       ...AGENT_PRIVILEGES[major],
     ],
     '/storage/{storage}': [
+      // GET /storage/{storage} (the snippet upload) and deleting snippets and the image.
+      'Datastore.Allocate',
       'Datastore.AllocateSpace',
       'Datastore.AllocateTemplate',
       'Datastore.Audit|Datastore.AllocateSpace',

@@ -80,6 +80,13 @@ describe.skipIf(!schemaFile)('the Proxmox API calls of the toolkit and the provi
     }
   });
 
+  // bpg/proxmox 0.111.1 vmCreateCustom sends acpi, scsihw and tablet on every create; qemu-server
+  // (src/PVE/API2/Qemu.pm, $hwtypeoptions) checks VM.Config.HWType for them in code. A custom role
+  // without it passed the preflight and met a 403 mid-deploy (issue 18, defect 2).
+  it('should hold VM.Config.HWType on both majors, which qemu-server checks in code for what bpg sends', () => {
+    for (const major of PVE_MAJORS) expect(privileges(major)['/vms/{vmid}']).toContain('VM.Config.HWType');
+  });
+
   it('should cover what VM creation states only in words: VM.Allocate, Datastore.AllocateSpace, SDN.Use', () => {
     const text = schema.method('/nodes/{node}/qemu', 'POST')?.permissions?.description ?? '';
     for (const [priv, path] of [
