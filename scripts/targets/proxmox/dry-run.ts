@@ -1,6 +1,7 @@
 // What the dry run says before its step list: what the lab will take on each Proxmox node, and which of
 // the environment variables the run reads are unset (names only: a value is never printed).
 import { allHosts, type LabPlan, type Mode } from '../../../lab/plan.ts';
+import { providerSshWays } from './preflight.ts';
 
 const gib = (mib: number) => `${+(mib / 1024).toFixed(1)} GiB`;
 
@@ -20,11 +21,9 @@ export function resourceLines(plan: LabPlan): string[] {
  */
 export function unsetVariables(plan: LabPlan, mode: Mode, env: NodeJS.ProcessEnv): string[] {
   const set = (v: string) => Boolean(env[v]);
-  const agent =
-    ['true', '1'].includes(env.PROXMOX_VE_SSH_AGENT ?? '') && (set('SSH_AUTH_SOCK') || set('PROXMOX_VE_SSH_AUTH_SOCK'));
   return [
     ...['PROXMOX_VE_API_TOKEN', 'PROXMOX_VE_SSH_USERNAME'].filter((v) => !set(v)),
-    ...(agent || set('PROXMOX_VE_SSH_PRIVATE_KEY') || set('PROXMOX_VE_SSH_PASSWORD')
+    ...(providerSshWays(env).length > 0
       ? []
       : ['one of PROXMOX_VE_SSH_AGENT=true (with SSH_AUTH_SOCK), PROXMOX_VE_SSH_PRIVATE_KEY, PROXMOX_VE_SSH_PASSWORD']),
     ...(mode === 'bgp' && plan.config.bgp.passwordEnv && !set(plan.config.bgp.passwordEnv)

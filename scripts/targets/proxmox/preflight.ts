@@ -101,6 +101,13 @@ function requiredPrivileges(plan: LabPlan, major: PveMajor): { path: string; pri
   });
 }
 
+/** The SSH credentials the provider finds in `env`, as bpg/proxmox 0.111.1 reads them (see the ssh check). */
+export function providerSshWays(env: NodeJS.ProcessEnv): string[] {
+  const ways = ['PROXMOX_VE_SSH_PRIVATE_KEY', 'PROXMOX_VE_SSH_PASSWORD'].filter((v) => env[v]);
+  const agent = ['true', '1'].includes(env.PROXMOX_VE_SSH_AGENT ?? '');
+  return agent && (env.SSH_AUTH_SOCK || env.PROXMOX_VE_SSH_AUTH_SOCK) ? [...ways, 'ssh-agent'] : ways;
+}
+
 export async function preflight(
   api: ProxmoxApi,
   plan: LabPlan,
@@ -116,9 +123,7 @@ export async function preflight(
   // password auth (creds.UserCredentials); with a token it stays "" and the upload fails with `unable to
   // authenticate user ""`. The agent counts when PROXMOX_VE_SSH_AGENT is "true" or "1" (utils/env.go
   // GetAnyBoolEnv) and a socket is in SSH_AUTH_SOCK or PROXMOX_VE_SSH_AUTH_SOCK.
-  const sshWays = ['PROXMOX_VE_SSH_PRIVATE_KEY', 'PROXMOX_VE_SSH_PASSWORD'].filter((v) => env[v]);
-  const sshAgent = ['true', '1'].includes(env.PROXMOX_VE_SSH_AGENT ?? '');
-  if (sshAgent && (env.SSH_AUTH_SOCK || env.PROXMOX_VE_SSH_AUTH_SOCK)) sshWays.push('ssh-agent');
+  const sshWays = providerSshWays(env);
   const sshUser = env.PROXMOX_VE_SSH_USERNAME;
   if (!sshUser) {
     fail(
