@@ -13,6 +13,11 @@ export function routerSysctls(lan = ROUTER_LAN): Record<string, string> {
     'net.ipv4.fib_multipath_hash_policy': '1',
     // Let gratuitous ARP from a new L2 holder create the neighbour entry, not just update one.
     [`net.ipv4.conf.${lan}.arp_accept`]: '1',
+    // And let it replace one that changed in the last second. A takeover's ARP is a reply to broadcast
+    // (cilium pkg/datapath/gneigh/gneigh.go SendArp), which Linux does not count as gratuitous
+    // (net/ipv4/arp.c arp_is_garp: a reply needs tha == sha), so it overrides only an entry older than
+    // locktime (1 s by default); the router's own traffic confirming the old holder keeps it younger.
+    [`net.ipv4.neigh.${lan}.locktime`]: '0',
   };
 }
 

@@ -64,13 +64,12 @@ function session(plan: LabPlan, mode: ModeId, lab: NetnsLab, log: Logger): ModeS
     verifyTarget: lab.target,
     prober: lab.target.client!,
     unsupported: () => undefined,
-    // L2: the fault hits the lease holder, with the router's entry on it (a takeover the router ignored
-    // would leave it on another node: routerOnHolder says why).
+    // L2: the fault hits the lease holder, once the router's entry is on it.
     victim: async (fault) =>
       fault === 'router-restart'
         ? null
         : mode === 'l2'
-          ? routerOnHolder(lab, plan, log)
+          ? routerOnHolder(lab, plan)
           : failoverVictim(lab.target, plan, mode, vip),
     async apply(fault: FaultId, victim) {
       switch (fault) {

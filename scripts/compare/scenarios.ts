@@ -5,7 +5,6 @@ import type { Bound, FaultId, ModeId, ScenarioId, Settings } from '../report/mod
 import { SCENARIOS } from '../report/model.ts';
 import { gobgpSettings } from '../../standins/cilium/gobgp.ts';
 import { bgpSecretName, ciliumResources } from '../../templates/cilium.ts';
-import { ROUTER_REPROBE_MS } from '../verify/bounds.ts';
 
 export function parseScenarios(list: string | undefined): ScenarioId[] {
   if (!list) return [...SCENARIOS];
@@ -62,11 +61,7 @@ export function bound(scenario: FaultId, mode: ModeId, st: Settings): Bound {
   if (mode === 'l2') {
     switch (scenario) {
       case 'link-loss':
-        // The lost node answers nothing: a router that ignored the gratuitous ARP must find the new holder.
-        return {
-          ms: takeover.ms + ROUTER_REPROBE_MS,
-          basis: `${takeover.basis}; + ${s(ROUTER_REPROBE_MS)} if the router ignores its gratuitous ARP (Linux, within 1 s of the entry's last change) and finds it itself (delay first probe 5 s + 3 unicast probes 1 s apart)`,
-        };
+        return { ...takeover, basis: `${takeover.basis}, whose gratuitous ARP moves the router` };
       case 'graceful-stop':
         return { ...takeover, basis: `${takeover.basis} (upstream releases it on SIGTERM: one retry period)` };
       case 'restart':

@@ -13,25 +13,14 @@ const GOBGP_DIAL_FLOOR_S = 5;
 const START_SLACK_MS = 10_000;
 
 /**
- * A Linux router that ignores the new holder's one gratuitous ARP finds it itself: Cilium's is a reply
- * whose target MAC is broadcast (pkg/datapath/gneigh/gneigh.go SendArp), which Linux does not count as
- * gratuitous (net/ipv4/arp.c arp_is_garp), so it replaces the entry only when the entry is older than
- * locktime (1 s). An entry that changed state within that second (REACHABLE to DELAY) goes on to
- * delay_first_probe_time (5 s) and ucast_solicit (3) unicast probes retrans_time (1 s) apart to the lost
- * node, then asks by broadcast and the new holder answers (Documentation/networking/ip-sysctl.rst, neigh
- * defaults): 8 s more.
- */
-export const ROUTER_REPROBE_MS = 5000 + 3 * 1000;
-
-/**
- * How long the lab itself takes to heal a lost node: L2, another node takes the expired lease, and the
- * router may have to find it itself (ROUTER_REPROBE_MS); BGP, the hold timer ends the session and the
- * router keeps the path stale for the graceful restart time before it withdraws it (Cilium's
- * bgp-control-plane-operation.rst: "hold time + restart time").
+ * How long the lab itself takes to heal a lost node: L2, another node takes the expired lease and its
+ * gratuitous ARP moves the router at once (templates/router.ts sets locktime 0); BGP, the hold timer ends
+ * the session and the router keeps the path stale for the graceful restart time before it withdraws it
+ * (Cilium's bgp-control-plane-operation.rst: "hold time + restart time").
  */
 export function recoveryMs(plan: LabPlan, mode: Mode): number {
   return mode === 'l2'
-    ? plan.l2.leaseMs.duration + plan.l2.leaseMs.retryPeriod + ROUTER_REPROBE_MS
+    ? plan.l2.leaseMs.duration + plan.l2.leaseMs.retryPeriod
     : (plan.config.bgp.timers.hold + BGP_RESTART_TIME_S) * 1000;
 }
 

@@ -51,28 +51,20 @@ describe.skipIf(!ready)('lab:compare on the emulated lab', () => {
     const l2Client = l2.steady[0]!.bySource.client!;
     expect(Object.keys(l2Client.byNode)).toEqual([l2.steady[0]!.router.arp!.node]);
     expect(Object.keys(bgp.steady[0]!.bySource.client!.byNode).sort()).toEqual(report.settings.nodes);
-    // KNOWN DEFECT, issue 23 (open; reproduced on an idle machine): now and then the L2 link-loss trial ends
-    // with the router still on the lost holder's MAC (or resolving it again), although the new holder's
-    // gratuitous ARP reply is on the wire. Likely cause: the steady trial's own requests from the router put
-    // its entry through DELAY into REACHABLE 5 s later, and a takeover landing within locktime (1 s) of that
-    // is ignored (arp_process), leaving the entry REACHABLE for up to 45 s. Only that signature is let
-    // through, so CI stays honest about everything else; it goes once the lab's router listens.
-    const l2Link = l2.faults.find((f) => f.scenario === 'link-loss')!.trials[0]!;
-    const after = l2Link.router.after.arp;
-    const stalled = l2Link.servedAfter.length === 0 && (after === null || after.node === l2Link.victim);
-    if (stalled) console.warn('known defect (issue 23): L2 link-loss stalled on the lost holder', l2Link.router);
     for (const m of report.modes) {
       expect(m.faults.map((f) => f.scenario)).toEqual(SCENARIOS.filter((s) => s !== 'steady'));
       for (const f of m.faults) {
         expect(f.trials, `${m.mode} ${f.scenario}`).toHaveLength(1);
-        if (stalled && f.trials[0] === l2Link) continue;
         expect(f.trials[0]!.servedAfter.length, `${m.mode} ${f.scenario} served after`).toBeGreaterThan(0);
       }
     }
-    // Link loss: L2 moves to another node after the lease; BGP loses the node's flows until hold + restart time.
+    // Link loss: L2 moves to another node after the lease, the router with it (it once stalled on the lost
+    // holder when the takeover's ARP came within locktime of its entry's last change: issue 23, now locktime
+    // 0); BGP loses the node's flows until hold + restart time.
+    const l2Link = l2.faults.find((f) => f.scenario === 'link-loss')!.trials[0]!;
     expect(l2Link.outageMs).toBeGreaterThan(0);
     expect(l2Link.servedAfter).not.toContain(l2Link.victim);
-    if (!stalled) expect(l2Link.router.after.arp!.node).not.toBe(l2Link.victim);
+    expect(l2Link.router.after.arp!.node).not.toBe(l2Link.victim);
     const bgpLink = bgp.faults.find((f) => f.scenario === 'link-loss')!.trials[0]!;
     expect(bgpLink.router.after.bgp!.nexthops).not.toContain(nodeIp(bgpLink.victim!));
     expect(report.fidelity.map((f) => f.kind)).toContain('stand-in');

@@ -37,11 +37,10 @@ describe('presets', () => {
 describe('bound', () => {
   const st = settingsOf(labPlan(), 'lab', 100, 100);
   it('should follow the lease for L2 and the BGP timers for BGP', () => {
-    // Lease 3 s + retry period 0.2 s, + 8 s when the router ignores the new holder's gratuitous ARP (Linux,
-    // within locktime of the entry's last change) and finds it itself: delay first probe 5 s + 3 × 1 s.
+    // Lease 3 s + retry period 0.2 s: the router takes the new holder's gratuitous ARP at once (locktime 0).
     expect(bound('link-loss', 'l2', st)).toMatchObject({
-      ms: 11_200,
-      basis: expect.stringContaining('ignores its gratuitous ARP'),
+      ms: 3200,
+      basis: expect.stringContaining('gratuitous ARP moves the router'),
     });
     expect(bound('graceful-stop', 'l2', st).ms).toBe(3200);
     // Graceful restart is on in the rendered peer config: hold time 9 s + restart time 15 s.

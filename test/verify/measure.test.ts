@@ -131,9 +131,8 @@ describe('what byNode counts (defect 9)', () => {
 describe('failoverProbe (defect 9: endpoints of a hard-stopped node stay until it is NotReady)', () => {
   it('should outlast the lease and, on Proxmox L2, the node-monitor grace period of the pinned Kubernetes', () => {
     // k3s v1.33.x: Kubernetes 1.33, grace period 50 s (kubernetes/kubernetes#126287, from 1.32), period 5 s.
-    // L2: lease 3 s + retry period 0.2 s + 8 s for a router that ignored the gratuitous ARP and finds the
-    // new holder itself (delay first probe 5 s + 3 unicast probes 1 s apart: ROUTER_REPROBE_MS).
-    const l2 = 3000 + 200 + 8000;
+    // L2: lease 3 s + retry period 0.2 s; the new holder's gratuitous ARP moves the router at once.
+    const l2 = 3000 + 200;
     expect(failoverProbe(plan, 'l2', 'proxmox', '10.42.0.193')).toMatchObject({
       maxMs: l2 + 50_000 + 5000 + 30_000,
       settle: 50,

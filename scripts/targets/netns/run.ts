@@ -35,21 +35,17 @@ export function converge(lab: NetnsLab, plan: LabPlan, mode: Mode, log: Logger):
       : "a node holds the lease and answers ARP, the router's entry on it",
     async () => {
       await waitForAnnouncement(lab.target, plan, mode, convergeMs(plan, mode));
-      if (mode === 'l2') await routerOnHolder(lab, plan, log);
+      if (mode === 'l2') await routerOnHolder(lab, plan);
     },
   );
 }
 
 /**
- * L2: waits (bounded) until the router's neighbour entry for the service names the lease holder. A takeover's
- * one gratuitous ARP is a reply whose target MAC is broadcast (cilium pkg/datapath/gneigh/gneigh.go SendArp),
- * which Linux does not count as gratuitous (net/ipv4/arp.c arp_is_garp(): a reply needs tha == sha): it
- * replaces the router's entry only if that entry is older than neigh locktime (1 s). A takeover within a
- * second of the entry's last change (a leader lost right after start, on a loaded machine) leaves the router
- * on a node that no longer holds the lease; every node's datapath serves the VIP, so nothing fails, and the
- * router's own traffic keeps the entry confirmed. Then the router is made to ask again, and the run says so.
+ * L2: waits (bounded) until the router's neighbour entry for the service names the lease holder. The
+ * takeover's gratuitous ARP moves it (the router's sysctls let it override, templates/router.ts), and the
+ * router's own requests resolve it when there was none.
  */
-export async function routerOnHolder(lab: NetnsLab, plan: LabPlan, log: Logger): Promise<string> {
+export async function routerOnHolder(lab: NetnsLab, plan: LabPlan): Promise<string> {
   const ip = plan.l2.serviceIp;
   const router = lab.target.router;
   return waitFor(
@@ -61,10 +57,6 @@ export async function routerOnHolder(lab: NetnsLab, plan: LabPlan, log: Logger):
       const entry = await entryNode(lab.target, ip);
       saw(`lease ${'error' in lease ? lease.error : (holder ?? 'released')}, router entry ${entry ?? 'none'}`);
       if (holder && entry === holder) return holder;
-      if (holder && entry) {
-        log.note(`the router's entry for ${ip} names ${entry}, the lease holder is ${holder}: asking ARP again`);
-        await router.host.exec(sh`ip neigh del ${ip} dev ${router.lanIface}`);
-      }
       await router.host.exec(serviceCheckCommand(ip));
       return undefined;
     },

@@ -38,7 +38,8 @@ function cli(script: string, args: string[]) {
 
 function lab(mode: 'l2' | 'bgp', file: string, ...extra: string[]): LabReport {
   const r = cli('lab', ['--mode', mode, '--target', 'netns', '--config', file, '--json', ...extra]);
-  expect(r.status, r.stderr).toBe(0);
+  // With --json the verdict's problems are on stdout.
+  expect(r.status, `${r.stderr}\n${r.stdout}`).toBe(0);
   // --json: one JSON document on stdout and nothing else.
   return JSON.parse(r.stdout) as LabReport;
 }
