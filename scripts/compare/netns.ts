@@ -33,7 +33,7 @@ export function netnsCompareTarget(plan: LabPlan, log: Logger): CompareTarget {
     async up(mode) {
       lab = await provisionNetns(plan, mode, log);
       await converge(lab, plan, mode, log);
-      return { ...session(plan, mode, lab, log), upKind: 'cold start' };
+      return { ...session(plan, mode, lab), upKind: 'cold start' };
     },
     async down() {
       lab?.router.close();
@@ -43,7 +43,7 @@ export function netnsCompareTarget(plan: LabPlan, log: Logger): CompareTarget {
   };
 }
 
-function session(plan: LabPlan, mode: ModeId, lab: NetnsLab, log: Logger): ModeSession {
+function session(plan: LabPlan, mode: ModeId, lab: NetnsLab): ModeSession {
   const t = lab.topology;
   const nodeHost = (name: string) => {
     const n = t.nodes.find((x) => x.name === name);
