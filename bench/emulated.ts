@@ -3,7 +3,7 @@
 // l2 ≤ 10 s, bgp ≤ 20 s (GoBGP dials no faster than every 5 s), teardown ≤ 3 s.
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { main } from '../scripts/cli.ts';
+import { main } from '../scripts/lib/cli.ts';
 import { ROOT } from '../lab/load.ts';
 
 const GOALS_MS = { l2: 10_000, bgp: 20_000, teardown: 3_000 } as const;

@@ -10,7 +10,7 @@ import { parse, stringify } from 'yaml';
 import { parseLab } from '../lab/parse.ts';
 import { planLab } from '../lab/plan.ts';
 import { netnsHost } from '../scripts/hosts/netns.ts';
-import { main } from '../scripts/cli.ts';
+import { main } from '../scripts/lib/cli.ts';
 import { ROOT } from '../lab/load.ts';
 import { vtyshCommand } from '../scripts/targets/netns/frr.ts';
 import { topology } from '../scripts/targets/netns/topology.ts';

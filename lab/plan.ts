@@ -10,6 +10,9 @@ export type Role = 'router' | 'control-plane' | 'worker';
 /** How the lab exposes LoadBalancer services: ARP from one elected node, or BGP from every node. */
 export type Mode = 'l2' | 'bgp';
 export const MODES: readonly Mode[] = ['l2', 'bgp'];
+/** Where a lab runs: the emulated lab in network namespaces, or VMs on Proxmox VE (scripts/targets/<kind>). */
+export const TARGETS = ['netns', 'proxmox'] as const;
+export type TargetKind = (typeof TARGETS)[number];
 
 export interface LabHost {
   readonly name: string;

@@ -1,6 +1,6 @@
 // npm run lab:check — validate lab.yaml and print the derived address plan.
 import { allHosts, type LabPlan } from '../lab/plan.ts';
-import { CONFIG_FLAG, main } from './cli.ts';
+import { CONFIG_FLAG, main } from './lib/cli.ts';
 import { loadLab } from '../lab/load.ts';
 
 export function planRows(

@@ -1,24 +1,15 @@
 // npm run lab:compare — L2 announcement versus BGP on one lab, measured side by side under faults;
 // writes .lab/<name>/report/{report.json,report.md,report.html}.
-import { writeSync } from 'node:fs';
 import { relative } from 'node:path';
-import { LabError } from '../lab/errors.ts';
-import { LAB_FLAGS, main } from './cli.ts';
-import { netnsCompareTarget } from './compare/netns.ts';
-import { proxmoxCompareTarget } from './compare/proxmox.ts';
-import type { CompareTarget } from './compare/target.ts';
+import { LAB_FLAGS, main } from './lib/cli.ts';
 import { applyPreset, PRESETS } from './compare/presets.ts';
 import { runCompare } from './compare/run.ts';
 import { parseScenarios } from './compare/scenarios.ts';
-import { labStateDir, loadLab } from '../lab/load.ts';
-import { ensurePackages, LAB_TOOLS, requireRoot } from './deps.ts';
-import { createLogger } from './log.ts';
+import { labStateDir } from '../lab/load.ts';
+import { createLogger } from './lib/log.ts';
 import { SCENARIOS } from './report/model.ts';
 import { summaryTables } from './report/markdown.ts';
-import { chooseTarget } from './targets/choose.ts';
-import { teardownNetns } from './targets/netns/teardown.ts';
-import { tokenFromEnv } from './targets/proxmox/api.ts';
-import { routerSecrets } from './render-files.ts';
+import { openLab } from './targets/registry.ts';
 
 await main(
   {
@@ -41,40 +32,9 @@ await main(
     const log = createLogger({ json });
     const { trials, preset } = flags;
     const scenarios = parseScenarios(flags.scenarios);
-    const { target, why } = chooseTarget(flags.target, flags.config);
-    log.note(why);
-    const { plan: labPlan, file } = loadLab(flags.config);
+    const { plan: labPlan, target } = openLab(flags, log);
     const plan = applyPreset(labPlan, preset);
-    let compareTarget: CompareTarget;
-    if (target === 'proxmox') {
-      // As lab:l2/lab:bgp: the token from the environment, refused here when missing; the run's first
-      // step is the preflight. The VMs stay after the comparison (lab:teardown removes them).
-      if (preset !== 'lab')
-        throw new LabError(
-          'E_USAGE',
-          `--preset ${preset} runs on the emulated lab only: on Proxmox the VMs get their files rendered from ${relative(process.cwd(), file)}`,
-          "set l2.lease and bgp.timers in the lab file to Cilium's defaults (lease 15s/5s/2s; keepalive 30, hold 90, connectRetry 120) and run with --preset lab",
-        );
-      tokenFromEnv();
-      routerSecrets(plan);
-      for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-        process.on(signal, () => {
-          writeSync(2, '\ninterrupted: the VMs stay up; the same command resumes, npm run lab:teardown removes them\n');
-          process.exit(130);
-        });
-      }
-      compareTarget = proxmoxCompareTarget(plan, file, log);
-    } else {
-      requireRoot('lab:compare on the emulated lab');
-      await ensurePackages(LAB_TOOLS, false);
-      for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-        process.on(signal, () => {
-          process.stderr.write('\ninterrupted: removing the emulated lab\n');
-          void teardownNetns(plan).finally(() => process.exit(130));
-        });
-      }
-      compareTarget = netnsCompareTarget(plan, log);
-    }
+    const compareTarget = await target.compare(plan, preset, log);
     log.note(`lab ${plan.name} · preset ${preset} · ${trials} trial(s) of ${scenarios.join(', ')} per mode`);
     const report = await runCompare(plan, compareTarget, { trials, scenarios, preset }, log);
     // ECharts is large: loaded only when there is a report to draw, so --help and bad flags answer at once.

@@ -3,7 +3,7 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { $ } from 'zx';
-import { main } from './cli.ts';
+import { main } from './lib/cli.ts';
 
 const CACHE_VAR = 'CDKTF_EXPERIMENTAL_PROVIDER_SCHEMA_CACHE_PATH';
 

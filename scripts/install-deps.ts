@@ -1,6 +1,6 @@
 // npm run lab:deps — check (or with --install, apt-get install) the system packages of the emulated lab.
-import { main } from './cli.ts';
-import { aptLine, ensurePackages, LAB_TOOLS, missingPackages, TEST_TOOLS, VM_TOOLS } from './deps.ts';
+import { main } from './lib/cli.ts';
+import { aptLine, ensurePackages, LAB_TOOLS, missingPackages, TEST_TOOLS, VM_TOOLS } from './lib/deps.ts';
 
 /** The packages a tool list brings, each once, as --help names them. */
 const packagesOf = (tools: Readonly<Record<string, string>>) => [...new Set(Object.values(tools))].join(', ');

@@ -1,19 +1,13 @@
 // npm run lab:l2 / lab:bgp — bring the lab up in one mode, verify it from the router (and the client),
 // optionally measure a failover; print a summary or one JSON document.
 import { writeSync } from 'node:fs';
-import { relative } from 'node:path';
-import { LabError } from '../lab/errors.ts';
-import { CONFIG_FLAG, main, TARGET_FLAG } from './cli.ts';
-import { labStateDir, loadLab, ROOT } from '../lab/load.ts';
-import { recordVerification } from './last-verification.ts';
-import { createLogger } from './log.ts';
+import { CONFIG_FLAG, main, TARGET_FLAG } from './lib/cli.ts';
+import { recordVerification } from './verify/last-verification.ts';
+import { createLogger } from './lib/log.ts';
 import { MODES } from '../lab/plan.ts';
-import { renderDir, routerSecrets } from './render-files.ts';
-import { chooseTarget } from './targets/choose.ts';
-import { runNetns, STAND_INS } from './targets/netns/run.ts';
-import { runProxmox } from './targets/proxmox/run.ts';
-import { dryRunHeader } from './targets/proxmox/dry-run.ts';
-import { formatSteps, proxmoxSteps } from './targets/proxmox/steps.ts';
+import { routerSecrets } from './lib/render-files.ts';
+import { openLab } from './targets/registry.ts';
+import { formatSteps } from './targets/steps.ts';
 import { resolveNode } from './verify/failover.ts';
 import { formatReport } from './verify/report.ts';
 
@@ -56,34 +50,26 @@ await main(
   async (flags, json) => {
     const { mode, requests } = flags;
     const log = createLogger({ json });
-    const { target, why } = chooseTarget(flags.target, flags.config);
-    log.note(why);
-    const { plan, file } = loadLab(flags.config);
+    const { plan, target } = openLab(flags, log);
     // A missing BGP password stops the run here, before anything is changed.
     if (mode === 'bgp') routerSecrets(plan);
     const failoverNode = flags['failover-node'] === undefined ? undefined : resolveNode(plan, flags['failover-node']);
-    const failover = flags.failover || failoverNode !== undefined;
+    const options = {
+      requests,
+      failover: flags.failover || failoverNode !== undefined,
+      failoverNode,
+      installDeps: flags['install-deps'],
+    };
     if (flags['dry-run']) {
-      if (target !== 'proxmox')
-        throw new LabError('E_USAGE', '--dry-run shows the Proxmox run', 'add --target proxmox');
-      const steps = proxmoxSteps(plan, mode, {
-        failover,
-        failoverNode,
-        renderDir: relative(ROOT, renderDir(plan, mode)),
-        stateDir: relative(ROOT, labStateDir(plan.name)),
-        requests,
-      });
-      if (json) console.log(JSON.stringify({ lab: plan.name, mode, target, steps }, null, 2));
-      else console.log(`${dryRunHeader(plan, mode, process.env)}\n\n${formatSteps(steps)}`);
+      const { header, steps } = target.dryRun(mode, options);
+      if (json) console.log(JSON.stringify({ lab: plan.name, mode, target: target.kind, steps }, null, 2));
+      else console.log(`${header}\n\n${formatSteps(steps)}`);
       return true;
     }
-    const report =
-      target === 'proxmox'
-        ? await runProxmox(plan, mode, file, { requests, failover, failoverNode }, log)
-        : await runNetns(plan, mode, { requests, failover, failoverNode, installDeps: flags['install-deps'] }, log);
+    const report = await target.run(mode, options, log);
     recordVerification(plan, report);
     if (json) console.log(JSON.stringify(report, null, 2));
-    else console.log(`\n${formatReport(report, target === 'netns' ? STAND_INS : undefined)}`);
+    else console.log(`\n${formatReport(report, target.standIns)}`);
     return report.verified;
   },
 );

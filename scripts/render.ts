@@ -1,9 +1,9 @@
 // npm run lab:render — write every file of a mode (router, Cilium, demo, k3s plan) for inspection or use.
 import { resolve } from 'node:path';
-import { CONFIG_FLAG, main } from './cli.ts';
+import { CONFIG_FLAG, main } from './lib/cli.ts';
 import { MODES } from '../lab/plan.ts';
 import { loadLab } from '../lab/load.ts';
-import { renderDir, routerSecrets, writeRender } from './render-files.ts';
+import { renderDir, routerSecrets, writeRender } from './lib/render-files.ts';
 
 await main(
   {

@@ -1,7 +1,7 @@
 // npm run schema — regenerate lab.schema.json from the zod schema (a test keeps them in step).
 import { writeFileSync } from 'node:fs';
 import { labJsonSchema } from '../lab/json-schema.ts';
-import { main } from './cli.ts';
+import { main } from './lib/cli.ts';
 
 await main(
   { name: 'schema', summary: 'Regenerates lab.schema.json from lab/schema.ts.', flags: {}, json: false },

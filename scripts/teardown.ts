@@ -1,13 +1,7 @@
 // npm run lab:teardown — remove everything a lab run created. Twice is fine.
-import { destroyCommands, removeLocalState } from './targets/proxmox/teardown.ts';
-import { tokenFromEnv } from './targets/proxmox/api.ts';
-import { runLocal } from './targets/proxmox/local.ts';
-import { LAB_FLAGS, main } from './cli.ts';
-import { loadLab } from '../lab/load.ts';
-import { requireRoot } from './deps.ts';
-import { chooseTarget } from './targets/choose.ts';
-import { createLogger } from './log.ts';
-import { teardownNetns } from './targets/netns/teardown.ts';
+import { LAB_FLAGS, main } from './lib/cli.ts';
+import { createLogger } from './lib/log.ts';
+import { openLab } from './targets/registry.ts';
 
 await main(
   {
@@ -23,32 +17,12 @@ await main(
   },
   async (flags, json) => {
     const log = createLogger({ json });
-    const { target, why } = chooseTarget(flags.target, flags.config);
-    log.note(why);
-    const { plan, file } = loadLab(flags.config);
-    if (target === 'proxmox') {
-      const keepImages = flags['keep-images'];
-      tokenFromEnv();
-      for (const command of destroyCommands(plan, keepImages))
-        await log.step('destroy', `destroy ${keepImages ? 'the VM stack (image kept)' : 'both stacks'}`, () =>
-          runLocal(command, { LAB_CONFIG: file }),
-        );
-      const removed = removeLocalState(plan, keepImages);
-      if (json) console.log(JSON.stringify({ lab: plan.name, target, removed, timings: log.timings }, null, 2));
-      else console.log(`✓ lab ${plan.name} destroyed; removed ${removed.join(', ') || 'no local files'}`);
-      return;
-    }
-    requireRoot('tearing down the emulated lab');
-    const result = await log.step('teardown', `tear down lab ${plan.name} (emulated)`, () => teardownNetns(plan));
-    if (json) console.log(JSON.stringify({ lab: plan.name, target, ...result, timings: log.timings }, null, 2));
-    else {
+    const { plan, target } = openLab(flags, log);
+    const done = await target.teardown({ keepImages: flags['keep-images'] }, log);
+    if (json)
       console.log(
-        result.removed.length
-          ? `✓ lab ${plan.name} removed:\n${result.removed.map((r) => `  - ${r}`).join('\n')}`
-          : `✓ nothing of lab ${plan.name} was running or on disk`,
+        JSON.stringify({ lab: plan.name, target: target.kind, ...done.fields, timings: log.timings }, null, 2),
       );
-      if (result.kept.length)
-        console.log(`kept (not the emulated lab's):\n${result.kept.map((k) => `  - ${k}`).join('\n')}`);
-    }
+    else console.log(done.text);
   },
 );

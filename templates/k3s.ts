@@ -1,7 +1,7 @@
 // The Kubernetes install plan: k3s HA with embedded etcd. The first server initialises the cluster,
 // the other servers and the agents join it. Flags leave networking to Cilium.
 import type { LabHost, LabPlan } from '../lab/plan.ts';
-import { quote } from '../scripts/hosts/shell.ts';
+import { quote } from './shell.ts';
 import { BGP_NODE_LABEL } from './cilium.ts';
 
 export interface InstallStep {

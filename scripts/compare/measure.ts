@@ -6,7 +6,7 @@ import type { FaultId, FaultTrial, ModeId, RouterView, Sample, SteadyTrial } fro
 import { measureOutage, parseProbe, timedProbeLoop } from '../verify/failover.ts';
 import { arpEntry, bgpPeers, routeNexthops } from '../verify/router.ts';
 import { verify, type VerifyTarget } from '../verify/verify.ts';
-import { sleep } from '../wait.ts';
+import { sleep } from '../lib/wait.ts';
 import type { ModeSession } from './target.ts';
 
 export const PROBE_INTERVAL_MS = 100;

@@ -1,9 +1,8 @@
 // lab:compare's loop: each mode in turn, every scenario N times, the lab restored between trials;
 // progress (scenario, mode, trial, time left) on the logger; the result is report.json's document.
 import type { LabPlan } from '../../lab/plan.ts';
-import { fidelity } from '../../standins/cilium/fidelity.ts';
 import { DEMO, serviceIp } from '../../templates/demo.ts';
-import type { Logger } from '../log.ts';
+import type { Logger } from '../lib/log.ts';
 import type {
   Bound,
   CompareReport,
@@ -148,11 +147,11 @@ export async function runCompare(
     scenarios: options.scenarios,
     settings,
     versions: {
-      cilium: `${plan.config.cilium.version} (pinned; ${target.kind === 'netns' ? 'modelled by the stand-ins' : 'running'})`,
+      cilium: `${plan.config.cilium.version} (pinned; ${target.cilium})`,
       ...versions,
     },
     modes,
-    fidelity: target.kind === 'netns' ? fidelity(plan) : [],
+    fidelity: target.fidelity,
     wallMs: Date.now() - started,
   };
 }

@@ -1,5 +1,7 @@
 // What lab:compare needs from a target: bring a mode up, apply each fault to it and undo it. The
 // measuring (probes, router views, outage) is the same for every target and lives in measure.ts.
+import type { TargetKind } from '../../lab/plan.ts';
+import type { FidelityItem } from '../../standins/cilium/fidelity.ts';
 import type { Host } from '../hosts/host.ts';
 import type { FaultId, ModeId, UpKind } from '../report/model.ts';
 import type { VerifyTarget } from '../verify/verify.ts';
@@ -25,7 +27,11 @@ export interface ModeSession {
 }
 
 export interface CompareTarget {
-  readonly kind: 'netns' | 'proxmox';
+  readonly kind: TargetKind;
+  /** How the pinned Cilium is there, for the report's versions: running, or modelled by stand-ins. */
+  readonly cilium: string;
+  /** Every known difference of the target's stand-ins from upstream (none where everything is real). */
+  readonly fidelity: readonly FidelityItem[];
   /** Versions of what really runs, for the report; asked once the first mode is up. */
   versions(): Promise<Record<string, string>>;
   /** Brings the mode up and says how: from cold, over VMs already there, or by a mode switch on them. */

@@ -4,7 +4,7 @@ import { createConnection, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { NodeSSH } from 'node-ssh';
 import { LabError } from '../../lab/errors.ts';
-import { waitFor } from '../wait.ts';
+import { waitFor } from '../lib/wait.ts';
 import type { ExecResult, Host } from './host.ts';
 
 export interface SshTarget {

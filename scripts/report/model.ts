@@ -1,5 +1,6 @@
 // report.json: everything lab:compare measured, and everything the report renderers read. The
 // renderers are pure functions of this document, so a recorded one renders the same report anywhere.
+import type { TargetKind } from '../../lab/plan.ts';
 import type { FidelityItem } from '../../standins/cilium/fidelity.ts';
 import type { ArpEntry, BgpPeer } from '../verify/router.ts';
 import type { Traffic } from '../verify/traffic.ts';
@@ -15,7 +16,7 @@ const SCENARIO_TEXT: Readonly<Record<ScenarioId, string>> = {
   restart: "restart: that node's announcer or speaker stopped with SIGTERM and started again at once",
   'router-restart': "router restart: FRR restarted on the router; for L2 also the router's neighbour cache flushed",
 };
-/** Where a Proxmox lab does it otherwise (scripts/compare/proxmox.ts; the README's table says the same). */
+/** Where a Proxmox lab does it otherwise (scripts/targets/proxmox/compare.ts; the README's table says the same). */
 const PROXMOX_TEXT: Partial<Record<ScenarioId, string>> = {
   steady: 'steady state: a new connection each request, from the router (no client VM); who takes them',
   'link-loss':
@@ -26,7 +27,7 @@ const PROXMOX_TEXT: Partial<Record<ScenarioId, string>> = {
 };
 
 /** Each scenario in one line, as it is done on that target. */
-export function scenarioText(target: 'netns' | 'proxmox', s: ScenarioId): string {
+export function scenarioText(target: TargetKind, s: ScenarioId): string {
   return (target === 'proxmox' ? PROXMOX_TEXT[s] : undefined) ?? SCENARIO_TEXT[s];
 }
 export type FaultId = Exclude<ScenarioId, 'steady'>;
@@ -113,7 +114,7 @@ export interface Settings {
 export interface CompareReport {
   readonly schema: 1;
   readonly lab: string;
-  readonly target: 'netns' | 'proxmox';
+  readonly target: TargetKind;
   readonly date: string;
   readonly trials: number;
   readonly scenarios: readonly ScenarioId[];

@@ -45,3 +45,20 @@ export function probeBoundMs(requests: number): number {
 export function verifyBoundMs(requests: number, sources: number): number {
   return sources * probeBoundMs(requests) + 5_000;
 }
+
+/**
+ * What a target adds to the lab's own bounds, and what it implies for a failover: each target kind
+ * gives one (scripts/targets/<kind>/timings.ts), so the checks never ask which kind they run on.
+ */
+export interface TargetTimings {
+  /** Beyond the lab's recovery: this target's own slowness (VMs, a real control plane) on a failover probe. */
+  readonly failoverMarginMs: number;
+  /**
+   * How long a hard-stopped node's endpoints stay: real Kubernetes keeps them until the node is NotReady
+   * (grace period + one monitor period, lab/kubernetes.ts); the stand-ins have none. Only L2's
+   * externalTrafficPolicy Cluster balances requests to them.
+   */
+  readonly staleEndpointsMs: number;
+  /** L2 leases live in an API server on a control plane: failing the only one leaves nobody to take the lease. */
+  readonly leaseNeedsControlPlane: boolean;
+}

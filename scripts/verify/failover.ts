@@ -1,12 +1,11 @@
 // Failover: probe the service every 100 ms over TCP while one node goes away; the outage is read off
 // the probe's own timeline, so the clocks of the probing host and of this machine never mix.
-import { nodeMonitor } from '../../lab/kubernetes.ts';
 import type { LabPlan, Mode } from '../../lab/plan.ts';
 import { LabError } from '../../lab/errors.ts';
 import { DEMO, parseEcho } from '../../templates/demo.ts';
 import type { Host } from '../hosts/host.ts';
-import { quote } from '../hosts/shell.ts';
-import { recoveryMs, REQUEST_TIMEOUT_S } from './bounds.ts';
+import { quote } from '../../templates/shell.ts';
+import { recoveryMs, REQUEST_TIMEOUT_S, type TargetTimings } from './bounds.ts';
 import { arpEntry } from './router.ts';
 import type { Failover } from './verdict.ts';
 import type { VerifyTarget } from './verify.ts';
@@ -101,24 +100,20 @@ export async function runFailover(
 }
 
 /**
- * How long a failover probe may run, and how many successes in a row end it, from the lab's settings.
- * L2: the lease must expire before another node announces. On real Kubernetes (Proxmox) a hard stop
- * also leaves the dead node's endpoints in place until the node lifecycle controller marks it NotReady
- * (grace period + one monitor period, lab/kubernetes.ts); meanwhile the requests that Cilium balances
- * to a pod on it fail (externalTrafficPolicy Cluster), so the probe outlasts that and only a long run
- * of successes ends it. BGP (externalTrafficPolicy Local): the router withdraws the path after the hold
+ * How long a failover probe may run, and how many successes in a row end it, from the lab's settings and
+ * the target's timings. L2: the lease must expire before another node announces; where a hard stop leaves
+ * the dead node's endpoints in place (staleEndpointsMs), the requests that Cilium balances to a pod on it
+ * fail meanwhile (externalTrafficPolicy Cluster), so the probe outlasts that and only a long run of
+ * successes ends it. BGP (externalTrafficPolicy Local): the router withdraws the path after the hold
  * timer and the graceful restart time (recoveryMs).
  */
-export function failoverProbe(plan: LabPlan, mode: Mode, target: VerifyTarget['kind'], ip: string): ProbeOptions {
-  const margin = target === 'proxmox' ? 30_000 : 10_000;
-  const monitor = nodeMonitor(plan.config.kubernetes.k3sVersion);
-  const endpointsGone = target === 'proxmox' && mode === 'l2' ? monitor.gracePeriodMs + monitor.periodMs : 0;
-  const converge = recoveryMs(plan, mode);
+export function failoverProbe(plan: LabPlan, mode: Mode, timings: TargetTimings, ip: string): ProbeOptions {
+  const endpointsGone = mode === 'l2' ? timings.staleEndpointsMs : 0;
   return {
     ip,
     port: DEMO.port,
     intervalMs: 100,
-    maxMs: converge + endpointsGone + margin,
+    maxMs: recoveryMs(plan, mode) + endpointsGone + timings.failoverMarginMs,
     settle: endpointsGone ? 50 : 20,
   };
 }
@@ -143,7 +138,7 @@ export function resolveNode(plan: LabPlan, name: string): string {
 
 /**
  * The node a failover takes away: the one asked for (--failover-node), else L2 the holder (whose MAC the
- * router has for the service), BGP the last node. On Proxmox, L2 refuses the lab's only control plane:
+ * router has for the service), BGP the last node. Where the lease lives in a real API server, L2 refuses the lab's only control plane:
  * with it down no agent reaches an API server (lab/kubernetes.ts, templates/cilium.ts K3S_LOCAL_API), so
  * no node can take the lease and the service stays dark.
  */
@@ -161,7 +156,7 @@ export async function failoverVictim(
       : await entryNode(target, serviceIp);
   if (!victim) throw new LabError('E_FAILOVER', 'no L2 holder to take away: the router has no entry for the service');
   const servers = plan.nodes.filter((n) => n.role === 'control-plane');
-  if (target.kind === 'proxmox' && mode === 'l2' && servers.length === 1 && servers[0]!.name === victim) {
+  if (target.timings.leaseNeedsControlPlane && mode === 'l2' && servers.length === 1 && servers[0]!.name === victim) {
     throw new LabError(
       'E_FAILOVER',
       `${victim} is the lab's only control plane: with it down no node reaches an API server, so none can take the L2 lease`,

@@ -1,6 +1,6 @@
 // The end of a lab run: a summary for people, or the one JSON document for programs.
 import type { LabReport } from './verdict.ts';
-import { formatMs } from '../log.ts';
+import { formatMs } from '../lib/log.ts';
 
 /** Says which node a row counts: the entry (where the router sent the request) or the backend pod's node. */
 function requestsHeading(r: LabReport): string {

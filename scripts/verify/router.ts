@@ -1,7 +1,7 @@
 // What the router knows: the neighbour entry of the service IP (L2), BGP sessions and the service
 // route's nexthops (BGP). Read over the router's Host, whichever target it lives on.
 import { type Host, run } from '../hosts/host.ts';
-import { raw, sh } from '../hosts/shell.ts';
+import { raw, sh } from '../../templates/shell.ts';
 
 export interface RouterAccess {
   readonly host: Host;

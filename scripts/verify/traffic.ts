@@ -1,7 +1,7 @@
 // HTTP to the service from any host, a new connection each time; replies counted by the node they name.
 import { type NodeCount, parseEcho } from '../../templates/demo.ts';
 import type { Host } from '../hosts/host.ts';
-import { quote } from '../hosts/shell.ts';
+import { quote } from '../../templates/shell.ts';
 import { REQUEST_TIMEOUT_S } from './bounds.ts';
 
 export interface Traffic {

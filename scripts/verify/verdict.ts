@@ -1,7 +1,7 @@
 // What a lab run found, and the one function that decides whether it is verified. The verification
 // (verify.ts) measures and lists its findings; each target adds what only it can see (the lease
 // holder, Cilium's own view) and the failover; `labReport` alone turns them into the verdict.
-import type { Mode } from '../../lab/plan.ts';
+import type { Mode, TargetKind } from '../../lab/plan.ts';
 import type { ArpEntry, BgpPeer } from './router.ts';
 import type { Traffic } from './traffic.ts';
 
@@ -24,7 +24,7 @@ export interface Failover {
 export interface Verification {
   lab: string;
   mode: Mode;
-  target: 'netns' | 'proxmox';
+  target: TargetKind;
   /** What is wrong, one line each; empty when nothing is. */
   problems: string[];
   service: { ip: string; port: number };

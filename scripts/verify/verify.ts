@@ -1,19 +1,21 @@
 // The verification both targets share: from the router (and the client, where there is one), HTTP to
 // the service; then what the router shows. L2: one MAC, the holder's. BGP: every peer Established and
 // one nexthop per node.
-import type { LabPlan, Mode } from '../../lab/plan.ts';
+import type { LabPlan, Mode, TargetKind } from '../../lab/plan.ts';
 import { DEMO, replyNames, serviceIp } from '../../templates/demo.ts';
 import type { Host } from '../hosts/host.ts';
-import { raw, sh } from '../hosts/shell.ts';
-import { formatMs } from '../log.ts';
-import { waitFor } from '../wait.ts';
-import { giveUpMs, recoveryMs } from './bounds.ts';
+import { raw, sh } from '../../templates/shell.ts';
+import { formatMs } from '../lib/log.ts';
+import { waitFor } from '../lib/wait.ts';
+import { giveUpMs, recoveryMs, type TargetTimings } from './bounds.ts';
 import { arpEntry, bgpPeers, bgpSummaryCommand, type RouterAccess, routeCommand, routeNexthops } from './router.ts';
 import { addTraffic, probeService, type Traffic } from './traffic.ts';
 import type { Verification } from './verdict.ts';
 
 export interface VerifyTarget {
-  readonly kind: 'netns' | 'proxmox';
+  /** Named in the verdict; nothing here branches on it. */
+  readonly kind: TargetKind;
+  readonly timings: TargetTimings;
   readonly router: RouterAccess;
   /** A host outside the lab, behind the router's WAN (the emulated lab has one). */
   readonly client?: Host;

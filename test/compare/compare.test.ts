@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { CompareReport } from '../../scripts/report/model.ts';
 import { SCENARIOS } from '../../scripts/report/model.ts';
-import { RUN_ROOT } from '../../scripts/targets/netns/topology.ts';
+import { RUN_ROOT } from '../../scripts/hosts/netns.ts';
 import { labPlan, labText } from '../helpers/labs.ts';
 import { runScript } from '../helpers/cli.ts';
 import { ROOT } from '../helpers/shared.ts';

@@ -23,14 +23,14 @@ import {
   linkDownNet,
   proxmoxCompareTarget,
   proxmoxSession,
-} from '../../scripts/compare/proxmox.ts';
-import { createLogger } from '../../scripts/log.ts';
-import { renderDir, writeRender } from '../../scripts/render-files.ts';
+} from '../../scripts/targets/proxmox/compare.ts';
+import { createLogger } from '../../scripts/lib/log.ts';
+import { renderDir, writeRender } from '../../scripts/lib/render-files.ts';
 import { HOST_KEY_FILE } from '../../scripts/targets/proxmox/actions.ts';
 import type { FaultId } from '../../scripts/report/model.ts';
 import { apiRequest } from '../../scripts/targets/proxmox/api.ts';
-import { type FakeProxmox, type PveScenario, startFakeProxmox, storedNet } from '../../standins/proxmox-api/fake.ts';
-import { loadPveSchema } from '../../standins/proxmox-api/schema.ts';
+import { type FakeProxmox, type PveScenario, startFakeProxmox, storedNet } from '../fakes/proxmox-api/fake.ts';
+import { loadPveSchema } from '../fakes/proxmox-api/schema.ts';
 import { runScriptAsync } from '../helpers/cli.ts';
 import { labPlan, labText } from '../helpers/labs.ts';
 import { goodScenario, selfSignedCert, TOKEN } from '../helpers/pve.ts';

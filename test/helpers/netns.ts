@@ -2,7 +2,7 @@
 import { rmSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { $ } from 'zx';
-import { namespacePids, recordedPids, stopPids } from '../../scripts/targets/netns/daemons.ts';
+import { namespacePids, recordedPids, stopPids } from '../../scripts/hosts/daemons.ts';
 import { removeIfEmpty } from '../../scripts/targets/netns/teardown.ts';
 
 export interface Scratch {

@@ -1,6 +1,6 @@
 // Processes seen from outside, through /proc: which one runs in a namespace, and when it started.
 import { readFileSync } from 'node:fs';
-import { namespacePids } from '../../scripts/targets/netns/daemons.ts';
+import { namespacePids } from '../../scripts/hosts/daemons.ts';
 
 const read = (file: string) => {
   try {

@@ -7,8 +7,9 @@ import { createApi, type ProxmoxApi } from '../../scripts/targets/proxmox/api.ts
 import { CALLS } from '../../scripts/targets/proxmox/calls.ts';
 import type { StepContext } from '../../scripts/targets/proxmox/context.ts';
 import type { GuestInterface } from '../../scripts/targets/proxmox/guest-network.ts';
-import type { FakeProxmox } from '../../standins/proxmox-api/fake.ts';
+import type { FakeProxmox } from '../fakes/proxmox-api/fake.ts';
 import { TOKEN } from './pve.ts';
+import { proxmoxTimings } from '../../scripts/targets/proxmox/timings.ts';
 
 export const PASSWORD = 'st-bgp-secret-value';
 export const K3S_TOKEN = 'st-k3s-token-value';
@@ -168,6 +169,7 @@ export function recordingContext(
     saveState: () => {},
     verifyTarget: async () => ({
       kind: 'proxmox',
+      timings: proxmoxTimings(plan),
       router: { host: host(plan.router.name), vtysh: 'sudo vtysh', lanIface: 'eth1' },
       nodeMacs: Object.fromEntries(nodes.map((n) => [macOf(plan, n), n])),
     }),

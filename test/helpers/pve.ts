@@ -6,10 +6,10 @@ import { join } from 'node:path';
 import { allHosts, type LabPlan } from '../../lab/plan.ts';
 import { privileges } from '../../scripts/targets/proxmox/calls.ts';
 import type { HostOutput } from '../../stacks/outputs.ts';
-import type { PveScenario } from '../../standins/proxmox-api/fake.ts';
-import type { VmImage } from '../../standins/vms/image.ts';
+import type { PveScenario } from '../fakes/proxmox-api/fake.ts';
+import type { VmImage } from '../fakes/vms/image.ts';
 
-/** A VM image that is never read: describeVmLab (standins/vms) only names its files. */
+/** A VM image that is never read: describeVmLab (test/fakes/vms) only names its files. */
 export const UNREAD_IMAGE: VmImage = {
   dir: '/i',
   disk: '/i/root.raw',

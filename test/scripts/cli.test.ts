@@ -1,6 +1,6 @@
 // Each command declares its flags once, with their types and allowed values; the values it receives are typed.
 import { describe, expect, it } from 'vitest';
-import { type Flags, flagValues, LAB_FLAGS, usage } from '../../scripts/cli.ts';
+import { type Flags, flagValues, LAB_FLAGS, usage } from '../../scripts/lib/cli.ts';
 
 const FLAGS = {
   mode: { type: 'choice', choices: ['l2', 'bgp'], required: true, help: 'l2 or bgp', example: 'e.g. --mode bgp' },

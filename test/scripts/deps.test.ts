@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { aptLine, ensurePackages, missingPackages, requireRoot } from '../../scripts/deps.ts';
+import { aptLine, ensurePackages, missingPackages, requireRoot } from '../../scripts/lib/deps.ts';
 
 describe('system packages', () => {
   afterEach(() => vi.restoreAllMocks());

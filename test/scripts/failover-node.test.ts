@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { formatSteps, proxmoxSteps } from '../../scripts/targets/proxmox/steps.ts';
+import { proxmoxSteps } from '../../scripts/targets/proxmox/steps.ts';
+import { formatSteps } from '../../scripts/targets/steps.ts';
 import { labPlan } from '../helpers/labs.ts';
 import { runScript } from '../helpers/cli.ts';
 

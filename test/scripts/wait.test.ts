@@ -1,7 +1,7 @@
 // A wait keeps its cause: what it saw last, and the last error that may pass, with that error's fix.
 import { describe, expect, it } from 'vitest';
 import { LabError } from '../../lab/errors.ts';
-import { waitFor } from '../../scripts/wait.ts';
+import { waitFor } from '../../scripts/lib/wait.ts';
 
 describe('waitFor', () => {
   it('should time out naming what it waited for and the last error that may pass, kept as the cause with its fix', async () => {

@@ -7,8 +7,8 @@ import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { LabError } from '../../lab/errors.ts';
-import { main } from '../../scripts/cli.ts';
-import { requireRoot } from '../../scripts/deps.ts';
+import { main } from '../../scripts/lib/cli.ts';
+import { requireRoot } from '../../scripts/lib/deps.ts';
 import { ROOT } from '../helpers/shared.ts';
 import { addRun, missingFiles, type TestTally, tallyLines, type VitestJson } from './tally.ts';
 

@@ -14,6 +14,8 @@ import { failoverProblems, labReport } from '../../scripts/verify/verdict.ts';
 import { leaseProblems, verify, type VerifyTarget } from '../../scripts/verify/verify.ts';
 import { replyNames } from '../../templates/demo.ts';
 import { labPlan } from '../helpers/labs.ts';
+import { NETNS_TIMINGS } from '../../scripts/targets/netns/timings.ts';
+import { proxmoxTimings } from '../../scripts/targets/proxmox/timings.ts';
 
 describe('countReplies', () => {
   it('should count replies by the node they name, and everything else as failed', () => {
@@ -68,6 +70,7 @@ describe('what byNode counts (defect 9)', () => {
     const router = clusterPolicyRouter(() => backends.map((b, i) => `ok node=${b} pod=echo-${i}`).join('\n'));
     const target: VerifyTarget = {
       kind: 'proxmox',
+      timings: proxmoxTimings(plan),
       router: { host: router, vtysh: 'sudo vtysh', lanIface: 'eth1' },
       nodeMacs: MACS,
     };
@@ -93,7 +96,13 @@ describe('what byNode counts (defect 9)', () => {
   it('should count the emulated stand-ins, which answer where the request arrived, as entries', async () => {
     const router = clusterPolicyRouter(() => 'ok node=cilab-cp2 pod=standin-cilab-cp2');
     const v = await verify(
-      { kind: 'netns', router: { host: router, vtysh: 'vtysh', lanIface: 'eth1' }, nodeMacs: MACS, echoOnEntry: true },
+      {
+        kind: 'netns',
+        timings: NETNS_TIMINGS,
+        router: { host: router, vtysh: 'vtysh', lanIface: 'eth1' },
+        nodeMacs: MACS,
+        echoOnEntry: true,
+      },
       plan,
       'l2',
       1,
@@ -111,10 +120,11 @@ describe('what byNode counts (defect 9)', () => {
     );
     const target: VerifyTarget = {
       kind: 'proxmox',
+      timings: proxmoxTimings(plan),
       router: { host: router, vtysh: 'sudo vtysh', lanIface: 'eth1' },
       nodeMacs: MACS,
     };
-    const probe = failoverProbe(plan, 'l2', 'proxmox', '10.42.0.193');
+    const probe = failoverProbe(plan, 'l2', proxmoxTimings(plan), '10.42.0.193');
     const f = await runFailover(
       router,
       probe,
@@ -133,25 +143,25 @@ describe('failoverProbe (defect 9: endpoints of a hard-stopped node stay until i
     // k3s v1.33.x: Kubernetes 1.33, grace period 50 s (kubernetes/kubernetes#126287, from 1.32), period 5 s.
     // L2: lease 3 s + retry period 0.2 s; the new holder's gratuitous ARP moves the router at once.
     const l2 = 3000 + 200;
-    expect(failoverProbe(plan, 'l2', 'proxmox', '10.42.0.193')).toMatchObject({
+    const k3s131 = labPlan({ kubernetes: { k3sVersion: 'v1.31.9+k3s1' } });
+    expect(failoverProbe(plan, 'l2', proxmoxTimings(plan), '10.42.0.193')).toMatchObject({
       maxMs: l2 + 50_000 + 5000 + 30_000,
       settle: 50,
     });
-    expect(
-      failoverProbe(labPlan({ kubernetes: { k3sVersion: 'v1.31.9+k3s1' } }), 'l2', 'proxmox', '10.42.0.193').maxMs,
-    ).toBe(l2 + 40_000 + 5000 + 30_000);
+    expect(failoverProbe(k3s131, 'l2', proxmoxTimings(k3s131), '10.42.0.193').maxMs).toBe(l2 + 40_000 + 5000 + 30_000);
     // BGP: hold time 9 s + graceful restart time 15 s (Cilium's bgp-control-plane-operation.rst).
-    expect(failoverProbe(plan, 'bgp', 'proxmox', '172.31.42.1')).toMatchObject({
+    expect(failoverProbe(plan, 'bgp', proxmoxTimings(plan), '172.31.42.1')).toMatchObject({
       maxMs: 9000 + 15_000 + 30_000,
       settle: 20,
     });
-    expect(failoverProbe(plan, 'l2', 'netns', '10.42.0.193')).toMatchObject({ maxMs: l2 + 10_000, settle: 20 });
+    expect(failoverProbe(plan, 'l2', NETNS_TIMINGS, '10.42.0.193')).toMatchObject({ maxMs: l2 + 10_000, settle: 20 });
   });
 });
 
 describe('--failover-node (defect 8: any node can be taken away)', () => {
   const target: VerifyTarget = {
     kind: 'proxmox',
+    timings: proxmoxTimings(plan),
     router: { host: clusterPolicyRouter(() => ''), vtysh: 'sudo vtysh', lanIface: 'eth1' },
     nodeMacs: MACS,
   };

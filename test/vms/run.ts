@@ -3,13 +3,13 @@
 import { LabError } from '../../lab/errors.ts';
 import { parseLab } from '../../lab/parse.ts';
 import { type Mode, MODES, planLab } from '../../lab/plan.ts';
-import { main } from '../../scripts/cli.ts';
-import { requireRoot } from '../../scripts/deps.ts';
-import { createLogger } from '../../scripts/log.ts';
+import { main } from '../../scripts/lib/cli.ts';
+import { requireRoot } from '../../scripts/lib/deps.ts';
+import { createLogger } from '../../scripts/lib/log.ts';
 import { runReport } from '../../scripts/targets/proxmox/run.ts';
 import type { FaultTrial } from '../../scripts/report/model.ts';
 import type { LabReport } from '../../scripts/verify/verdict.ts';
-import { ensureImage } from '../../standins/vms/image.ts';
+import { ensureImage } from '../fakes/vms/image.ts';
 import { labText } from '../helpers/labs.ts';
 import { checkLeaseHolder, startStandins } from './standins.ts';
 import {

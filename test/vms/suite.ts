@@ -1,5 +1,5 @@
-// The guest side of the Proxmox run, against real Debian 12 VMs (standins/vms) behind the fake Proxmox
-// API answering from them (standins/proxmox-api/vms.ts). The Proxmox run's own step list and executor
+// The guest side of the Proxmox run, against real Debian 12 VMs (test/fakes/vms) behind the fake Proxmox
+// API answering from them (test/fakes/proxmox-api/vms.ts). The Proxmox run's own step list and executor
 // (scripts/targets/proxmox) run unchanged with the run's own SSH context: render, the lab key, host keys
 // pinned through the real guest agent, cloud-init on every VM, the router's frr.conf and FRR restart,
 // the wait for the announcement, the verification and the failover through status/stop. What stands
@@ -12,23 +12,23 @@ import type { LabPlan, Mode } from '../../lab/plan.ts';
 import { localHost } from '../../scripts/hosts/local.ts';
 import { run } from '../../scripts/hosts/host.ts';
 import { PROBE_INTERVAL_MS, faultTrial } from '../../scripts/compare/measure.ts';
-import { proxmoxSession } from '../../scripts/compare/proxmox.ts';
+import { proxmoxSession } from '../../scripts/targets/proxmox/compare.ts';
 import { probeMs, REQUESTS_PER_SOURCE } from '../../scripts/compare/run.ts';
 import { bound, settingsOf } from '../../scripts/compare/scenarios.ts';
-import type { Logger } from '../../scripts/log.ts';
+import type { Logger } from '../../scripts/lib/log.ts';
 import type { FaultTrial } from '../../scripts/report/model.ts';
-import { waitFor } from '../../scripts/wait.ts';
+import { waitFor } from '../../scripts/lib/wait.ts';
 import { labStateDir } from '../../lab/load.ts';
-import { renderDir, routerSecrets } from '../../scripts/render-files.ts';
+import { renderDir, routerSecrets } from '../../scripts/lib/render-files.ts';
 import { apiRequest, createApi, fillPath, type ProxmoxApi } from '../../scripts/targets/proxmox/api.ts';
 import type { StepContext } from '../../scripts/targets/proxmox/context.ts';
 import { executeSteps } from '../../scripts/targets/proxmox/execute.ts';
 import type { HostOutput } from '../../stacks/outputs.ts';
 import { sshContext } from '../../scripts/targets/proxmox/run.ts';
 import { proxmoxSteps, type Step } from '../../scripts/targets/proxmox/steps.ts';
-import { type FakeProxmox, startFakeProxmox } from '../../standins/proxmox-api/fake.ts';
-import { loadPveSchema } from '../../standins/proxmox-api/schema.ts';
-import { vmHandlers } from '../../standins/proxmox-api/vms.ts';
+import { type FakeProxmox, startFakeProxmox } from '../fakes/proxmox-api/fake.ts';
+import { loadPveSchema } from '../fakes/proxmox-api/schema.ts';
+import { vmHandlers } from '../fakes/proxmox-api/vms.ts';
 import {
   agentHostOutput,
   type AgentInterface,
@@ -36,8 +36,8 @@ import {
   teardownVmLab,
   type VmLab,
   waitForAgentAddress,
-} from '../../standins/vms/lab.ts';
-import { vmFiles } from '../../standins/vms/qemu.ts';
+} from '../fakes/vms/lab.ts';
+import { vmFiles } from '../fakes/vms/qemu.ts';
 import { withLabKey } from '../../stacks/lab-key.ts';
 import { frrConf } from '../../templates/frr.ts';
 import { routerSysctls } from '../../templates/router.ts';

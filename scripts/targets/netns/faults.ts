@@ -10,9 +10,9 @@ import { $ } from 'zx';
 import { LabError } from '../../../lab/errors.ts';
 import { responderSet, TABLE } from '../../../standins/cilium/arp-responder.ts';
 import { type Host, run } from '../../hosts/host.ts';
-import { sh } from '../../hosts/shell.ts';
-import { sleep, waitFor } from '../../wait.ts';
-import { alive, startIn, stopPids } from './daemons.ts';
+import { sh } from '../../../templates/shell.ts';
+import { sleep, waitFor } from '../../lib/wait.ts';
+import { alive, startIn, stopPids } from '../../hosts/daemons.ts';
 import { type FrrInstance, loadFrrConfig, startFrr } from './frr.ts';
 import type { Topology } from './topology.ts';
 

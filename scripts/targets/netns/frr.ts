@@ -4,9 +4,9 @@ import { chownSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { $ } from 'zx';
 import { LabError } from '../../../lab/errors.ts';
-import { sh } from '../../hosts/shell.ts';
-import { waitFor } from '../../wait.ts';
-import { recordPid } from './daemons.ts';
+import { sh } from '../../../templates/shell.ts';
+import { waitFor } from '../../lib/wait.ts';
+import { recordPid } from '../../hosts/daemons.ts';
 
 const FRR_BIN = '/usr/lib/frr';
 

@@ -13,19 +13,20 @@ import { noEchoTable } from '../../../standins/cilium/arp-responder.ts';
 import { ciliumMinor } from '../../../standins/cilium/versions.ts';
 import { type Host, run } from '../../hosts/host.ts';
 import { netnsHost } from '../../hosts/netns.ts';
-import { sh } from '../../hosts/shell.ts';
+import { sh } from '../../../templates/shell.ts';
 import { connectSshWhenUp, type SshHost } from '../../hosts/ssh.ts';
-import type { Logger } from '../../log.ts';
+import type { Logger } from '../../lib/log.ts';
 import { labStateDir, ROOT } from '../../../lab/load.ts';
-import { routerSecrets, writeRender } from '../../render-files.ts';
+import { routerSecrets, writeRender } from '../../lib/render-files.ts';
 import type { VerifyTarget } from '../../verify/verify.ts';
-import { startIn } from './daemons.ts';
+import { startIn } from '../../hosts/daemons.ts';
 import { gobgpAnnouncing, startAgent } from './faults.ts';
 import { type FrrInstance, loadFrrConfig, startFrr, vtyshCommand } from './frr.ts';
 import { networkBatches, nodeSysctls } from './network.ts';
 import { labKeys } from './ssh-keys.ts';
 import { damage, isUp, teardownNetns } from './teardown.ts';
 import { type Topology, topology } from './topology.ts';
+import { NETNS_TIMINGS } from './timings.ts';
 
 export interface NetnsLab {
   readonly topology: Topology;
@@ -234,6 +235,7 @@ export async function provisionNetns(plan: LabPlan, mode: Mode, log: Logger): Pr
     frr: { instance: frr, daemons, config: files.frr },
     target: {
       kind: 'netns',
+      timings: NETNS_TIMINGS,
       router: { host: router, vtysh: vtyshCommand(frr), lanIface: t.lanIface },
       client,
       nodeMacs,

@@ -1,29 +1,22 @@
 // The emulated lab from start to verified: provision, converge, verify, optionally fail a node.
 import { demoLeaseUrl, leaseHolderOf } from '../../../standins/cilium/lease-api.ts';
 import type { LabPlan, Mode } from '../../../lab/plan.ts';
-import { ensurePackages, LAB_TOOLS, requireRoot } from '../../deps.ts';
-import type { Logger } from '../../log.ts';
+import { ensurePackages, LAB_TOOLS, requireRoot } from '../../lib/deps.ts';
+import type { Logger } from '../../lib/log.ts';
 import { entryNode, failoverProbe, failoverVictim, runFailover } from '../../verify/failover.ts';
 import { type LabReport, labReport } from '../../verify/verdict.ts';
 import { leaseProblems, serviceCheckCommand, verify, waitForAnnouncement } from '../../verify/verify.ts';
-import { waitFor } from '../../wait.ts';
-import { sh } from '../../hosts/shell.ts';
+import { waitFor } from '../../lib/wait.ts';
+import { sh } from '../../../templates/shell.ts';
 import { convergeMs, REQUEST_TIMEOUT_S } from '../../verify/bounds.ts';
 import { type NetnsLab, provisionNetns } from './provision.ts';
+import type { RunOptions } from '../target.ts';
 
 export const STAND_INS =
   'Emulated lab: FRR, GoBGP, the Linux ARP stack, sshd and nftables are real; Kubernetes and Cilium are not here.\n' +
   "Each node runs a Cilium agent stand-in for the lab's Cilium minor (GoBGP as its child in BGP mode; client-go\n" +
   "leader election and an nftables ARP responder in L2 mode) and an echo pod answering with the node's name.\n" +
   'Every known difference from upstream: fidelity(plan) in standins/cilium/fidelity.ts.';
-
-export interface RunOptions {
-  readonly requests: number;
-  readonly failover: boolean;
-  /** --failover-node: the node to take away instead of the default. */
-  readonly failoverNode?: string;
-  readonly installDeps: boolean;
-}
 
 /** Waits (bounded) until the lab serves: BGP sessions and the ECMP route, or a lease holder answering ARP
  *  with the router's entry on it. */
@@ -101,7 +94,7 @@ export async function runNetns(plan: LabPlan, mode: Mode, opts: RunOptions, log:
         async () => {
           const measured = await runFailover(
             target.client!,
-            failoverProbe(plan, mode, 'netns', result.service.ip),
+            failoverProbe(plan, mode, target.timings, result.service.ip),
             victim,
             1000,
             () => lab.fail(victim),

@@ -6,10 +6,11 @@ import { relative } from 'node:path';
 import { $ } from 'zx';
 import { LabError } from '../../../lab/errors.ts';
 import type { LabPlan } from '../../../lab/plan.ts';
-import { LAST_VERIFICATION, lastVerification } from '../../last-verification.ts';
+import { LAST_VERIFICATION, lastVerification } from '../../verify/last-verification.ts';
 import { labStateDir, ROOT } from '../../../lab/load.ts';
-import { alive, namespacePids, recordedProcesses, stopPids } from './daemons.ts';
-import { namespaces, RUN_ROOT, type Topology, topology } from './topology.ts';
+import { alive, namespacePids, recordedProcesses, stopPids } from '../../hosts/daemons.ts';
+import { namespaces, type Topology, topology } from './topology.ts';
+import { RUN_ROOT } from '../../hosts/netns.ts';
 
 export async function existingNamespaces(): Promise<Set<string>> {
   const out = (await $({ nothrow: true, quiet: true })`ip netns list`).stdout;

@@ -2,7 +2,8 @@
 // a client standing for the outside world, a namespace holding the LAN bridge, a management link from
 // this machine to the router. Inside, interface names match the VMs' (router eth0 WAN / eth1 LAN,
 // node eth0), so the rendered router files apply unchanged.
-import { formatIp, parseCidr } from '../../../lab/ipv4.ts';
+import { formatIp } from '../../../lab/ipv4.ts';
+import { mgmtSubnet, RUN_ROOT } from '../../hosts/netns.ts';
 import type { LabHost, LabPlan } from '../../../lab/plan.ts';
 import { ROUTER_LAN, ROUTER_WAN } from '../../../templates/router.ts';
 
@@ -32,15 +33,6 @@ export interface Topology {
   readonly nodeIface: string;
   /** The stand-in lease API (Kubernetes' Lease objects) on the router's LAN address. */
   readonly leasePort: number;
-}
-
-export const RUN_ROOT = '/run/proxmox-cilium-lab';
-
-/** A /30 in 169.254.0.0/16 per lab name, so two labs' management links do not collide. */
-export function mgmtSubnet(lab: string): number {
-  let h = 0;
-  for (const c of lab) h = (h * 31 + c.charCodeAt(0)) % 16_381;
-  return parseCidr('169.254.0.0/16').network + 4 * (64 + (h % 16_000));
 }
 
 export function topology(plan: LabPlan): Topology {

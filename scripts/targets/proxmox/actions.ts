@@ -42,7 +42,7 @@ export async function runFailoverStep(ctx: StepContext, requested?: string): Pro
   const at = ctx.vm(victim);
   ctx.results.failover = await runFailover(
     target.router.host,
-    failoverProbe(ctx.plan, ctx.mode, 'proxmox', ip),
+    failoverProbe(ctx.plan, ctx.mode, target.timings, ip),
     victim,
     2000,
     async () => {

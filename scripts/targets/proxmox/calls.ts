@@ -12,7 +12,7 @@ export const CALLS = {
   resources: { method: 'GET', path: '/cluster/resources' },
   vmStart: { method: 'POST', path: '/nodes/{node}/qemu/{vmid}/status/start' },
   vmStop: { method: 'POST', path: '/nodes/{node}/qemu/{vmid}/status/stop' },
-  // lab:compare's faults on Proxmox (scripts/compare/proxmox.ts): a clean shutdown, and the NIC's link
+  // lab:compare's faults on Proxmox (scripts/targets/proxmox/compare.ts): a clean shutdown, and the NIC's link
   // pulled by rewriting net0 with link_down=1 (PUT: the synchronous form, see linkDownNet there).
   vmShutdown: { method: 'POST', path: '/nodes/{node}/qemu/{vmid}/status/shutdown' },
   vmStatus: { method: 'GET', path: '/nodes/{node}/qemu/{vmid}/status/current' },

@@ -6,8 +6,7 @@ import type { Failover, Verification } from '../../verify/verdict.ts';
 import type { VerifyTarget } from '../../verify/verify.ts';
 import type { ProxmoxApi } from './api.ts';
 import type { GuestInterface } from './guest-network.ts';
-
-export type SecretName = 'k3s-token' | 'bgp-password';
+import type { SecretName } from '../steps.ts';
 
 export interface StepContext {
   readonly plan: LabPlan;

@@ -5,14 +5,15 @@ import { readFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { LabError } from '../../../lab/errors.ts';
 import type { Host } from '../../hosts/host.ts';
-import type { Logger } from '../../log.ts';
+import type { Logger } from '../../lib/log.ts';
 import { ROOT } from '../../../lab/load.ts';
-import { sleep } from '../../wait.ts';
+import { sleep } from '../../lib/wait.ts';
 import { ApiError } from './api.ts';
 import type { StepContext } from './context.ts';
 import { knownFix } from './fixes.ts';
 import { openStepLog, type StepLog } from './step-log.ts';
-import { type ApiCall, type StepCommand, type Exec, formatCommand, type Step } from './steps.ts';
+import { type ApiCall, type StepCommand, type Exec, type Step } from './steps.ts';
+import { formatCommand } from '../steps.ts';
 
 export interface ExecuteOptions {
   /** .lab/<name>/logs */

@@ -9,9 +9,9 @@ import type { LabPlan, Mode } from '../../../lab/plan.ts';
 import type { Host } from '../../hosts/host.ts';
 import { localHost } from '../../hosts/local.ts';
 import { connectSshWhenUp, type SshHost } from '../../hosts/ssh.ts';
-import type { Logger } from '../../log.ts';
+import type { Logger } from '../../lib/log.ts';
 import { labStateDir } from '../../../lab/load.ts';
-import { renderDir, routerSecrets } from '../../render-files.ts';
+import { renderDir, routerSecrets } from '../../lib/render-files.ts';
 import { type LabReport, labReport } from '../../verify/verdict.ts';
 import type { VerifyTarget } from '../../verify/verify.ts';
 import { createApi, type ProxmoxApi, tokenFromEnv } from './api.ts';
@@ -20,6 +20,7 @@ import { executeSteps } from './execute.ts';
 import { HOSTS_OUTPUT, type HostOutput } from '../../../stacks/outputs.ts';
 import { type GuestInterface, nodeMacs, routerAddress } from './guest-network.ts';
 import { proxmoxSteps, type Step, type StepOptions } from './steps.ts';
+import { proxmoxTimings } from './timings.ts';
 
 export interface ProxmoxRunOptions {
   readonly failover: boolean;
@@ -133,6 +134,7 @@ export function sshContext(
     verifyTarget: async () =>
       (target ??= {
         kind: 'proxmox',
+        timings: proxmoxTimings(plan),
         router: { host: await connect(plan.router.name), vtysh: 'sudo vtysh', lanIface: 'eth1' },
         nodeMacs: nodeMacs(plan, src.hosts()),
       }),

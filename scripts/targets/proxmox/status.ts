@@ -170,3 +170,29 @@ export async function proxmoxStatus(plan: LabPlan, api: ProxmoxApi): Promise<Pro
     ssh.close();
   }
 }
+
+/** What lab:status prints of it, a line per part (the JSON is the data itself). */
+export function formatProxmoxStatus(s: ProxmoxStatus): string {
+  const lines = [
+    `stacks         ${s.stacks.map((st) => `${st.name} ${st.deployed ? `deployed (${st.resources} resources)` : 'not deployed'}`).join(', ')}`,
+  ];
+  s.vms.forEach((vm, i) => {
+    const state =
+      vm.state !== 'running'
+        ? vm.state
+        : `running, agent ${vm.agent ? 'answering' : 'not answering'}${vm.cloudInit === null ? '' : `, cloud-init ${vm.cloudInit ? 'done' : 'not done'}`}`;
+    lines.push(`${i === 0 ? 'VMs' : ''}`.padEnd(15) + `${vm.name} (${vm.vmid} on ${vm.node}): ${state}`);
+  });
+  const k = s.kubernetes;
+  if (!k.reachable) lines.push(`Kubernetes     not reachable: ${k.why}`);
+  else {
+    const notReady = k.nodes.filter((n) => !n.ready).map((n) => n.name);
+    lines.push(
+      `Kubernetes     ${k.nodes.length - notReady.length} of ${k.nodes.length} nodes Ready${notReady.length ? ` (not: ${notReady.join(', ')})` : ''}`,
+    );
+    lines.push(
+      `Cilium         ${k.cilium ? `${k.cilium.ready} of ${k.cilium.desired} agents ready` : 'not installed'}; mode ${k.mode ?? 'none applied'}`,
+    );
+  }
+  return lines.join('\n');
+}

@@ -33,11 +33,10 @@ import {
   TERRAFORM_VERSION,
 } from './actions.ts';
 import { type CallName, CALLS } from './calls.ts';
-import type { SecretName, StepContext } from './context.ts';
-import { quote, sh } from '../../hosts/shell.ts';
-
-/** Local files a command reads from its standard input; secrets are named, never shown. */
-export type Input = { readonly file: string } | { readonly secret: SecretName };
+import type { StepContext } from './context.ts';
+import type { Input, PrintedCommand, PrintedStep } from '../steps.ts';
+import { quote, sh } from '../../../templates/shell.ts';
+import { proxmoxTimings } from './timings.ts';
 
 export interface ApiCall {
   readonly call: CallName;
@@ -46,10 +45,7 @@ export interface ApiCall {
   readonly params?: Readonly<Record<string, string>>;
 }
 
-export interface StepCommand {
-  /** Exactly what runs (shell, local), or the API call as METHOD /path. */
-  readonly run: string;
-  readonly input?: Input;
+export interface StepCommand extends PrintedCommand {
   readonly api?: ApiCall;
   /** The host it runs on, in a step that spans several (actions). */
   readonly on?: string;
@@ -68,15 +64,9 @@ export type Exec =
   /** A named action: it runs the commands listed (the test holds it to them). */
   | { readonly kind: 'action'; readonly name: string; readonly run: (ctx: StepContext) => Promise<void> };
 
-export interface Step {
-  readonly id: string;
-  readonly title: string;
-  /** `local`, `proxmox-api`, or lab hosts' names. */
-  readonly where: string;
+export interface Step extends PrintedStep {
   readonly exec: Exec;
   readonly commands: readonly StepCommand[];
-  /** A wait: what it waits for, and how long at most. */
-  readonly until?: string;
 }
 
 export interface StepOptions {
@@ -475,7 +465,7 @@ export function proxmoxSteps(plan: LabPlan, mode: Mode, options: StepOptions): S
       commands: [
         // L2 without --failover-node: the holder is known only then, from the router's ARP entry.
         ...(victim ? [] : [{ run: arpCommand(ip, LAN_IFACE), on: router }]),
-        { run: timedProbeLoop(failoverProbe(plan, mode, 'proxmox', ip)), on: router },
+        { run: timedProbeLoop(failoverProbe(plan, mode, proxmoxTimings(plan), ip)), on: router },
         victim ? api('vmStop', { vm: victim.name }, victim.name, vmAt(victim.name)) : api('vmStop', {}, 'the holder'),
         // L2: the node the router sends to afterwards, from its ARP entry (the echo names the backend).
         ...(mode === 'l2' ? [{ run: arpCommand(ip, LAN_IFACE), on: router }] : []),
@@ -484,28 +474,4 @@ export function proxmoxSteps(plan: LabPlan, mode: Mode, options: StepOptions): S
     });
   }
   return steps;
-}
-
-function describeInput(input: Input): string {
-  return 'file' in input
-    ? ` < ${input.file}`
-    : ` < (${input.secret === 'k3s-token' ? 'the k3s token' : 'the BGP password'}, not shown)`;
-}
-
-/** One command as the dry run and the step log show it: a multi-line script keeps its lines, indented. */
-export function formatCommand(c: StepCommand): string {
-  return `$ ${c.run.replaceAll('\n', '\n      ')}${c.input ? describeInput(c.input) : ''}`;
-}
-
-export function formatSteps(steps: readonly Step[]): string {
-  return steps
-    .map((s, i) =>
-      [
-        `${String(i + 1).padStart(2)}. ${s.title}`,
-        `    on ${s.where}`,
-        ...s.commands.map((c) => `    ${formatCommand(c)}`),
-        ...(s.until ? [`    until ${s.until}`] : []),
-      ].join('\n'),
-    )
-    .join('\n\n');
 }

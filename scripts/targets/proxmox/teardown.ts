@@ -3,7 +3,7 @@
 import { readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { LabPlan } from '../../../lab/plan.ts';
-import { quote } from '../../hosts/shell.ts';
+import { quote } from '../../../templates/shell.ts';
 import { labStateDir } from '../../../lab/load.ts';
 
 export function destroyCommands(plan: LabPlan, keepImages: boolean): string[] {

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseLab } from '../../../lab/parse.ts';
 import { type LabPlan, type Mode, planLab } from '../../../lab/plan.ts';
-import { createLogger, type Logger } from '../../../scripts/log.ts';
+import { createLogger, type Logger } from '../../../scripts/lib/log.ts';
 import {
   crashAgent,
   crashRouterDaemon,
@@ -15,13 +15,13 @@ import {
   removeServiceAddress,
   serviceHolder,
 } from '../../../scripts/targets/netns/faults.ts';
-import { namespacePids } from '../../../scripts/targets/netns/daemons.ts';
+import { namespacePids } from '../../../scripts/hosts/daemons.ts';
 import { runNetns } from '../../../scripts/targets/netns/run.ts';
 import { teardownNetns } from '../../../scripts/targets/netns/teardown.ts';
 import { type Topology, topology } from '../../../scripts/targets/netns/topology.ts';
 import { verifyBoundMs } from '../../../scripts/verify/bounds.ts';
 import type { LabReport } from '../../../scripts/verify/verdict.ts';
-import { waitFor } from '../../../scripts/wait.ts';
+import { waitFor } from '../../../scripts/lib/wait.ts';
 import { canariesIn, HOSTILE_IFACE, HOSTILE_PASSWORD } from '../../helpers/hostile.ts';
 import { labText } from '../../helpers/labs.ts';
 import { ROOT } from '../../helpers/shared.ts';

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { networkBatches, nodeSysctls } from '../../../scripts/targets/netns/network.ts';
-import { mgmtSubnet, namespaces, topology } from '../../../scripts/targets/netns/topology.ts';
+import { namespaces, topology } from '../../../scripts/targets/netns/topology.ts';
+import { mgmtSubnet } from '../../../scripts/hosts/netns.ts';
 import { labPlan } from '../../helpers/labs.ts';
 
 describe('topology', () => {

@@ -6,8 +6,8 @@ import {
   type PveMajor,
   privileges,
 } from '../../../scripts/targets/proxmox/calls.ts';
-import { PRIVILEGES_ONLY_IN, pve8 } from '../../../standins/proxmox-api/pve8.ts';
-import { loadPveSchema, type PveApiSchema } from '../../../standins/proxmox-api/schema.ts';
+import { PRIVILEGES_ONLY_IN, pve8 } from '../../fakes/proxmox-api/pve8.ts';
+import { loadPveSchema, type PveApiSchema } from '../../fakes/proxmox-api/schema.ts';
 import { sharedFile } from '../../helpers/shared.ts';
 
 const schemaFile = sharedFile('schemas/proxmox/pve-api-9.1.3.json');
@@ -29,7 +29,7 @@ const all = [...Object.values(CALLS), ...PROVIDER_CALLS];
 
 describe.skipIf(!schemaFile)('the Proxmox API calls of the toolkit and the provider', () => {
   const schema = loadPveSchema(schemaFile!);
-  // 9.x is the shared description itself; 8.4 is it with the differences read upstream (standins/proxmox-api/pve8.ts).
+  // 9.x is the shared description itself; 8.4 is it with the differences read upstream (test/fakes/proxmox-api/pve8.ts).
   const described: Record<PveMajor, PveApiSchema> = { 8: pve8(schema), 9: schema };
 
   it.each(all.map((c) => [`${c.method} ${c.path}`, c] as const))('should find %s in the API description', (_, c) => {

@@ -14,6 +14,7 @@ import {
 import { failoverVictim } from '../../../scripts/verify/failover.ts';
 import { labPlan } from '../../helpers/labs.ts';
 import { agentInterfaces, hostOutputs } from '../../helpers/pve.ts';
+import { proxmoxTimings } from '../../../scripts/targets/proxmox/timings.ts';
 
 const plan = labPlan();
 
@@ -84,6 +85,7 @@ describe('reading the guest agent through the provider outputs', () => {
     const router: Host = { name: 'cilab-router', exec: async () => ({ stdout: neigh, stderr: '', code: 0 }) };
     const target = {
       kind: 'proxmox' as const,
+      timings: proxmoxTimings(plan),
       router: { host: router, vtysh: 'sudo vtysh', lanIface: 'eth1' },
       nodeMacs: nodeMacs(plan, outputs),
     };

@@ -11,7 +11,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { parseLab } from '../../../lab/parse.ts';
 import { MODES, planLab } from '../../../lab/plan.ts';
 import { labStateDir } from '../../../lab/load.ts';
-import { renderDir } from '../../../scripts/render-files.ts';
+import { renderDir } from '../../../scripts/lib/render-files.ts';
 import { proxmoxSteps } from '../../../scripts/targets/proxmox/steps.ts';
 import { destroyCommands } from '../../../scripts/targets/proxmox/teardown.ts';
 import { canariesIn, PAYLOAD } from '../../helpers/hostile.ts';

@@ -1,5 +1,5 @@
 // The Kubernetes steps of the Proxmox run, their real shell text run against the Kubernetes stand-in
-// (standins/kubernetes/kubectl.ts: each rule there names its upstream source): a first L2 run, a
+// (test/fakes/kubernetes/kubectl.ts: each rule there names its upstream source): a first L2 run, a
 // switch to BGP, and the bytes the BGP password and the k3s token arrive as.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -10,11 +10,11 @@ import { parse } from 'yaml';
 import { PINS } from '../../../lab/pins.ts';
 import type { Mode } from '../../../lab/plan.ts';
 import { localHost } from '../../../scripts/hosts/local.ts';
-import { writeRender } from '../../../scripts/render-files.ts';
+import { writeRender } from '../../../scripts/lib/render-files.ts';
 import type { StepContext } from '../../../scripts/targets/proxmox/context.ts';
 import { runCommands } from '../../../scripts/targets/proxmox/execute.ts';
 import { proxmoxSteps } from '../../../scripts/targets/proxmox/steps.ts';
-import { installKubeStandin } from '../../../standins/kubernetes/install.ts';
+import { installKubeStandin } from '../../fakes/kubernetes/install.ts';
 import { labPlan } from '../../helpers/labs.ts';
 
 // A password with what a shell or a line reader could mangle: spaces, quotes, $, a backslash.

@@ -1,13 +1,13 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { allHosts, type LabPlan } from '../../../lab/plan.ts';
 import { rmSync } from 'node:fs';
-import { createLogger } from '../../../scripts/log.ts';
+import { createLogger } from '../../../scripts/lib/log.ts';
 import { labStateDir } from '../../../lab/load.ts';
 import { createApi } from '../../../scripts/targets/proxmox/api.ts';
 import { runProxmox } from '../../../scripts/targets/proxmox/run.ts';
 import { assertPreflight, granted, preflight, terraformFinding } from '../../../scripts/targets/proxmox/preflight.ts';
-import { type FakeProxmox, type PveScenario, startFakeProxmox } from '../../../standins/proxmox-api/fake.ts';
-import { loadPveSchema } from '../../../standins/proxmox-api/schema.ts';
+import { type FakeProxmox, type PveScenario, startFakeProxmox } from '../../fakes/proxmox-api/fake.ts';
+import { loadPveSchema } from '../../fakes/proxmox-api/schema.ts';
 import { labPlan } from '../../helpers/labs.ts';
 import { goodScenario, PVE_VERSIONS, selfSignedCert, TOKEN } from '../../helpers/pve.ts';
 import { sharedFile } from '../../helpers/shared.ts';
@@ -67,7 +67,7 @@ describe.skipIf(!schemaFile)('preflight against the fake Proxmox API', () => {
   );
 
   // The agent's privileges by release: qemu-server stable-bookworm (8.4.10) and master (9.x),
-  // src/PVE/API2/Qemu/Agent.pm; the fake answers 8.4 through standins/proxmox-api/pve8.ts.
+  // src/PVE/API2/Qemu/Agent.pm; the fake answers 8.4 through test/fakes/proxmox-api/pve8.ts.
   it.each<[string, (s: PveScenario) => void, string]>([
     [
       '8.4.1',

@@ -1,14 +1,14 @@
-// lab:status on Proxmox: the API side against the fake Proxmox API (standins/proxmox-api), the
-// Kubernetes side against the kubectl stand-in (standins/kubernetes); nothing is changed.
+// lab:status on Proxmox: the API side against the fake Proxmox API (test/fakes/proxmox-api), the
+// Kubernetes side against the kubectl stand-in (test/fakes/kubernetes); nothing is changed.
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { labStateDir } from '../../../lab/load.ts';
-import { formatProxmoxStatus } from '../../../scripts/status-report.ts';
+import { formatProxmoxStatus } from '../../../scripts/targets/proxmox/status.ts';
 import { createApi } from '../../../scripts/targets/proxmox/api.ts';
 import { kubernetesStatus, proxmoxStatus } from '../../../scripts/targets/proxmox/status.ts';
-import { kubectlHost } from '../../../standins/kubernetes/kubectl-get.ts';
-import { type FakeProxmox, startFakeProxmox } from '../../../standins/proxmox-api/fake.ts';
-import { loadPveSchema } from '../../../standins/proxmox-api/schema.ts';
+import { kubectlHost } from '../../fakes/kubernetes/kubectl-get.ts';
+import { type FakeProxmox, startFakeProxmox } from '../../fakes/proxmox-api/fake.ts';
+import { loadPveSchema } from '../../fakes/proxmox-api/schema.ts';
 import { labPlan } from '../../helpers/labs.ts';
 import { goodScenario, selfSignedCert, TOKEN } from '../../helpers/pve.ts';
 import { sharedFile } from '../../helpers/shared.ts';

@@ -2,13 +2,8 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { MODES } from '../../../lab/plan.ts';
-import {
-  crdName,
-  formatSteps,
-  proxmoxSteps,
-  staleDeletes,
-  staleResources,
-} from '../../../scripts/targets/proxmox/steps.ts';
+import { crdName, proxmoxSteps, staleDeletes, staleResources } from '../../../scripts/targets/proxmox/steps.ts';
+import { formatSteps } from '../../../scripts/targets/steps.ts';
 import { ciliumResources } from '../../../templates/cilium.ts';
 import { parse } from 'yaml';
 import { runScript } from '../../helpers/cli.ts';

@@ -1,19 +1,20 @@
 // lab:compare on the emulated lab: each mode brought up from cold, faults applied with the helpers of
 // scripts/targets/netns/faults.ts, torn down after.
 import { $ } from 'zx';
-import { LabError } from '../../lab/errors.ts';
-import type { LabPlan } from '../../lab/plan.ts';
-import { serviceIp } from '../../templates/demo.ts';
-import { netnsHost } from '../hosts/netns.ts';
-import type { Logger } from '../log.ts';
-import type { FaultId, ModeId } from '../report/model.ts';
-import { gobgpAnnouncing, flushNeighbours, restartAgent, restartFrr, signalAgent } from '../targets/netns/faults.ts';
-import { type NetnsLab, provisionNetns } from '../targets/netns/provision.ts';
-import { converge, routerOnHolder } from '../targets/netns/run.ts';
-import { teardownNetns } from '../targets/netns/teardown.ts';
-import { failoverVictim } from '../verify/failover.ts';
-import { waitForAnnouncement } from '../verify/verify.ts';
-import { type CompareTarget, firstVersion, type ModeSession } from './target.ts';
+import { LabError } from '../../../lab/errors.ts';
+import type { LabPlan } from '../../../lab/plan.ts';
+import { serviceIp } from '../../../templates/demo.ts';
+import { netnsHost } from '../../hosts/netns.ts';
+import type { Logger } from '../../lib/log.ts';
+import type { FaultId, ModeId } from '../../report/model.ts';
+import { gobgpAnnouncing, flushNeighbours, restartAgent, restartFrr, signalAgent } from './faults.ts';
+import { type NetnsLab, provisionNetns } from './provision.ts';
+import { converge, routerOnHolder } from './run.ts';
+import { teardownNetns } from './teardown.ts';
+import { fidelity } from '../../../standins/cilium/fidelity.ts';
+import { failoverVictim } from '../../verify/failover.ts';
+import { waitForAnnouncement } from '../../verify/verify.ts';
+import { type CompareTarget, firstVersion, type ModeSession } from '../../compare/target.ts';
 
 async function version(cmd: string): Promise<string> {
   const r = await $({ nothrow: true, quiet: true })`sh -c ${cmd}`;
@@ -24,6 +25,8 @@ export function netnsCompareTarget(plan: LabPlan, log: Logger): CompareTarget {
   let lab: NetnsLab | undefined;
   return {
     kind: 'netns',
+    cilium: 'modelled by the stand-ins',
+    fidelity: fidelity(plan),
     versions: async () => ({
       frr: await version('/usr/lib/frr/zebra --version | head -1'),
       gobgpd: await version('gobgpd --version'),

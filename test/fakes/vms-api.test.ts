@@ -1,4 +1,4 @@
-// The fake API's answers for real VMs (standins/proxmox-api/vms.ts), for lab:compare's faults, against
+// The fake API's answers for real VMs (test/fakes/proxmox-api/vms.ts), for lab:compare's faults, against
 // stand-in QMP and guest-agent sockets that record what they are sent: no QEMU here. qemu-server 9.2.6
 // (e6352be): a net whose only change is link_down becomes QMP `set_link` on the device netN
 // (src/PVE/QemuServer.pm vmconfig_update_net → qemu_set_link_status); a shutdown is `guest-shutdown`
@@ -10,13 +10,13 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { allHosts } from '../../lab/plan.ts';
 import { vmNics } from '../../lab/vm-network.ts';
-import { linkDownNet, proxmoxSession } from '../../scripts/compare/proxmox.ts';
+import { linkDownNet, proxmoxSession } from '../../scripts/targets/proxmox/compare.ts';
 import { createApi } from '../../scripts/targets/proxmox/api.ts';
-import { type FakeProxmox, startFakeProxmox, storedNet } from '../../standins/proxmox-api/fake.ts';
-import { loadPveSchema } from '../../standins/proxmox-api/schema.ts';
-import { vmHandlers } from '../../standins/proxmox-api/vms.ts';
-import { describeVmLab } from '../../standins/vms/lab.ts';
-import { vmFiles } from '../../standins/vms/qemu.ts';
+import { type FakeProxmox, startFakeProxmox, storedNet } from './proxmox-api/fake.ts';
+import { loadPveSchema } from './proxmox-api/schema.ts';
+import { vmHandlers } from './proxmox-api/vms.ts';
+import { describeVmLab } from './vms/lab.ts';
+import { vmFiles } from './vms/qemu.ts';
 import { labPlan } from '../helpers/labs.ts';
 import { goodScenario, selfSignedCert, TOKEN, UNREAD_IMAGE } from '../helpers/pve.ts';
 import { recordingContext } from '../helpers/pve-recording.ts';

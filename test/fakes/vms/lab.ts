@@ -5,18 +5,18 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { LabError } from '../../lab/errors.ts';
-import type { LabHost, LabPlan } from '../../lab/plan.ts';
-import { vmDns, vmNics } from '../../lab/vm-network.ts';
-import { nodeUserData, routerUserData } from '../../templates/cloud-init.ts';
-import { alive, recordedPids, recordPid, stopPids } from '../../scripts/targets/netns/daemons.ts';
-import { RUN_ROOT } from '../../scripts/targets/netns/topology.ts';
-import { sleep, waitFor } from '../../scripts/wait.ts';
+import { LabError } from '../../../lab/errors.ts';
+import type { LabHost, LabPlan } from '../../../lab/plan.ts';
+import { vmDns, vmNics } from '../../../lab/vm-network.ts';
+import { nodeUserData, routerUserData } from '../../../templates/cloud-init.ts';
+import { alive, recordedPids, recordPid, stopPids } from '../../../scripts/hosts/daemons.ts';
+import { RUN_ROOT } from '../../../scripts/hosts/netns.ts';
+import { sleep, waitFor } from '../../../scripts/lib/wait.ts';
 import { CACHE_ROOT, ensureImage, type VmImage } from './image.ts';
 import { createVmNetwork, deleteVmNetwork, startWanServices, tapName, type VmNetwork, vmNetwork } from './network.ts';
 import { qemuArgs, qga, qmp, vmFiles, type VmSpec } from './qemu.ts';
 import { writeSeed } from './seed.ts';
-import type { HostOutput } from '../../stacks/outputs.ts';
+import type { HostOutput } from '../../../stacks/outputs.ts';
 
 /** Node VMs get this much memory here, not the plan's (TCG guests on a shared 2-core machine). */
 const NODE_MEMORY_MIB = 768;

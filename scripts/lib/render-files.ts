@@ -1,11 +1,11 @@
 // Rendering to disk: the mode's files under .lab/<name>/render/<mode>/, secrets from the environment.
 import { chmodSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { LabError } from '../lab/errors.ts';
-import type { LabPlan, Mode } from '../lab/plan.ts';
-import type { RouterSecrets } from '../templates/frr.ts';
-import { renderMode } from '../templates/render.ts';
-import { labStateDir } from '../lab/load.ts';
+import { LabError } from '../../lab/errors.ts';
+import type { LabPlan, Mode } from '../../lab/plan.ts';
+import type { RouterSecrets } from '../../templates/frr.ts';
+import { renderMode } from '../../templates/render.ts';
+import { labStateDir } from '../../lab/load.ts';
 
 /** The BGP password, from the variable that lab.yaml names; never from the file itself. */
 export function routerSecrets(plan: LabPlan, env = process.env): RouterSecrets {

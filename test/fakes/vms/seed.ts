@@ -11,7 +11,7 @@ import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { netmask, parseCidr } from '../../lab/ipv4.ts';
+import { netmask, parseCidr } from '../../../lab/ipv4.ts';
 
 export interface SeedNic {
   readonly mac: string;

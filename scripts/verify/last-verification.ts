@@ -1,9 +1,10 @@
 // The one record of a lab's last verification, .lab/<name>/last-verification.json: written by the lab
 // command once a target returns its report, read by lab:status. Teardown removes it with the lab.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import type { LabPlan, Mode } from '../lab/plan.ts';
-import { labStateDir } from '../lab/load.ts';
-import type { LabReport } from './verify/verdict.ts';
+import type { LabPlan, Mode } from '../../lab/plan.ts';
+import { labStateDir } from '../../lab/load.ts';
+import type { LabReport } from './verdict.ts';
+import { formatMs } from '../lib/log.ts';
 
 export const LAST_VERIFICATION = 'last-verification.json';
 
@@ -34,4 +35,13 @@ export function recordVerification(plan: LabPlan, r: LabReport, at = new Date())
 export function lastVerification(plan: LabPlan): LastVerification | null {
   const file = labStateDir(plan.name, LAST_VERIFICATION);
   return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as LastVerification) : null;
+}
+
+/** lab:status's line for it, on every target. */
+export function formatLastVerification(v: LastVerification | null): string {
+  if (!v) return 'last verified  never';
+  const failover = v.failover
+    ? `; failover of ${v.failover.from}: outage ${formatMs(v.failover.outageMs)}, now ${v.failover.to ?? 'nobody'}`
+    : '';
+  return `last verified  ${v.at} (${v.mode}, ${v.target}): ${v.verified ? '✓ verified' : `✗ not verified: ${v.problems.join('; ')}`}${failover}`;
 }

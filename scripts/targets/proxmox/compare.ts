@@ -1,25 +1,25 @@
 // lab:compare on Proxmox: each mode brought up by the Proxmox run's own steps (the first from cold, or
 // over VMs already there; the second a mode switch on the same VMs), without the failover step; the
 // faults through the Proxmox API and over SSH. The VMs stay up between modes and after the comparison.
-import { LabError } from '../../lab/errors.ts';
-import { nodeMonitor } from '../../lab/kubernetes.ts';
-import type { LabPlan } from '../../lab/plan.ts';
-import { serviceIp } from '../../templates/demo.ts';
-import { frrRestartCommands } from '../../templates/frr.ts';
-import { type Host, run } from '../hosts/host.ts';
-import { quote } from '../hosts/shell.ts';
-import type { Logger } from '../log.ts';
-import type { FaultId, ModeId } from '../report/model.ts';
-import { CONVERGE_MS } from '../targets/proxmox/actions.ts';
-import type { StepContext } from '../targets/proxmox/context.ts';
-import { executeRun, proxmoxContext, stepOptions } from '../targets/proxmox/run.ts';
-import { stackStatus } from '../targets/proxmox/status.ts';
-import { proxmoxSteps } from '../targets/proxmox/steps.ts';
-import { failoverVictim } from '../verify/failover.ts';
-import { waitForAnnouncement } from '../verify/verify.ts';
-import { waitFor } from '../wait.ts';
-import { MODE_ORDER, REQUESTS_PER_SOURCE } from './run.ts';
-import { type CompareTarget, firstVersion, type ModeSession } from './target.ts';
+import { LabError } from '../../../lab/errors.ts';
+import { nodeMonitor } from '../../../lab/kubernetes.ts';
+import type { LabPlan } from '../../../lab/plan.ts';
+import { serviceIp } from '../../../templates/demo.ts';
+import { frrRestartCommands } from '../../../templates/frr.ts';
+import { type Host, run } from '../../hosts/host.ts';
+import { quote } from '../../../templates/shell.ts';
+import type { Logger } from '../../lib/log.ts';
+import type { FaultId, ModeId } from '../../report/model.ts';
+import { CONVERGE_MS } from './actions.ts';
+import type { StepContext } from './context.ts';
+import { executeRun, proxmoxContext, stepOptions } from './run.ts';
+import { stackStatus } from './status.ts';
+import { proxmoxSteps } from './steps.ts';
+import { failoverVictim } from '../../verify/failover.ts';
+import { waitForAnnouncement } from '../../verify/verify.ts';
+import { waitFor } from '../../lib/wait.ts';
+import { MODE_ORDER, REQUESTS_PER_SOURCE } from '../../compare/run.ts';
+import { type CompareTarget, firstVersion, type ModeSession } from '../../compare/target.ts';
 
 const KUBECTL = 'sudo k3s kubectl';
 /** A clean shutdown: qemu-server waits 60 s by default before it gives up (vm_shutdown `timeout`). */
@@ -199,6 +199,8 @@ export function proxmoxCompareTarget(
   let modesUp = 0;
   return {
     kind: 'proxmox',
+    cilium: 'running',
+    fidelity: [],
     versions: () => (ctx ? labVersions(ctx) : Promise.resolve({})),
     async up(mode) {
       const upKind = modesUp++ > 0 ? 'mode switch' : stackStatus(plan)[1]!.deployed ? 'existing VMs' : 'cold start';

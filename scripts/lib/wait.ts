@@ -1,5 +1,5 @@
 // Waits written out: every one has a timeout and says what it waited for and what it saw last.
-import { LabError } from '../lab/errors.ts';
+import { LabError } from '../../lab/errors.ts';
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 

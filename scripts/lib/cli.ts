@@ -2,9 +2,9 @@
 // its flags here, with their types and allowed values, and receives typed values; it returns whether it
 // succeeded, and this file sets the exit code (only signal handlers end the process themselves).
 import { parseArgs } from 'node:util';
-import { ConfigError, LabError } from '../lab/errors.ts';
-import { redact } from '../lab/secrets.ts';
-import { TARGETS } from './targets/choose.ts';
+import { ConfigError, LabError } from '../../lab/errors.ts';
+import { redact } from '../../lab/secrets.ts';
+import { TARGETS } from '../../lab/plan.ts';
 
 /** One flag: its type, its help line, and what it allows. */
 export type Flag =

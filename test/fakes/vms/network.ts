@@ -9,12 +9,12 @@
 //    the way a user's workstation does.
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import { formatIp } from '../../lab/ipv4.ts';
-import type { LabPlan } from '../../lab/plan.ts';
-import { vmDns } from '../../lab/vm-network.ts';
-import { ROOT } from '../../lab/load.ts';
-import { startIn } from '../../scripts/targets/netns/daemons.ts';
-import { mgmtSubnet } from '../../scripts/targets/netns/topology.ts';
+import { formatIp } from '../../../lab/ipv4.ts';
+import type { LabPlan } from '../../../lab/plan.ts';
+import { vmDns } from '../../../lab/vm-network.ts';
+import { ROOT } from '../../../lab/load.ts';
+import { startIn } from '../../../scripts/hosts/daemons.ts';
+import { mgmtSubnet } from '../../../scripts/hosts/netns.ts';
 
 export interface VmNetwork {
   readonly namespace: string;
@@ -121,7 +121,7 @@ export function startWanServices(n: VmNetwork, plan: LabPlan, repo: string, runD
     [
       process.execPath,
       join(ROOT, 'node_modules/tsx/dist/cli.mjs'),
-      join(ROOT, 'standins/vms/archive-server.ts'),
+      join(ROOT, 'test/fakes/vms/archive-server.ts'),
       repo,
       n.wanGateway,
     ],

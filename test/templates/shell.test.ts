@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { quote, raw, sh } from '../../scripts/hosts/shell.ts';
+import { quote, raw, sh } from '../../templates/shell.ts';
 import { ipLine } from '../../scripts/targets/netns/network.ts';
 import { PAYLOAD } from '../helpers/hostile.ts';
 

@@ -1,6 +1,6 @@
 // Stand-in for `k3s kubectl get` on a lab node, for tests of what lab:status reads (there is no
 // Kubernetes here). The answers keep upstream's shapes, trimmed to the fields read, each with its source.
-import type { Host } from '../../scripts/hosts/host.ts';
+import type { Host } from '../../../scripts/hosts/host.ts';
 
 export interface ClusterState {
   /** Node name → its Ready condition's status ("True", "False", "Unknown"). */

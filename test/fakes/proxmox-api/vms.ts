@@ -1,4 +1,4 @@
-// The fake API's answers for calls that touch a VM, taken from a real VM (standins/vms): its real
+// The fake API's answers for calls that touch a VM, taken from a real VM (test/fakes/vms): its real
 // qemu-guest-agent through the agent socket, its real QEMU through QMP. The fake still checks every
 // request and answer against the API description. Upstream: proxmox/qemu-server (master 9.2.6, e6352be)
 //  - src/PVE/API2/Qemu/Agent.pm: `register_command` answers `{ result => <agent answer> }` after
@@ -11,16 +11,15 @@
 //    when it answers (our VMs have agent=1), else QMP `system_powerdown` (ACPI); a `qmshutdown` task;
 //  - vm_config: the config and its digest; update_vm (PUT) on a running VM hot-applies a net whose only
 //    change is link_down: vmconfig_update_net → qemu_set_link_status, QMP `set_link` on the device
-//    `netN` (print_netdevice_full gives the NIC that id, as standins/vms/qemu.ts does). Nothing else of
+//    `netN` (print_netdevice_full gives the NIC that id, as test/fakes/vms/qemu.ts does). Nothing else of
 //    a config changes here: the stand-ins refuse it rather than pretend;
 //  - a handler that dies (an agent or monitor command that failed) is answered 500 with its message
 //    (pve-http-server: the API server turns the exception into the status line).
 import type { VmLab } from '../vms/lab.ts';
 import { findVm, startVm, stopVm, vmPid } from '../vms/lab.ts';
 import { qga, qmp } from '../vms/qemu.ts';
-import { linkDownNet } from '../../scripts/compare/proxmox.ts';
-import { vmNics } from '../../lab/vm-network.ts';
-import { configDigest, type Handler, type Handlers, PveFailure, storedNet } from './fake.ts';
+import { vmNics } from '../../../lab/vm-network.ts';
+import { configDigest, type Handler, type Handlers, parseNet, printedNet, PveFailure, storedNet } from './fake.ts';
 
 const MAX_READ = 16 * 1024 * 1024;
 const upid = (node: string, type: string, vmid: string) =>
@@ -64,10 +63,7 @@ export function vmHandlers(vmLab: () => VmLab): Handlers {
     return {
       agent: 'enabled=1,fstrim_cloned_disks=0,type=virtio',
       ...Object.fromEntries(
-        vmNics(vmLab().plan, vm.host).map((n, i) => [
-          `net${i}`,
-          linkDownNet(storedNet(n), down.has(`${vmid}/net${i}`)),
-        ]),
+        vmNics(vmLab().plan, vm.host).map((n, i) => [`net${i}`, printedNet(storedNet(n), down.has(`${vmid}/net${i}`))]),
       ),
     };
   };
@@ -86,9 +82,10 @@ export function vmHandlers(vmLab: () => VmLab): Handlers {
       const { node: _node, vmid: _vmid, digest: _digest, ...set } = p;
       for (const [key, value] of Object.entries(set)) {
         const now = current[key];
-        if (!/^net\d+$/.test(key) || now === undefined || linkDownNet(value, false) !== linkDownNet(now, false))
+        const asked = /^net\d+$/.test(key) && now !== undefined ? parseNet(value) : undefined;
+        if (!asked || printedNet(value, false) !== printedNet(now!, false))
           throw new PveFailure(500, `the VM stand-ins change only a net's link_down, not ${key}=${value}`);
-        const pulled = linkDownNet(value, true) === value;
+        const pulled = asked.linkDown;
         if (pulled === down.has(`${vmid}/${key}`)) continue;
         await qmp(vmLab().runDir, vmid, 'set_link', { name: key, up: !pulled });
         if (pulled) down.add(`${vmid}/${key}`);

@@ -28,8 +28,8 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import type { LabPlan } from '../../lab/plan.ts';
-import { nodeUserData, routerUserData } from '../../templates/cloud-init.ts';
+import type { LabPlan } from '../../../lab/plan.ts';
+import { nodeUserData, routerUserData } from '../../../templates/cloud-init.ts';
 
 /** Outside the repo, kept between runs; LAB_VM_CACHE names another place. */
 export const CACHE_ROOT = process.env.LAB_VM_CACHE ?? '/var/cache/proxmox-cilium-lab/vms';

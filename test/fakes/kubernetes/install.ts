@@ -3,7 +3,7 @@
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import ts from 'typescript';
-import { ROOT } from '../../lab/load.ts';
+import { ROOT } from '../../../lab/load.ts';
 import type { KubeState } from './kubectl.ts';
 
 export interface KubeStandin {
@@ -26,7 +26,7 @@ export function installKubeStandin(
   const cache = join(ROOT, 'node_modules/.cache/proxmox-cilium-lab');
   mkdirSync(cache, { recursive: true });
   const js = join(cache, 'kubectl.mjs');
-  const source = readFileSync(join(ROOT, 'standins/kubernetes/kubectl.ts'), 'utf8');
+  const source = readFileSync(join(ROOT, 'test/fakes/kubernetes/kubectl.ts'), 'utf8');
   writeFileSync(
     js,
     ts.transpileModule(source, { compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 } })

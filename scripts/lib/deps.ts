@@ -1,7 +1,7 @@
 // System programs the emulated lab needs, the Debian/Ubuntu packages that bring them, and their install.
 import { $ } from 'zx';
-import { LabError } from '../lab/errors.ts';
-import { sh } from './hosts/shell.ts';
+import { LabError } from '../../lab/errors.ts';
+import { sh } from '../../templates/shell.ts';
 
 /** Program → package. The emulated lab's routers and nodes are built from these. */
 export const LAB_TOOLS: Readonly<Record<string, string>> = {
@@ -29,7 +29,7 @@ export const TEST_TOOLS: Readonly<Record<string, string>> = {
 };
 
 /**
- * What `npm run test:vms` uses on top (standins/vms): QEMU, the Debian image and its offline archive
+ * What `npm run test:vms` uses on top (test/fakes/vms): QEMU, the Debian image and its offline archive
  * (mmdebstrap, apt-ftparchive, gpg), the cloud-init drive (genisoimage), the home network's DHCP and
  * DNS (dnsmasq). Not part of `npm test`, so not of TEST_TOOLS: `npm run lab:deps -- --vms`.
  */

@@ -3,10 +3,10 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { vmNics } from '../../lab/vm-network.ts';
-import { imageKey, imagePackages, userDataPackages } from '../../standins/vms/image.ts';
-import { describeVmLab } from '../../standins/vms/lab.ts';
-import { qemuArgs } from '../../standins/vms/qemu.ts';
-import { metaData, networkConfig, seedFiles } from '../../standins/vms/seed.ts';
+import { imageKey, imagePackages, userDataPackages } from './vms/image.ts';
+import { describeVmLab } from './vms/lab.ts';
+import { qemuArgs } from './vms/qemu.ts';
+import { metaData, networkConfig, seedFiles } from './vms/seed.ts';
 import { routerUserData } from '../../templates/cloud-init.ts';
 import { labPlan } from '../helpers/labs.ts';
 import { UNREAD_IMAGE } from '../helpers/pve.ts';

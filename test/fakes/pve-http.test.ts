@@ -5,8 +5,8 @@
 import { request } from 'node:https';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApi } from '../../scripts/targets/proxmox/api.ts';
-import { type FakeProxmox, startFakeProxmox } from '../../standins/proxmox-api/fake.ts';
-import { loadPveSchema } from '../../standins/proxmox-api/schema.ts';
+import { type FakeProxmox, startFakeProxmox } from './proxmox-api/fake.ts';
+import { loadPveSchema } from './proxmox-api/schema.ts';
 import { labPlan } from '../helpers/labs.ts';
 import { goodScenario, selfSignedCert, TOKEN } from '../helpers/pve.ts';
 import { sharedFile } from '../helpers/shared.ts';

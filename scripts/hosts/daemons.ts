@@ -4,8 +4,8 @@ import { spawn } from 'node:child_process';
 import { appendFileSync, existsSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { $ } from 'zx';
-import { LabError } from '../../../lab/errors.ts';
-import { sleep } from '../../wait.ts';
+import { LabError } from '../../lab/errors.ts';
+import { sleep } from '../lib/wait.ts';
 
 export function recordPid(runDir: string, pid: number, what: string): void {
   mkdirSync(runDir, { recursive: true });

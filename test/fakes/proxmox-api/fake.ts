@@ -154,6 +154,29 @@ const findVm = (s: PveScenario, v: Record<string, string>) =>
 export const storedNet = (nic: { readonly mac: string; readonly bridge: string }) =>
   `virtio=${nic.mac},bridge=${nic.bridge},firewall=0`;
 
+/**
+ * A net property string read as qemu-server reads it (src/PVE/QemuServer/Network.pm: $net_fmt through
+ * parse_property_string): comma-separated key=value, `link_down` a JSONSchema boolean (1/0, on/off,
+ * yes/no, true/false). Written here from that source, not from our client's linkDownNet.
+ */
+export function parseNet(net: string): { readonly props: ReadonlyMap<string, string>; readonly linkDown: boolean } {
+  const props = new Map<string, string>();
+  for (const item of net.split(',')) {
+    const eq = item.indexOf('=');
+    if (eq <= 0) throw new PveFailure(400, `invalid format - missing key in comma-separated list property`);
+    props.set(item.slice(0, eq), item.slice(eq + 1));
+  }
+  const flag = props.get('link_down');
+  props.delete('link_down');
+  if (flag !== undefined && !/^(1|0|on|off|yes|no|true|false)$/i.test(flag))
+    throw new PveFailure(400, `link_down: type check ('boolean') failed - got '${flag}'`);
+  return { props, linkDown: flag !== undefined && /^(1|on|yes|true)$/i.test(flag) };
+}
+
+/** The net string as the config answers it: print_net keeps link_down=1 only while the link is down. */
+export const printedNet = (net: string, linkDown: boolean) =>
+  [...[...parseNet(net).props].map(([k, v]) => `${k}=${v}`), ...(linkDown ? ['link_down=1'] : [])].join(',');
+
 /** The config's digest: qemu-server answers the SHA1 of the config file (here: of its lines). */
 export const configDigest = (config: Record<string, string> = {}) =>
   createHash('sha1')
