@@ -26,9 +26,11 @@ const PROXMOX_TEXT: Partial<Record<ScenarioId, string>> = {
   restart: "restart: that node's Cilium agent pod deleted; the DaemonSet starts a new one",
 };
 
+const TEXT_ON: Readonly<Record<TargetKind, Partial<Record<ScenarioId, string>>>> = { netns: {}, proxmox: PROXMOX_TEXT };
+
 /** Each scenario in one line, as it is done on that target. */
 export function scenarioText(target: TargetKind, s: ScenarioId): string {
-  return (target === 'proxmox' ? PROXMOX_TEXT[s] : undefined) ?? SCENARIO_TEXT[s];
+  return TEXT_ON[target][s] ?? SCENARIO_TEXT[s];
 }
 export type FaultId = Exclude<ScenarioId, 'steady'>;
 export type ModeId = 'l2' | 'bgp';
