@@ -113,6 +113,36 @@ export function flagValues<F extends Flags>(
 }
 
 /**
+ * Flags npm took for itself: `npm run lab:bgp --dry-run` (no `--`) passes no argument and sets
+ * npm_config_dry_run=true instead, so the command would run for real. Under npm (npm_lifecycle_event
+ * set), any of the command's flags that is absent from argv but set in npm_config_* is refused, with the
+ * spelling that works.
+ */
+export function npmEatenFlags(
+  flags: readonly string[],
+  args: readonly string[],
+  env: NodeJS.ProcessEnv,
+): { flag: string; value: string }[] {
+  if (!env.npm_lifecycle_event) return [];
+  const given = new Set(args.filter((a) => a.startsWith('--')).map((a) => a.slice(2).split('=')[0]!));
+  return flags.flatMap((flag) => {
+    const value = env[`npm_config_${flag.replaceAll('-', '_')}`];
+    return value && !given.has(flag) ? [{ flag, value }] : [];
+  });
+}
+
+function refuseNpmEatenFlags(cmd: CliCommand<Flags>, args: readonly string[], env: NodeJS.ProcessEnv): void {
+  const eaten = npmEatenFlags([...Object.keys(cmd.flags), 'json', 'help'], args, env);
+  if (eaten.length === 0) return;
+  const spelled = eaten.map(({ flag, value }) => (value === 'true' ? `--${flag}` : `--${flag} ${value}`)).join(' ');
+  throw new LabError(
+    'E_USAGE',
+    `npm took ${spelled} for itself (it passes flags before \`--\` to no script), so ${cmd.name} did not get it: nothing was run`,
+    `put -- before the flags: npm run ${env.npm_lifecycle_event} -- ${spelled}`,
+  );
+}
+
+/**
  * Parses argv, handles --help, runs the verb with the typed flags and maps failures to exit codes:
  * 1 when the verb says it failed or a LabError, 2 for anything unexpected.
  */
@@ -126,6 +156,7 @@ export async function main<const F extends Flags>(
     cmd.json !== false &&
     parseArgs({ args, options: COMMON, strict: false, allowPositionals: true }).values.json === true;
   try {
+    refuseNpmEatenFlags(cmd, args, process.env);
     const options = Object.fromEntries(
       Object.entries(cmd.flags).map(([flag, spec]) => [
         flag,
