@@ -14,6 +14,8 @@ export type Input = { readonly file: string } | { readonly secret: SecretName };
 export interface PrintedCommand {
   /** Exactly what runs (shell, local), or an API call as METHOD /path. */
   readonly run: string;
+  /** Where it runs, printed before it, in a step whose commands run in several places. */
+  readonly host?: string;
   readonly input?: Input;
 }
 
@@ -33,7 +35,7 @@ function describeInput(input: Input): string {
 
 /** One command as the dry run and the step log show it: a multi-line script keeps its lines, indented. */
 export function formatCommand(c: PrintedCommand): string {
-  return `$ ${c.run.replaceAll('\n', '\n      ')}${c.input ? describeInput(c.input) : ''}`;
+  return `${c.host ? `${c.host} ` : ''}$ ${c.run.replaceAll('\n', '\n      ')}${c.input ? describeInput(c.input) : ''}`;
 }
 
 export function formatSteps(steps: readonly PrintedStep[]): string {

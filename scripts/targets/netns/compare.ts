@@ -35,7 +35,7 @@ export function netnsCompareTarget(plan: LabPlan, log: Logger): CompareTarget {
     }),
     async up(mode) {
       lab = await provisionNetns(plan, mode, log);
-      await converge(lab, plan, mode, log);
+      await converge(lab, plan, mode);
       return { ...session(plan, mode, lab), upKind: 'cold start' };
     },
     async down() {

@@ -75,6 +75,9 @@ export function restartAgent(runDir: string, node: string): number {
   return startAgent(runDir, r.namespace, node, [...r.argv]);
 }
 
+/** What GoBGP on a node holds for the service: it announces it once the route is there. */
+export const gobgpRibCommand = (vip: string) => sh`gobgp -u 127.0.0.1 global rib -a ipv4 ${`${vip}/32`}`;
+
 /** A BGP agent is up once its GoBGP announces the service: at start, and again after a restart. The wait
  *  ends at once if the agent (`pid`) exits first: nothing would announce then. */
 export async function gobgpAnnouncing(node: Host, vip: string, timeoutMs: number, pid?: number): Promise<void> {
@@ -85,7 +88,7 @@ export async function gobgpAnnouncing(node: Host, vip: string, timeoutMs: number
         `the agent of ${node.name} exited before announcing ${vip}`,
         'see its log in the run directory',
       );
-    return (await node.exec(sh`gobgp -u 127.0.0.1 global rib -a ipv4 ${`${vip}/32`}`)).stdout.includes(vip);
+    return (await node.exec(gobgpRibCommand(vip))).stdout.includes(vip);
   });
 }
 

@@ -2,13 +2,15 @@
 // fed the rendered frr.conf through vtysh exactly as written.
 import { chownSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { $ } from 'zx';
 import { LabError } from '../../../lab/errors.ts';
 import { sh } from '../../../templates/shell.ts';
 import { waitFor } from '../../lib/wait.ts';
 import { recordPid } from '../../hosts/daemons.ts';
+import { netnsHost } from '../../hosts/netns.ts';
 
 const FRR_BIN = '/usr/lib/frr';
+
+export type FrrDaemon = 'zebra' | 'bgpd';
 
 export interface FrrInstance {
   readonly namespace: string;
@@ -30,46 +32,46 @@ function frrIds(): { uid: number; gid: number } {
   return { uid: Number(uid), gid: Number(gid) };
 }
 
-export async function startFrr(namespace: string, runDir: string, daemons: ('zebra' | 'bgpd')[]): Promise<FrrInstance> {
+export function frrInstance(namespace: string, runDir: string): FrrInstance {
+  return { namespace, vtyDir: join(runDir, 'frr') };
+}
+
+/** The vty folder, owned by the frr user the daemons drop to. */
+export function prepareFrr(frr: FrrInstance): void {
   const { uid, gid } = frrIds();
-  const vtyDir = join(runDir, 'frr');
-  mkdirSync(vtyDir, { recursive: true });
-  chownSync(vtyDir, uid, gid);
+  mkdirSync(frr.vtyDir, { recursive: true });
+  chownSync(frr.vtyDir, uid, gid);
+}
+
+/** Starts one daemon, which forks into the background (-d); -f /dev/null: it starts empty, and the
+ *  integrated frr.conf is loaded through vtysh after; -P 0: no TCP vty. */
+export function frrDaemonCommand(frr: FrrInstance, daemon: FrrDaemon): string {
+  const pidFile = join(frr.vtyDir, `${daemon}.pid`);
+  return sh`${join(FRR_BIN, daemon)} -d -f /dev/null -i ${pidFile} -z ${join(frr.vtyDir, 'zserv.api')} --vty_socket ${frr.vtyDir} -P 0 -u frr -g frr`;
+}
+
+/** Once a daemon has forked: its PID recorded for teardown, its vty socket there. */
+export async function frrDaemonUp(frr: FrrInstance, runDir: string, daemon: FrrDaemon): Promise<void> {
+  const pidFile = join(frr.vtyDir, `${daemon}.pid`);
+  const pid = await waitFor(
+    `${daemon} pid file`,
+    5000,
+    async () => existsSync(pidFile) && Number(readFileSync(pidFile, 'utf8')),
+  );
+  recordPid(runDir, pid, `${frr.namespace} ${daemon}`);
+  await waitFor(`${daemon} vty socket`, 5000, async () => existsSync(join(frr.vtyDir, `${daemon}.vty`)));
+}
+
+export async function startFrr(namespace: string, runDir: string, daemons: FrrDaemon[]): Promise<FrrInstance> {
+  const frr = frrInstance(namespace, runDir);
+  prepareFrr(frr);
   for (const daemon of daemons) {
-    const pidFile = join(vtyDir, `${daemon}.pid`);
-    // -f /dev/null: start empty, then load the integrated frr.conf through vtysh; -P 0: no TCP vty.
-    const args = [
-      '-d',
-      '-f',
-      '/dev/null',
-      '-i',
-      pidFile,
-      '-z',
-      join(vtyDir, 'zserv.api'),
-      '--vty_socket',
-      vtyDir,
-      '-P',
-      '0',
-      '-u',
-      'frr',
-      '-g',
-      'frr',
-    ];
-    const started = await $({
-      nothrow: true,
-      quiet: true,
-    })`ip netns exec ${namespace} ${join(FRR_BIN, daemon)} ${args}`;
-    if (started.exitCode !== 0)
+    const started = await netnsHost(namespace, namespace).exec(frrDaemonCommand(frr, daemon));
+    if (started.code !== 0)
       throw new LabError('E_FRR', `${daemon} did not start in ${namespace}: ${started.stderr.trim()}`);
-    const pid = await waitFor(
-      `${daemon} pid file`,
-      5000,
-      async () => existsSync(pidFile) && Number(readFileSync(pidFile, 'utf8')),
-    );
-    recordPid(runDir, pid, `${namespace} ${daemon}`);
-    await waitFor(`${daemon} vty socket`, 5000, async () => existsSync(join(vtyDir, `${daemon}.vty`)));
+    await frrDaemonUp(frr, runDir, daemon);
   }
-  return { namespace, vtyDir };
+  return frr;
 }
 
 /** The vtysh command line for this instance, to run inside its namespace. */
@@ -78,10 +80,9 @@ export function vtyshCommand(frr: FrrInstance, ...commands: string[]): string {
 }
 
 /** Loads a configuration file into the running daemons; FRR's parser reports bad lines. */
+export const frrLoadCommand = (frr: FrrInstance, file: string) => sh`vtysh --vty_socket ${frr.vtyDir} -f ${file}`;
+
 export async function loadFrrConfig(frr: FrrInstance, file: string): Promise<void> {
-  const r = await $({
-    nothrow: true,
-    quiet: true,
-  })`ip netns exec ${frr.namespace} vtysh --vty_socket ${frr.vtyDir} -f ${file}`;
-  if (r.exitCode !== 0) throw new LabError('E_FRR', `FRR refused ${file}: ${(r.stdout + r.stderr).trim()}`);
+  const r = await netnsHost(frr.namespace, frr.namespace).exec(frrLoadCommand(frr, file));
+  if (r.code !== 0) throw new LabError('E_FRR', `FRR refused ${file}: ${(r.stdout + r.stderr).trim()}`);
 }

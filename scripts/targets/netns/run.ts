@@ -1,16 +1,16 @@
 // The emulated lab from start to verified: provision, converge, verify, optionally fail a node.
-import { demoLeaseUrl, leaseHolderOf } from '../../../standins/cilium/lease-api.ts';
+import { leaseHolderOf } from '../../../standins/cilium/lease-api.ts';
 import type { LabPlan, Mode } from '../../../lab/plan.ts';
-import { ensurePackages, LAB_TOOLS, requireRoot } from '../../lib/deps.ts';
+import { requireRoot } from '../../lib/deps.ts';
 import type { Logger } from '../../lib/log.ts';
 import { entryNode, failoverProbe, failoverVictim, runFailover } from '../../verify/failover.ts';
 import { type LabReport, labReport } from '../../verify/verdict.ts';
 import { leaseProblems, serviceCheckCommand, verify, waitForAnnouncement } from '../../verify/verify.ts';
 import { waitFor } from '../../lib/wait.ts';
-import { sh } from '../../../templates/shell.ts';
-import { convergeMs, REQUEST_TIMEOUT_S } from '../../verify/bounds.ts';
+import { convergeMs } from '../../verify/bounds.ts';
 import { type NetnsLab, provisionNetns } from './provision.ts';
 import type { RunOptions } from '../target.ts';
+import { leaseCheckCommand } from './steps.ts';
 
 export const STAND_INS =
   'Emulated lab: FRR, GoBGP, the Linux ARP stack, sshd and nftables are real; Kubernetes and Cilium are not here.\n' +
@@ -18,19 +18,15 @@ export const STAND_INS =
   "leader election and an nftables ARP responder in L2 mode) and an echo pod answering with the node's name.\n" +
   'Every known difference from upstream: fidelity(plan) in standins/cilium/fidelity.ts.';
 
+const stepOf = (lab: NetnsLab, id: string) => lab.steps.find((s) => s.id === id)!;
+
 /** Waits (bounded) until the lab serves: BGP sessions and the ECMP route, or a lease holder answering ARP
  *  with the router's entry on it. */
-export function converge(lab: NetnsLab, plan: LabPlan, mode: Mode, log: Logger): Promise<void> {
-  return log.step(
-    'converge',
-    mode === 'bgp'
-      ? 'BGP sessions Established, ECMP route installed'
-      : "a node holds the lease and answers ARP, the router's entry on it",
-    async () => {
-      await waitForAnnouncement(lab.target, plan, mode, convergeMs(plan, mode));
-      if (mode === 'l2') await routerOnHolder(lab, plan);
-    },
-  );
+export function converge(lab: NetnsLab, plan: LabPlan, mode: Mode): Promise<void> {
+  return lab.run.run(stepOf(lab, 'converge'), async () => {
+    await waitForAnnouncement(lab.target, plan, mode, convergeMs(plan, mode));
+    if (mode === 'l2') await routerOnHolder(lab, plan);
+  });
 }
 
 /**
@@ -59,52 +55,50 @@ export async function routerOnHolder(lab: NetnsLab, plan: LabPlan): Promise<stri
 
 /** As the Proxmox run asks Kubernetes for the lease, ask the stand-in lease API who holds it. */
 export async function leaseHolder(lab: NetnsLab): Promise<{ holder?: string } | { error: string }> {
-  const url = demoLeaseUrl(lab.topology.router.lanIp, lab.topology.leasePort);
-  const lease = await lab.target.router.host.exec(sh`curl -sS --max-time ${REQUEST_TIMEOUT_S} ${url}`);
+  const lease = await lab.target.router.host.exec(leaseCheckCommand(lab.topology));
   return lease.code === 0 ? { holder: leaseHolderOf(lease.stdout) } : { error: lease.stderr.trim() };
+}
+
+/** The verification, and in L2 whether the lease's holder is the node whose MAC the router holds. */
+async function verifyStep(lab: NetnsLab, plan: LabPlan, mode: Mode, requests: number) {
+  const result = await verify(lab.target, plan, mode, requests);
+  if (mode === 'bgp') return { result, findings: [] };
+  const lease = await leaseHolder(lab);
+  const findings =
+    'error' in lease
+      ? [`the lease API does not answer: ${lease.error}`]
+      : leaseProblems(lease.holder, result.router.arp);
+  return { result, findings };
+}
+
+async function failoverStep(lab: NetnsLab, plan: LabPlan, mode: Mode, ip: string, requested?: string) {
+  const { target } = lab;
+  const victim = await failoverVictim(target, plan, mode, ip, requested);
+  const measured = await runFailover(
+    target.client!,
+    failoverProbe(plan, mode, target.timings, ip),
+    victim,
+    1000,
+    () => lab.fail(victim),
+    mode === 'l2' ? () => entryNode(target, ip) : undefined,
+  );
+  await lab.restore(victim);
+  return measured;
 }
 
 export async function runNetns(plan: LabPlan, mode: Mode, opts: RunOptions, log: Logger): Promise<LabReport> {
   requireRoot('the emulated lab');
-  await log.step('deps', 'system packages', () => ensurePackages(LAB_TOOLS, opts.installDeps));
-  const lab = await provisionNetns(plan, mode, log);
+  const lab = await provisionNetns(plan, mode, log, opts);
   try {
-    const { target } = lab;
-    await converge(lab, plan, mode, log);
-    const result = await log.step('verify', `${opts.requests} requests from the router and from the client`, () =>
-      verify(target, plan, mode, opts.requests),
+    await converge(lab, plan, mode);
+    const { result, findings } = await lab.run.run(stepOf(lab, 'verify'), () =>
+      verifyStep(lab, plan, mode, opts.requests),
     );
-    const findings: string[] = [];
-    if (mode === 'l2') {
-      // Its holder must be the node whose MAC the router holds.
-      const lease = await leaseHolder(lab);
-      findings.push(
-        ...('error' in lease
-          ? [`the lease API does not answer: ${lease.error}`]
-          : leaseProblems(lease.holder, result.router.arp)),
-      );
-    }
-    let failover = null;
-    if (opts.failover) {
-      const victim = await failoverVictim(target, plan, mode, result.service.ip, opts.failoverNode);
-      const entry = mode === 'l2' ? () => entryNode(target, result.service.ip) : undefined;
-      failover = await log.step(
-        'failover',
-        `failover: ${victim} loses its link, probing every 100 ms from the client`,
-        async () => {
-          const measured = await runFailover(
-            target.client!,
-            failoverProbe(plan, mode, target.timings, result.service.ip),
-            victim,
-            1000,
-            () => lab.fail(victim),
-            entry,
-          );
-          await lab.restore(victim);
-          return measured;
-        },
-      );
-    }
+    const failover = opts.failover
+      ? await lab.run.run(stepOf(lab, 'failover'), () =>
+          failoverStep(lab, plan, mode, result.service.ip, opts.failoverNode),
+        )
+      : null;
     return labReport(result, { findings, failover, timings: log.timings });
   } finally {
     lab.router.close();

@@ -1,10 +1,12 @@
 // The emulated lab as a target: namespaces on this machine with real FRR, GoBGP, ARP and sshd, and the
 // Cilium stand-ins of the lab's minor. Needs root.
-import { LabError } from '../../../lab/errors.ts';
+import { relative } from 'node:path';
 import { ensurePackages, LAB_TOOLS, requireRoot } from '../../lib/deps.ts';
 import type { CreateTarget } from '../target.ts';
 import { netnsCompareTarget } from './compare.ts';
+import { stepLogFile } from './provision.ts';
 import { runNetns, STAND_INS } from './run.ts';
+import { netnsSteps } from './steps.ts';
 import { formatNetnsStatus, netnsStatus } from './status.ts';
 import { teardownNetns } from './teardown.ts';
 
@@ -14,9 +16,14 @@ export const netnsTarget: CreateTarget = (plan) => ({
   kind: 'netns',
   where: 'emulated',
   standIns: STAND_INS,
-  dryRun() {
-    throw new LabError('E_USAGE', '--dry-run shows the Proxmox run', 'add --target proxmox');
-  },
+  dryRun: (mode, options) => ({
+    header: [
+      `Dry run: lab ${plan.name}, ${mode} mode, emulated in network namespaces on this machine (root): nothing is changed.`,
+      `Every command as it runs, after "<where> $": this machine (host) or a namespace of the lab. The run writes`,
+      `each command it runs to ${relative(process.cwd(), stepLogFile(plan))}.`,
+    ].join('\n'),
+    steps: netnsSteps(plan, mode, options),
+  }),
   run: (mode, options, log) => runNetns(plan, mode, options, log),
   async status() {
     const netns = await netnsStatus(plan);

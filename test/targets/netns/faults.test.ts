@@ -3,7 +3,6 @@
 // (planned without validation, which would refuse them, so what is proven is the plumbing), then each
 // fault injected while the run verifies. Each mode shares one lab: every run rebuilds the damaged lab
 // of the run before, which proves a rerun repairs it.
-import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseLab } from '../../../lab/parse.ts';
 import { type LabPlan, type Mode, planLab } from '../../../lab/plan.ts';
@@ -15,19 +14,22 @@ import {
   removeServiceAddress,
   serviceHolder,
 } from '../../../scripts/targets/netns/faults.ts';
-import { namespacePids } from '../../../scripts/hosts/daemons.ts';
 import { runNetns } from '../../../scripts/targets/netns/run.ts';
 import { teardownNetns } from '../../../scripts/targets/netns/teardown.ts';
 import { type Topology, topology } from '../../../scripts/targets/netns/topology.ts';
 import { verifyBoundMs } from '../../../scripts/verify/bounds.ts';
 import type { LabReport } from '../../../scripts/verify/verdict.ts';
 import { waitFor } from '../../../scripts/lib/wait.ts';
+import { type Host, run } from '../../../scripts/hosts/host.ts';
+import { netnsHost } from '../../../scripts/hosts/netns.ts';
+import { DEMO, serviceIp } from '../../../templates/demo.ts';
 import { canariesIn, HOSTILE_IFACE, HOSTILE_PASSWORD } from '../../helpers/hostile.ts';
 import { labText } from '../../helpers/labs.ts';
 import { ROOT } from '../../helpers/shared.ts';
 import { hasTool, isRoot } from '../../helpers/tools.ts';
 
-const REQUESTS = 30;
+/** Enough that the router's probe outlasts noticing it on a loaded machine (seconds, not milliseconds). */
+const REQUESTS = 60;
 const PASSWORD_ENV = 'I1F_BGP_PASSWORD';
 
 function hostilePlan(name: string): LabPlan {
@@ -46,21 +48,38 @@ interface FaultRun {
   notes: string[];
 }
 
+const PROBE_TABLE = 'faultprobe';
+
 /**
- * Resolves once the router's probe is running: a fault injected earlier could heal before any request sees
- * it. The probe loop's shell lives for the whole of the router's requests (traffic.ts probeLoop), where each
- * curl lives only milliseconds, shorter than one look at the namespace takes on a loaded machine.
+ * Counts the router's own packets to the service from now on: an nftables counter in its namespace
+ * (the verification's probe is the only thing on the router that sends to the service then). A count
+ * only grows, so a probe can be noticed however briefly a look at it is scheduled; a process can be
+ * missed between two looks.
  */
-async function probing(plan: LabPlan): Promise<void> {
-  const router = topology(plan).router.namespace;
-  const isProbe = (pid: number) => {
-    try {
-      return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('i=0; since=0; while');
-    } catch {
-      return false; // gone between the listing and the read
-    }
-  };
-  await waitFor("the router's probe", 60_000, async () => (await namespacePids(router)).some(isProbe), 20);
+async function countProbes(plan: LabPlan, mode: Mode): Promise<Host> {
+  const router = netnsHost('router', topology(plan).router.namespace);
+  const rules = [
+    `table ip ${PROBE_TABLE}`,
+    `delete table ip ${PROBE_TABLE}`,
+    `table ip ${PROBE_TABLE} {`,
+    '  chain out {',
+    '    type filter hook output priority 0; policy accept;',
+    `    ip daddr ${serviceIp(plan, mode)} tcp dport ${DEMO.port} counter`,
+    '  }',
+    '}',
+  ].join('\n');
+  await run(router, 'nft -f -', { input: `${rules}\n` });
+  return router;
+}
+
+/** Resolves once the router's probe has sent its first packet to the service. */
+async function probing(router: Host): Promise<void> {
+  await waitFor(
+    "the router's probe",
+    60_000,
+    async () => Number(/packets (\d+)/.exec(await run(router, `nft list table ip ${PROBE_TABLE}`))?.[1] ?? 0) > 0,
+    20,
+  );
 }
 
 /**
@@ -88,7 +107,10 @@ async function runWith(
         if (id === 'verify' && fault) {
           const inject = async () => (await fault(topology(plan)), Date.now());
           if (at === 'before') await (injected = inject());
-          else injected = probing(plan).then(inject);
+          else {
+            const router = await countProbes(plan, mode);
+            injected = probing(router).then(inject);
+          }
         }
         return fn();
       }),

@@ -120,6 +120,50 @@ describe.skipIf(!ready)('the emulated lab (root, real FRR, GoBGP, ARP)', () => {
     TEST_MS,
   );
 
+  it.each([
+    ['l2', () => L2, 'e2el2', ['--failover', '--requests', '100']],
+    ['bgp', () => BGP, 'e2ebgp', ['--failover-node', 'cp1', '--requests', '150']],
+  ] as const)(
+    'should have run in %s mode exactly the commands its dry run prints, step by step (the step log)',
+    (mode, file, name, flags) => {
+      const dry = cli('lab', [
+        '--mode',
+        mode,
+        '--target',
+        'netns',
+        '--config',
+        file(),
+        '--json',
+        '--dry-run',
+        ...flags,
+      ]);
+      expect(dry.status, dry.stderr).toBe(0);
+      const steps = (JSON.parse(dry.stdout) as { steps: { id: string; commands: { host: string; run: string }[] }[] })
+        .steps;
+      const ran = readFileSync(join(ROOT, '.lab', name, 'netns', 'steps.log'), 'utf8')
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => line.split('\t'));
+      expect(ran.length).toBeGreaterThan(0);
+      for (const step of steps) {
+        const printed = new Set(step.commands.map((c) => `${c.host}\t${c.run.replaceAll('\n', '\\n')}`));
+        const run = new Set(ran.filter(([id]) => id === step.id).map(([, host, command]) => `${host}\t${command}`));
+        // L2 without --failover-node: the holder, and so its switch port, is known only when the step runs.
+        const unknownVictim = mode === 'l2' && step.id === 'failover';
+        const ranNotPrinted = [...run].filter(
+          (c) => !printed.has(c) && !(unknownVictim && /\tip link set \S+ (down|up)$/.test(c)),
+        );
+        expect(ranNotPrinted, `${mode} ${step.id}: ran but not printed`).toEqual([]);
+        expect(
+          [...printed].filter((c) => !run.has(c)),
+          `${mode} ${step.id}: printed but not run`,
+        ).toEqual([]);
+      }
+      // Nothing ran outside the list's steps.
+      expect(ran.filter(([id]) => !steps.some((s) => s.id === id))).toEqual([]);
+    },
+  );
+
   it('should say where the running L2 lab stands (lab:status): namespaces, daemons alive, the last verification', () => {
     const r = cli('status', ['--target', 'netns', '--config', L2, '--json']);
     expect(r.status, r.stderr).toBe(0);

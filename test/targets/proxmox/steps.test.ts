@@ -152,9 +152,4 @@ describe('proxmoxSteps', () => {
     );
   });
 
-  it('should refuse a dry run of the emulated target', () => {
-    const r = runScript('scripts/lab.ts', ['--mode', 'l2', '--target', 'netns', '--dry-run']);
-    expect(r.status).toBe(1);
-    expect(r.stderr).toContain('--dry-run shows the Proxmox run');
-  });
 });
