@@ -43,7 +43,7 @@ await main(
       'install-deps': { type: 'boolean', help: 'apt-get install missing system packages (Debian/Ubuntu, root)' },
       'dry-run': {
         type: 'boolean',
-        help: 'print every step and command with the host it runs on; touch nothing (Proxmox)',
+        help: 'print every step and command with the host it runs on; touch nothing',
       },
     },
   },
