@@ -21,6 +21,7 @@ import { gobgpAnnouncing } from '../../scripts/targets/netns/faults.ts';
 import { bgpSecretName, ciliumResources } from '../../templates/cilium.ts';
 import { demoManifests, serviceIp } from '../../templates/demo.ts';
 import type { StepContext } from '../../scripts/targets/proxmox/context.ts';
+import { agentArgs } from '../../standins/cilium/agent-args.ts';
 
 const LEASE_PORT = 6443;
 const OPT = '/opt/proxmox-cilium-lab';
@@ -97,41 +98,16 @@ export async function startStandins(ctx: StepContext, log: Logger): Promise<void
           for (const [name, content] of Object.entries(files))
             if (name !== 'lease') await push(h, `${OPT}/${name === 'agent' ? 'node-agent' : 'echo-pod'}.mjs`, content);
           await run(h, unit('lab-echo', ['/usr/local/bin/node', `${OPT}/echo-pod.mjs`, '--name', n.name]));
-          const lease = plan.l2.leaseMs;
           const settings = mode === 'bgp' ? gobgpSettings(docs, n.lanIp, secrets) : undefined;
-          const agent =
-            mode === 'l2'
-              ? [
-                  'l2',
-                  '--vip',
-                  vip,
-                  '--ifaces',
-                  iface,
-                  '--lease-url',
-                  leaseUrl(plan),
-                  '--lease',
-                  `${lease.duration},${lease.renewDeadline},${lease.retryPeriod}`,
-                ]
-              : [
-                  'bgp',
-                  '--gobgpd-conf',
-                  '/etc/proxmox-cilium-lab/gobgpd.toml',
-                  '--advertise',
-                  settings!.advertise.join(','),
-                ];
+          const agent = agentArgs(plan, mode, {
+            node: n.name,
+            iface,
+            leaseUrl: leaseUrl(plan),
+            gobgpConf: '/etc/proxmox-cilium-lab/gobgpd.toml',
+            advertise: settings?.advertise ?? [],
+          });
           if (settings) await push(h, '/etc/proxmox-cilium-lab/gobgpd.toml', gobgpToml(settings), '0600');
-          await run(
-            h,
-            unit('lab-agent', [
-              '/usr/local/bin/node',
-              `${OPT}/node-agent.mjs`,
-              '--name',
-              n.name,
-              '--cilium',
-              plan.config.cilium.version,
-              ...agent,
-            ]),
-          );
+          await run(h, unit('lab-agent', ['/usr/local/bin/node', `${OPT}/node-agent.mjs`, ...agent]));
           if (mode === 'bgp') await gobgpAnnouncing(h, vip, 120_000);
         }),
       );

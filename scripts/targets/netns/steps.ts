@@ -23,6 +23,7 @@ import { type FrrDaemon, frrDaemonCommand, frrInstance, frrLoadCommand, vtyshCom
 import { networkBatches, nodeSysctls } from './network.ts';
 import { NETNS_TIMINGS } from './timings.ts';
 import { gobgpRibCommand } from './faults.ts';
+import { agentArgs } from '../../../standins/cilium/agent-args.ts';
 import { type Topology, topology } from './topology.ts';
 
 /** This machine, where a command runs outside the lab's namespaces. */
@@ -77,24 +78,16 @@ export const bgpDocs = (plan: LabPlan) => [...ciliumResources(plan, 'bgp'), ...d
 
 /** The node's Cilium agent stand-in, as it is started (and restarted by lab:compare's faults). */
 export function agentArgv(plan: LabPlan, mode: Mode, t: Topology, node: string): string[] {
-  const files = netnsFiles(plan, mode);
-  const lease = plan.l2.leaseMs;
-  const vip = serviceIp(plan, mode);
-  const modeArgs =
-    mode === 'l2'
-      ? [
-          'l2',
-          '--vip',
-          vip,
-          '--ifaces',
-          t.nodeIface,
-          '--lease-url',
-          demoLeaseUrl(t.router.lanIp, t.leasePort),
-          '--lease',
-          `${lease.duration},${lease.renewDeadline},${lease.retryPeriod}`,
-        ]
-      : ['bgp', '--gobgpd-conf', files.gobgp(node), '--advertise', advertised(plan).join(',')];
-  return standin('cilium/node-agent.ts', ['--name', node, '--cilium', plan.config.cilium.version, ...modeArgs]);
+  return standin(
+    'cilium/node-agent.ts',
+    agentArgs(plan, mode, {
+      node,
+      iface: t.nodeIface,
+      leaseUrl: demoLeaseUrl(t.router.lanIp, t.leasePort),
+      gobgpConf: netnsFiles(plan, mode).gobgp(node),
+      advertise: mode === 'bgp' ? advertised(plan) : [],
+    }),
+  );
 }
 
 const where = (...hosts: string[]) => hosts.join(', ');
