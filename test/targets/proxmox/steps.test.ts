@@ -151,5 +151,4 @@ describe('proxmoxSteps', () => {
       'crd=$(sudo k3s kubectl get crd ciliumbgpclusterconfigs.cilium.io --ignore-not-found -o name) && { [ -z "$crd" ] || sudo k3s kubectl delete ciliumbgpclusterconfig/cilab --ignore-not-found; }',
     );
   });
-
 });
