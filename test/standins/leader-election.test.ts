@@ -1,7 +1,7 @@
 // client-go's leader election (ported in standins/cilium/leader-election.ts) against the lease API
 // stand-in's request handler, on a fake clock: the rules of kubernetes/client-go
 // tools/leaderelection/leaderelection.go (tryAcquireOrRenew, release) that Cilium's L2 announcer runs.
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { type LeaseClient, LeaderElector } from '../../standins/cilium/leader-election.ts';
 import { leaseRequest, type LeaseStore } from '../../standins/cilium/lease-api.ts';
 import type { LeaseRelease } from '../../standins/cilium/versions.ts';
@@ -138,31 +138,27 @@ describe('LeaderElector (client-go semantics)', () => {
   });
 
   it('should stop leading a renew deadline after the API became unreachable, and nobody else can take it', async () => {
-    const { client, cut } = api();
-    const realNow = Date.now;
-    const cp1 = new LeaderElector({
-      identity: 'cp1',
-      leaseDurationMs: 3000,
-      renewDeadlineMs: 300,
-      retryPeriodMs: 50,
-      client,
-    });
-    expect(await cp1.tryAcquireOrRenew()).toBe(true);
-    const ctl = new AbortController();
-    const started = realNow();
-    setTimeout(() => cut(true), 120);
-    expect(await cp1.renew(ctl.signal)).toBe('lost');
-    const took = realNow() - started;
-    expect(took).toBeGreaterThanOrEqual(300);
-    expect(took).toBeLessThan(1000);
-    expect(
-      await new LeaderElector({
-        identity: 'cp2',
-        leaseDurationMs: 3000,
-        renewDeadlineMs: 300,
-        retryPeriodMs: 50,
-        client,
-      }).tryAcquireOrRenew(),
-    ).toBe(false);
+    // Timers and Date both fake: how long it took is the elector's own arithmetic, not the machine's load.
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+    try {
+      const { client, cut } = api();
+      const config = { leaseDurationMs: 3000, renewDeadlineMs: 300, retryPeriodMs: 50, client };
+      const cp1 = new LeaderElector({ identity: 'cp1', ...config });
+      expect(await cp1.tryAcquireOrRenew()).toBe(true);
+      const started = Date.now();
+      setTimeout(() => cut(true), 120);
+      let ended = 0;
+      const renewing = cp1.renew(new AbortController().signal).finally(() => (ended = Date.now()));
+      await vi.advanceTimersByTimeAsync(3000);
+      expect(await renewing).toBe('lost');
+      // It gave up once the renew deadline had passed since its last renewal (about 120 ms, the cut),
+      // a retry period either way: long before the lease (3 s) would have expired.
+      const took = ended - started;
+      expect(took).toBeGreaterThanOrEqual(120 + 300 - 50);
+      expect(took).toBeLessThanOrEqual(120 + 300 + 50);
+      expect(await new LeaderElector({ identity: 'cp2', ...config }).tryAcquireOrRenew()).toBe(false);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
