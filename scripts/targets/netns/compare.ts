@@ -15,6 +15,7 @@ import { fidelity } from '../../../standins/cilium/fidelity.ts';
 import { failoverVictim } from '../../verify/failover.ts';
 import { waitForAnnouncement } from '../../verify/verify.ts';
 import { type CompareTarget, firstVersion, type ModeSession } from '../../compare/target.ts';
+import { REANNOUNCE_MS, SETTLE_MS } from './timings.ts';
 
 async function version(cmd: string): Promise<string> {
   const r = await $({ nothrow: true, quiet: true })`sh -c ${cmd}`;
@@ -60,9 +61,9 @@ function session(plan: LabPlan, mode: ModeId, lab: NetnsLab): ModeSession {
   const stopAgent = (victim: string) => signalAgent(t.runDir, victim, 'SIGTERM');
   const startAgentAgain = async (victim: string) => {
     const pid = restartAgent(t.runDir, victim);
-    if (mode === 'bgp') await gobgpAnnouncing(nodeHost(victim), vip, 30_000, pid);
+    if (mode === 'bgp') await gobgpAnnouncing(nodeHost(victim), vip, REANNOUNCE_MS, pid);
   };
-  const settle = () => waitForAnnouncement(lab.target, plan, mode, mode === 'bgp' ? 60_000 : 30_000);
+  const settle = () => waitForAnnouncement(lab.target, plan, mode, SETTLE_MS[mode]);
   return {
     verifyTarget: lab.target,
     prober: lab.target.client!,

@@ -2,24 +2,18 @@
 // step list (steps.ts) prints what they run from the same command builders they use, and a test runs
 // them against recording hosts and API to prove it.
 import { LabError } from '../../../lab/errors.ts';
-import type { Mode } from '../../../lab/plan.ts';
 import { serviceIp } from '../../../templates/demo.ts';
 import { entryNode, failoverProbe, failoverVictim, runFailover } from '../../verify/failover.ts';
 import { leaseProblems, verify, waitForAnnouncement } from '../../verify/verify.ts';
 import type { StepContext } from './context.ts';
 import { type AgentInterface, agentGuestInterfaces } from './guest-network.ts';
 import { assertPreflight, preflight, terraformFinding } from './preflight.ts';
+import { CONVERGE_MS, NODES_REGISTER_S } from './timings.ts';
 
 /** How the preflight asks for Terraform's version: its JSON form (terraform_version). */
 export const TERRAFORM_VERSION = 'terraform version -json';
 
 export const HOST_KEY_FILE = '/etc/ssh/ssh_host_ed25519_key.pub';
-/** Bounded waits. BGP: FRR restarted, Cilium dials again every connectRetry; L2: the lease is taken. */
-export const CONVERGE_MS: Record<Mode, number> = { bgp: 180_000, l2: 120_000 };
-/** How long the nodes may take to register once k3s is up on each (steps.ts nodesRegisteredCommand). */
-export const NODES_REGISTER_S = 300;
-/** Every VM's guest agent must answer within this long after the deploy: minutes, not the provider's 15. */
-export const AGENT_WAIT_MS = 240_000;
 
 export async function runPreflight(ctx: StepContext): Promise<void> {
   const tf = await ctx.local.exec(TERRAFORM_VERSION);

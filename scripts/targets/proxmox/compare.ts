@@ -2,7 +2,6 @@
 // over VMs already there; the second a mode switch on the same VMs), without the failover step; the
 // faults through the Proxmox API and over SSH. The VMs stay up between modes and after the comparison.
 import { LabError } from '../../../lab/errors.ts';
-import { nodeMonitor } from '../../../lab/kubernetes.ts';
 import type { LabPlan } from '../../../lab/plan.ts';
 import { serviceIp } from '../../../templates/demo.ts';
 import { frrRestartCommands } from '../../../templates/frr.ts';
@@ -10,7 +9,7 @@ import { type Host, run } from '../../hosts/host.ts';
 import { quote } from '../../../templates/shell.ts';
 import type { Logger } from '../../lib/log.ts';
 import type { FaultId, ModeId } from '../../report/model.ts';
-import { CONVERGE_MS } from './actions.ts';
+import { AGENT_RESTART_MS, CONVERGE_MS, NODE_BACK_S, SHUTDOWN_MS } from './timings.ts';
 import type { StepContext } from './context.ts';
 import { executeRun, proxmoxContext, stepOptions } from './run.ts';
 import { stackStatus } from './status.ts';
@@ -22,14 +21,6 @@ import { MODE_ORDER, REQUESTS_PER_SOURCE } from '../../compare/run.ts';
 import { type CompareTarget, firstVersion, type ModeSession } from '../../compare/target.ts';
 
 const KUBECTL = 'sudo k3s kubectl';
-/** A clean shutdown: qemu-server waits 60 s by default before it gives up (vm_shutdown `timeout`). */
-const SHUTDOWN_MS = 120_000;
-/** What a real lab adds to the probe beyond the bound, as the run's failover allows (failoverProbe). */
-const PROXMOX_MARGIN_MS = 30_000;
-/** A Cilium agent pod replaced: deleted, created again by the DaemonSet, Ready. */
-const AGENT_RESTART_MS = 60_000;
-/** Each wait for a node back from a fault: k3s Ready, its Cilium agent Ready (seconds). */
-const NODE_BACK_S = 300;
 
 /**
  * A VM's net string with its link pulled (down) or plugged back, every other property kept. The format is
@@ -108,21 +99,22 @@ export async function proxmoxSession(ctx: StepContext, plan: LabPlan, mode: Mode
   };
   const settle = () => waitForAnnouncement(target, plan, mode, CONVERGE_MS[mode]);
   // L2 (externalTrafficPolicy Cluster): requests balanced to a pod on a node that is gone fail until
-  // Kubernetes marks it NotReady and its endpoints leave, as in the run's failover (failoverProbe).
-  const monitor = nodeMonitor(plan.config.kubernetes.k3sVersion);
-  const endpointsGone = mode === 'l2' ? monitor.gracePeriodMs + monitor.periodMs : 0;
+  // Kubernetes marks it NotReady and its endpoints leave, as in the run's failover (failoverProbe); and
+  // what a real lab adds to the probe beyond the bound, as the run's failover allows.
+  const endpointsGone = mode === 'l2' ? target.timings.staleEndpointsMs : 0;
+  const margin = target.timings.failoverMarginMs;
   return {
     verifyTarget: target,
     prober: target.router.host,
     unsupported: () => undefined,
     probeExtraMs: (fault) =>
       ({
-        'link-loss': endpointsGone + PROXMOX_MARGIN_MS,
+        'link-loss': endpointsGone + margin,
         // The probe runs while the VM shuts down (apply waits for it), then as for a lost node.
-        'graceful-stop': SHUTDOWN_MS / 2 + endpointsGone + PROXMOX_MARGIN_MS,
+        'graceful-stop': SHUTDOWN_MS / 2 + endpointsGone + margin,
         // The successor pod pulls nothing (the image is there) but starts the whole agent.
         restart: AGENT_RESTART_MS,
-        'router-restart': PROXMOX_MARGIN_MS,
+        'router-restart': margin,
       })[fault],
     victim: async (fault) => (fault === 'router-restart' ? null : failoverVictim(target, plan, mode, vip)),
     async apply(fault: FaultId, victim) {

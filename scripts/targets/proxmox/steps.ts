@@ -21,11 +21,8 @@ import { probeLoop } from '../../verify/traffic.ts';
 import { announcementCommands, frrDaemonsCommand } from '../../verify/verify.ts';
 import { giveUpMs } from '../../verify/bounds.ts';
 import {
-  AGENT_WAIT_MS,
-  CONVERGE_MS,
   converge,
   HOST_KEY_FILE,
-  NODES_REGISTER_S,
   outputs,
   runFailoverStep,
   runPreflight,
@@ -36,7 +33,7 @@ import { type CallName, CALLS } from './calls.ts';
 import type { StepContext } from './context.ts';
 import type { Input, PrintedCommand, PrintedStep } from '../steps.ts';
 import { quote, sh } from '../../../templates/shell.ts';
-import { proxmoxTimings } from './timings.ts';
+import { AGENT_WAIT_MS, CONVERGE_MS, NODES_REGISTER_S, proxmoxTimings } from './timings.ts';
 
 export interface ApiCall {
   readonly call: CallName;
