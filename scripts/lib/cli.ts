@@ -150,6 +150,11 @@ export async function main<const F extends Flags>(
   cmd: CliCommand<F>,
   verb: (flags: FlagValues<F>, json: boolean) => Promise<boolean | void>,
 ): Promise<void> {
+  // A reader that stopped early (`| head`) is not a failure of the command.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(0);
+    throw err;
+  });
   const args = process.argv.slice(2);
   // Read leniently first, so that even a bad flag is reported as JSON when --json was given.
   let json =

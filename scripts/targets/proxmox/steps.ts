@@ -169,22 +169,41 @@ const vmOf = (plan: LabPlan, name: string) => {
   return { node: h.proxmoxNode, vmid: h.vmId };
 };
 
-export function proxmoxSteps(plan: LabPlan, mode: Mode, options: StepOptions): Step[] {
-  const vmAt = (name: string) => vmOf(plan, name);
-  const cp1 = plan.nodes[0]!.name;
-  const router = plan.router.name;
-  const vms = [router, ...plan.nodes.map((n) => n.name)];
-  const other: Mode = mode === 'l2' ? 'bgp' : 'l2';
-  const ip = serviceIp(plan, mode);
+/** What every phase's steps are built from, worked out once. */
+interface Run {
+  readonly plan: LabPlan;
+  readonly mode: Mode;
+  readonly options: StepOptions;
+  readonly cp1: string;
+  readonly router: string;
+  /** The router first: the nodes are reached through it. */
+  readonly vms: readonly string[];
+  readonly ip: string;
+  vmAt(name: string): { readonly node: string; readonly vmid: number };
+  /** A rendered file, as a command's standard input. */
+  file(rel: string): Input;
+}
+
+function runOf(plan: LabPlan, mode: Mode, options: StepOptions): Run {
+  return {
+    plan,
+    mode,
+    options,
+    cp1: plan.nodes[0]!.name,
+    router: plan.router.name,
+    vms: [plan.router.name, ...plan.nodes.map((n) => n.name)],
+    ip: serviceIp(plan, mode),
+    vmAt: (name) => vmOf(plan, name),
+    file: (rel) => ({ file: `${options.renderDir}/${rel}` }),
+  };
+}
+
+/** The VMs: preflight, the files and the key, the stacks deployed, host keys pinned, cloud-init done. */
+function machineSteps(r: Run): Step[] {
+  const { plan, mode, options, vms, vmAt } = r;
   const stacks = [plan.stacks.base, plan.stacks.vms];
   const proxmoxNodes = usedProxmoxNodes(plan);
-  const file = (rel: string) => ({ file: `${options.renderDir}/${rel}` });
-  const push = (rel: string, name = rel.split('/').pop()!): StepCommand => ({
-    run: `mkdir -p ${REMOTE} && cat > ${REMOTE}/${quote(name)}`,
-    input: file(rel),
-  });
-  const crds = ciliumResources(plan, mode).map((m) => `crd/${crdName(m.kind)}`);
-  const steps: Step[] = [
+  return [
     {
       id: 'preflight',
       title: 'preflight: Terraform here; endpoint, TLS, token privileges, nodes, datastores, bridges, VM IDs, memory',
@@ -270,6 +289,12 @@ export function proxmoxSteps(plan: LabPlan, mode: Mode, options: StepOptions): S
       exec: shell(...vms),
       commands: [{ run: 'cloud-init status --wait' }],
     },
+  ];
+}
+/** k3s on every node, the kubeconfig, helm and the cilium CLI. */
+function kubernetesSteps(r: Run): Step[] {
+  const { plan, options, cp1 } = r;
+  return [
     ...k3sInstallPlan(plan)
       .slice(0, -1)
       .map((s, i): Step => ({
@@ -316,6 +341,18 @@ export function proxmoxSteps(plan: LabPlan, mode: Mode, options: StepOptions): S
         },
       ],
     },
+  ];
+}
+/** Cilium in the mode: its values, the BGP password Secret, the mode's resources (the other mode's removed). */
+function ciliumSteps(r: Run): Step[] {
+  const { plan, mode, cp1, file } = r;
+  const other: Mode = mode === 'l2' ? 'bgp' : 'l2';
+  const push = (rel: string, name = rel.split('/').pop()!): StepCommand => ({
+    run: `mkdir -p ${REMOTE} && cat > ${REMOTE}/${quote(name)}`,
+    input: file(rel),
+  });
+  const crds = ciliumResources(plan, mode).map((m) => `crd/${crdName(m.kind)}`);
+  return [
     {
       id: 'push',
       title: 'push the rendered Cilium values, resources and demo',
@@ -381,6 +418,12 @@ export function proxmoxSteps(plan: LabPlan, mode: Mode, options: StepOptions): S
         { run: `${kubectl} apply -f ${REMOTE}/resources.yaml` },
       ],
     },
+  ];
+}
+/** The router's FRR for the mode, and the demo service. */
+function serviceSteps(r: Run): Step[] {
+  const { mode, cp1, router, ip, file } = r;
+  return [
     {
       id: 'router',
       title:
@@ -409,6 +452,12 @@ export function proxmoxSteps(plan: LabPlan, mode: Mode, options: StepOptions): S
         },
       ],
     },
+  ];
+}
+/** The announcement awaited, the verification from the router, and Kubernetes' own view. */
+function checkSteps(r: Run): Step[] {
+  const { plan, mode, options, cp1, router, ip } = r;
+  return [
     {
       id: 'converge',
       title:
@@ -451,10 +500,15 @@ export function proxmoxSteps(plan: LabPlan, mode: Mode, options: StepOptions): S
       ],
     },
   ];
-  if (options.failover) {
-    const victim =
-      plan.nodes.find((n) => n.name === options.failoverNode) ?? (mode === 'bgp' ? plan.nodes.at(-1) : undefined);
-    steps.push({
+}
+/** --failover: a node stopped through the API while the router probes, started again after. */
+function failoverSteps(r: Run): Step[] {
+  const { plan, mode, options, router, ip, vmAt } = r;
+  if (!options.failover) return [];
+  const victim =
+    plan.nodes.find((n) => n.name === options.failoverNode) ?? (mode === 'bgp' ? plan.nodes.at(-1) : undefined);
+  return [
+    {
       id: 'failover',
       title: `failover: stop ${victim?.name ?? 'the L2 holder'} through the Proxmox API, probe every 100 ms from the router, start it again`,
       where: `${router}, proxmox-api`,
@@ -468,7 +522,13 @@ export function proxmoxSteps(plan: LabPlan, mode: Mode, options: StepOptions): S
         ...(mode === 'l2' ? [{ run: arpCommand(ip, LAN_IFACE), on: router }] : []),
         victim ? api('vmStart', { vm: victim.name }, victim.name, vmAt(victim.name)) : api('vmStart', {}, 'the holder'),
       ],
-    });
-  }
-  return steps;
+    },
+  ];
+}
+
+export function proxmoxSteps(plan: LabPlan, mode: Mode, options: StepOptions): Step[] {
+  const r = runOf(plan, mode, options);
+  return [machineSteps, kubernetesSteps, ciliumSteps, serviceSteps, checkSteps, failoverSteps].flatMap((phase) =>
+    phase(r),
+  );
 }
