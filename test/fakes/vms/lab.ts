@@ -3,8 +3,8 @@
 // user-data and the stack's ip_config, on the two bridges of network.ts. Started and stopped like
 // Proxmox does (status/start, status/stop = QMP quit); torn down to nothing.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, rmSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { LabError } from '../../../lab/errors.ts';
 import type { LabHost, LabPlan } from '../../../lab/plan.ts';
 import { vmDns, vmNics } from '../../../lab/vm-network.ts';
@@ -211,5 +211,8 @@ export async function teardownVmLab(plan: LabPlan): Promise<void> {
   await stopPids(recordedPids(runDir).filter(alive));
   deleteVmNetwork(vmNetwork(plan));
   rmSync(runDir, { recursive: true, force: true });
+  // The lab's run folder too, unless an emulated lab of the same name still uses it.
+  const labDir = dirname(runDir);
+  if (existsSync(labDir) && readdirSync(labDir).length === 0) rmdirSync(labDir);
   rmSync(workDir(plan.name), { recursive: true, force: true });
 }
