@@ -3,8 +3,8 @@ import type { LabPlan } from '../../lab/plan.ts';
 import { LabError } from '../../lab/errors.ts';
 import type { Bound, FaultId, ModeId, ScenarioId, Settings } from '../report/model.ts';
 import { SCENARIOS } from '../report/model.ts';
-import { gobgpSettings } from '../../standins/cilium/gobgp.ts';
-import { bgpSecretName, ciliumResources } from '../../templates/cilium.ts';
+import { CILIUM_IDLE_HOLD_AFTER_RESET_S } from '../../standins/cilium/gobgp.ts';
+import { ciliumResources } from '../../templates/cilium.ts';
 
 export function parseScenarios(list: string | undefined): ScenarioId[] {
   if (!list) return [...SCENARIOS];
@@ -22,26 +22,37 @@ export function parseScenarios(list: string | undefined): ScenarioId[] {
   return SCENARIOS.filter((s) => asked.includes(s));
 }
 
-/** The timers a report states: the L2 lease, the BGP timers and graceful restart as rendered for GoBGP. */
+/** What a CiliumBGPPeerConfig says of its timers (cilium pkg/k8s/apis/cilium.io/v2 CiliumBGPPeerConfigSpec). */
+interface PeerConfigSpec {
+  readonly timers: {
+    readonly connectRetryTimeSeconds: number;
+    readonly holdTimeSeconds: number;
+    readonly keepAliveTimeSeconds: number;
+  };
+  readonly gracefulRestart?: { readonly enabled: boolean; readonly restartTimeSeconds?: number };
+}
+
+/** The timers a report states: the L2 lease, and the BGP timers and graceful restart of the rendered
+ *  CiliumBGPPeerConfig, the resource Cilium itself reads (its idle hold after a reset is Cilium's own). */
 export function settingsOf(
   plan: LabPlan,
   preset: Settings['preset'],
   probeIntervalMs: number,
   requestsPerSource: number,
 ): Settings {
-  const peer = gobgpSettings(ciliumResources(plan, 'bgp'), plan.nodes[0]!.lanIp, { [bgpSecretName(plan)]: '' })
-    .peers[0]!;
+  const peer = ciliumResources(plan, 'bgp').find((m) => m.kind === 'CiliumBGPPeerConfig')!.spec as PeerConfigSpec;
   const lease = plan.l2.leaseMs;
   return {
     preset,
     nodes: plan.nodes.map((n) => n.name),
     l2Lease: { durationMs: lease.duration, renewDeadlineMs: lease.renewDeadline, retryPeriodMs: lease.retryPeriod },
     bgpTimers: {
-      keepalive: peer.keepalive,
-      hold: peer.hold,
-      connectRetry: peer.connectRetry,
-      idleHoldAfterReset: peer.idleHoldAfterReset,
-      gracefulRestart: peer.gracefulRestart ?? null,
+      keepalive: peer.timers.keepAliveTimeSeconds,
+      hold: peer.timers.holdTimeSeconds,
+      connectRetry: peer.timers.connectRetryTimeSeconds,
+      idleHoldAfterReset: CILIUM_IDLE_HOLD_AFTER_RESET_S,
+      // Cilium's default restart time is 120 s (CiliumBGPPeerConfig gracefulRestart.restartTimeSeconds).
+      gracefulRestart: peer.gracefulRestart?.enabled ? (peer.gracefulRestart.restartTimeSeconds ?? 120) : null,
     },
     probeIntervalMs,
     requestsPerSource,
