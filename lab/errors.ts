@@ -14,9 +14,51 @@ export interface FieldIssue {
   readonly secret?: boolean;
 }
 
+/**
+ * Every code an error may carry, and what it means: the closed set `--json` reports as `error.code`
+ * (README, "Error codes", lists the same). A code of its own where the user's fix differs.
+ */
+export const ERROR_CODES = {
+  E_USAGE: 'a flag, argument or name on the command line is wrong',
+  E_CONFIG: 'the lab file is invalid: error.issues lists each field, its line and the fix',
+  E_NO_CONFIG: 'no lab file where one was looked for',
+  E_SECRET: 'a secret the lab names is not in the environment',
+  E_ROOT: 'the emulated lab needs root',
+  E_DEPS: 'a system package the lab uses is missing',
+  E_TOKEN: 'PROXMOX_VE_API_TOKEN is not set',
+  E_UNREACHABLE: 'the Proxmox API does not answer at proxmox.endpoint',
+  E_TLS: "the Proxmox API's certificate is not trusted",
+  E_AUTH: 'the Proxmox API refused the token',
+  E_FORBIDDEN: 'the token lacks a privilege for a call',
+  E_API: 'the Proxmox API answered a call with an error',
+  E_UNANSWERED: "a VM's guest agent did not answer in time",
+  E_K3S: 'a node did not register with k3s in time',
+  E_PREFLIGHT: 'the preflight found problems on the Proxmox host: each is listed with its fix',
+  E_OUTPUTS: "the deploy's outputs are missing or incomplete",
+  E_LOCAL: 'a command on this machine failed (cdktf, ssh-keygen)',
+  E_EXEC: 'a command on a lab host failed',
+  E_STEP: "a step of the run failed: the message holds its log's tail and how to resume",
+  E_SSH: 'SSH to a lab host failed',
+  E_SSH_KEY: "the lab's SSH key cannot be read",
+  E_SSH_AUTH: "a lab host refused the lab's SSH key",
+  E_HOSTKEY: 'a lab host presented a host key other than the pinned one',
+  E_MAC: "a VM's interface does not have its planned MAC",
+  E_NETNS: 'the emulated network cannot be built (a name, a subnet in use)',
+  E_FRR: 'FRR did not start or refused its configuration',
+  E_SPAWN: 'a process of the emulated lab did not start or died',
+  E_STOP: 'a process of the emulated lab did not stop when told',
+  E_REPAIR: 'a damaged lab could not be removed to be rebuilt',
+  E_TEARDOWN: 'teardown could not remove everything: what stayed is named',
+  E_TIMEOUT: 'a bounded wait ran out: the message says what for and what it saw last',
+  E_FAULT: 'a fault could not be applied (lab:compare)',
+  E_FAILOVER: 'no node can be failed over as asked',
+  E_INTERNAL: 'a defect of the toolkit: please report it',
+} as const;
+export type ErrorCode = keyof typeof ERROR_CODES;
+
 export class LabError extends Error {
   constructor(
-    readonly code: string,
+    readonly code: ErrorCode,
     message: string,
     readonly hint?: string,
     /** The error this one reports, kept for whoever digs further (a wait's last failure). */

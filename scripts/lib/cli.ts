@@ -190,6 +190,10 @@ export async function main<const F extends Flags>(
   }
 }
 
+/** node:util parseArgs refusing an unknown flag or a missing value: a usage error like ours. */
+const parseArgsError = (err: unknown): err is Error =>
+  err instanceof Error && 'code' in err && String(err.code).startsWith('ERR_PARSE_ARGS');
+
 /** Every message of a failure, ours or one passed on from FRR, cdktf or kubectl, loses the secrets it holds. */
 function report(err: unknown, json: boolean, cmd: CliCommand<Flags>): void {
   const print = (write: (text: string) => void) => (text: string) => write(redact(text));
@@ -201,13 +205,15 @@ function report(err: unknown, json: boolean, cmd: CliCommand<Flags>): void {
         ? { error: { code: err.code, file: err.file, issues: err.issues } }
         : err instanceof LabError
           ? { error: { code: err.code, message: err.message, hint: err.hint } }
-          : { error: { code: 'E_INTERNAL', message: String(err) } };
+          : parseArgsError(err)
+            ? { error: { code: 'E_USAGE', message: (err as Error).message, hint: usage(cmd) } }
+            : { error: { code: 'E_INTERNAL', message: String(err) } };
     out(JSON.stringify(body, null, 2));
     return;
   }
   if (err instanceof LabError) {
     errOut(`✗ ${err.message}${err.hint ? `\n  ${err.hint}` : ''}`);
-  } else if (err instanceof Error && 'code' in err && String(err.code).startsWith('ERR_PARSE_ARGS')) {
+  } else if (parseArgsError(err)) {
     errOut(`✗ ${err.message}\n\n${usage(cmd)}`);
   } else {
     errOut(err instanceof Error ? (err.stack ?? String(err)) : String(err));

@@ -1,6 +1,11 @@
 // Each command declares its flags once, with their types and allowed values; the values it receives are typed.
 import { describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ERROR_CODES } from '../../lab/errors.ts';
 import { type Flags, flagValues, LAB_FLAGS, usage } from '../../scripts/lib/cli.ts';
+import { runScript } from '../helpers/cli.ts';
+import { ROOT } from '../helpers/shared.ts';
 
 const FLAGS = {
   mode: { type: 'choice', choices: ['l2', 'bgp'], required: true, help: 'l2 or bgp', example: 'e.g. --mode bgp' },
@@ -49,5 +54,21 @@ describe('flagValues', () => {
         .filter((l) => l.startsWith('  --'))
         .map((l) => l.trim().split(/\s+/)[0]),
     ).toEqual(['--mode', '--target', '--config', '--requests', '--failover', '--json']);
+  });
+});
+
+describe('error codes', () => {
+  it('should be a closed set, each documented in the README', () => {
+    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+    for (const [code, meaning] of Object.entries(ERROR_CODES))
+      expect(readme, code).toContain(`| \`${code}\` | ${meaning} |`);
+  });
+
+  it('should report an unknown flag with --json as a usage error, in one JSON document', () => {
+    const r = runScript('scripts/check.ts', ['--json', '--dryrun']);
+    expect(r.status).not.toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({
+      error: { code: 'E_USAGE', message: expect.stringContaining('--dryrun') },
+    });
   });
 });

@@ -5,7 +5,6 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { LabError } from '../../../lab/errors.ts';
 import type { LabHost, LabPlan } from '../../../lab/plan.ts';
 import { vmDns, vmNics } from '../../../lab/vm-network.ts';
 import { nodeUserData, routerUserData } from '../../../templates/cloud-init.ts';
@@ -121,7 +120,7 @@ export function vmPid(lab: VmLab, vmid: number): number | undefined {
 
 export function findVm(lab: VmLab, vmid: number): LabVm {
   const vm = lab.vms.find((v) => v.spec.vmid === vmid);
-  if (!vm) throw new LabError('E_VM', `no VM ${vmid} in lab ${lab.plan.name}`);
+  if (!vm) throw new Error(`no VM ${vmid} in lab ${lab.plan.name}`);
   return vm;
 }
 
@@ -134,7 +133,7 @@ export function startVm(lab: VmLab, vmid: number): void {
     encoding: 'utf8',
   });
   if (r.status !== 0)
-    throw new LabError('E_QEMU', `QEMU for ${vm.host.name} (${vmid}) did not start: ${r.stderr.trim()}`);
+    throw new Error(`QEMU for ${vm.host.name} (${vmid}) did not start: ${r.stderr.trim()}`);
   recordPid(lab.runDir, vmPid(lab, vmid)!, `qemu ${vmid}`);
 }
 
