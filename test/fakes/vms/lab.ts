@@ -132,8 +132,7 @@ export function startVm(lab: VmLab, vmid: number): void {
   const r = spawnSync('ip', ['netns', 'exec', lab.network.namespace, 'qemu-system-x86_64', ...qemuArgs(vm.spec)], {
     encoding: 'utf8',
   });
-  if (r.status !== 0)
-    throw new Error(`QEMU for ${vm.host.name} (${vmid}) did not start: ${r.stderr.trim()}`);
+  if (r.status !== 0) throw new Error(`QEMU for ${vm.host.name} (${vmid}) did not start: ${r.stderr.trim()}`);
   recordPid(lab.runDir, vmPid(lab, vmid)!, `qemu ${vmid}`);
 }
 
