@@ -14,7 +14,7 @@ import { main } from '../scripts/lib/cli.ts';
 import { ROOT } from '../lab/load.ts';
 import { vtyshCommand } from '../scripts/targets/netns/frr.ts';
 import { topology } from '../scripts/targets/netns/topology.ts';
-import type { LabReport } from '../scripts/verify/verdict.ts';
+import type { Verdict } from '../scripts/verify/verdict.ts';
 
 const GOAL = { nodes: 64, ms: 60_000, bytes: 4 * 2 ** 30 } as const;
 const LAB = 'scale';
@@ -116,7 +116,7 @@ await main(
           '--requests',
           String(requests),
         ]);
-        const report = JSON.parse(r.stdout || '{}') as LabReport & { error?: { message?: string } };
+        const report = JSON.parse(r.stdout || '{}') as Verdict & { error?: { message?: string } };
         if (!report.service) {
           rows.push(
             `| ${nodes} | ${ceiling ?? '—'} | ✗ ${report.error?.message ?? `exit ${r.code}`} | ${(r.ms / 1000).toFixed(1)} s | ${gib(r.peakBytes)} | — | — | — |`,

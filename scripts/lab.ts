@@ -9,7 +9,7 @@ import { routerSecrets } from './lib/render-files.ts';
 import { openLab } from './targets/registry.ts';
 import { formatSteps } from './targets/steps.ts';
 import { resolveNode } from './verify/failover.ts';
-import { formatReport } from './verify/report.ts';
+import { formatSummary } from './verify/summary.ts';
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.on(signal, () => {
@@ -69,7 +69,7 @@ await main(
     const report = await target.run(mode, options, log);
     recordVerification(plan, report);
     if (json) console.log(JSON.stringify(report, null, 2));
-    else console.log(`\n${formatReport(report, target.standIns)}`);
+    else console.log(`\n${formatSummary(report, target.standIns)}`);
     return report.verified;
   },
 );

@@ -5,7 +5,7 @@ import type { LabPlan, Mode, TargetKind } from '../../lab/plan.ts';
 import type { CompareTarget } from '../compare/target.ts';
 import type { Preset } from '../compare/presets.ts';
 import type { Logger } from '../lib/log.ts';
-import type { LabReport } from '../verify/verdict.ts';
+import type { Verdict } from '../verify/verdict.ts';
 import type { PrintedStep } from './steps.ts';
 
 export interface RunOptions {
@@ -31,7 +31,7 @@ export interface LabTarget {
   /** The run as the dry run prints it: what runs, step by step, touching nothing. */
   dryRun(mode: Mode, options: RunOptions): { readonly header: string; readonly steps: readonly PrintedStep[] };
   /** Brings the lab up in a mode, verifies it (and fails a node over when asked): the verdict. */
-  run(mode: Mode, options: RunOptions, log: Logger): Promise<LabReport>;
+  run(mode: Mode, options: RunOptions, log: Logger): Promise<Verdict>;
   /** Where the lab stands, read without changing it. */
   status(): Promise<Outcome>;
   /** Removes what the lab's runs created. */

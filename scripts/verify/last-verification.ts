@@ -3,7 +3,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import type { LabPlan, Mode } from '../../lab/plan.ts';
 import { labStateDir } from '../../lab/load.ts';
-import type { LabReport } from './verdict.ts';
+import type { Verdict } from './verdict.ts';
 import { formatMs } from '../lib/log.ts';
 
 export const LAST_VERIFICATION = 'last-verification.json';
@@ -12,13 +12,13 @@ export interface LastVerification {
   /** ISO time the report came back. */
   readonly at: string;
   readonly mode: Mode;
-  readonly target: LabReport['target'];
+  readonly target: Verdict['target'];
   readonly verified: boolean;
   readonly problems: readonly string[];
   readonly failover: { readonly outageMs: number; readonly from: string; readonly to: string | null } | null;
 }
 
-export function recordVerification(plan: LabPlan, r: LabReport, at = new Date()): LastVerification {
+export function recordVerification(plan: LabPlan, r: Verdict, at = new Date()): LastVerification {
   const record: LastVerification = {
     at: at.toISOString(),
     mode: r.mode,

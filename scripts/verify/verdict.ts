@@ -1,6 +1,6 @@
 // What a lab run found, and the one function that decides whether it is verified. The verification
 // (verify.ts) measures and lists its findings; each target adds what only it can see (the lease
-// holder, Cilium's own view) and the failover; `labReport` alone turns them into the verdict.
+// holder, Cilium's own view) and the failover; `verdictOf` alone turns them into the verdict.
 import type { Mode, TargetKind } from '../../lab/plan.ts';
 import type { ArpEntry, BgpPeer } from './router.ts';
 import type { Traffic } from './traffic.ts';
@@ -36,7 +36,7 @@ export interface Verification {
 }
 
 /** The run's result, as `--json` prints it and last-verification.json keeps it. */
-export interface LabReport extends Verification {
+export interface Verdict extends Verification {
   verified: boolean;
   failover: Failover | null;
   timings: Record<string, number>;
@@ -49,10 +49,10 @@ export function failoverProblems(f: Failover): string[] {
 }
 
 /** The verdict: verified when neither the verification, nor the target's own findings, nor the failover found a problem. */
-export function labReport(
+export function verdictOf(
   v: Verification,
   more: { findings: readonly string[]; failover: Failover | null; timings: Record<string, number> },
-): LabReport {
+): Verdict {
   const problems = [...v.problems, ...more.findings, ...(more.failover ? failoverProblems(more.failover) : [])];
   const { lab, mode, target, service, router, entryNode, traffic, trafficBySource } = v;
   return {

@@ -8,9 +8,9 @@ import {
   resolveNode,
   runFailover,
 } from '../../scripts/verify/failover.ts';
-import { formatReport } from '../../scripts/verify/report.ts';
+import { formatSummary } from '../../scripts/verify/summary.ts';
 import { addTraffic, countReplies } from '../../scripts/verify/traffic.ts';
-import { failoverProblems, labReport } from '../../scripts/verify/verdict.ts';
+import { failoverProblems, verdictOf } from '../../scripts/verify/verdict.ts';
 import { leaseProblems, verify, type VerifyTarget } from '../../scripts/verify/verify.ts';
 import { replyNames } from '../../templates/demo.ts';
 import { labPlan } from '../helpers/labs.ts';
@@ -82,13 +82,13 @@ describe('what byNode counts (defect 9)', () => {
       byNode: { 'cilab-cp1': 1, 'cilab-cp2': 1, 'cilab-cp3': 1 },
       counts: 'backend',
     });
-    const report = labReport(v, { findings: [], failover: null, timings: {} });
+    const report = verdictOf(v, { findings: [], failover: null, timings: {} });
     expect(JSON.parse(JSON.stringify(report))).toMatchObject({
       entryNode: 'cilab-cp2',
       traffic: { counts: 'backend' },
       trafficBySource: { router: { counts: 'backend' } },
     });
-    expect(formatReport(report, undefined)).toContain(
+    expect(formatSummary(report, undefined)).toContain(
       'requests by backend node, the node of the pod that answered (externalTrafficPolicy Cluster; all entered through cilab-cp2',
     );
   });
@@ -108,7 +108,7 @@ describe('what byNode counts (defect 9)', () => {
       1,
     );
     expect(v.traffic.counts).toBe('entry');
-    expect(formatReport(labReport(v, { findings: [], failover: null, timings: {} }), undefined)).toContain(
+    expect(formatSummary(verdictOf(v, { findings: [], failover: null, timings: {} }), undefined)).toContain(
       'requests by entry node, the node the router sent each to',
     );
   });
@@ -231,7 +231,7 @@ describe('failoverProblems', () => {
   });
 });
 
-describe('labReport', () => {
+describe('verdictOf', () => {
   it("should decide the verdict from the verification, the target's findings and the failover together", () => {
     const traffic = { requests: 1, failed: 0, byNode: { 'cilab-cp2': 1 }, counts: 'entry' as const };
     const v = {
@@ -246,9 +246,9 @@ describe('labReport', () => {
       trafficBySource: { router: traffic },
     };
     const failover = { outageMs: 3000, from: 'cilab-cp2', to: 'cilab-cp2', probes: 40, failedProbes: 15 };
-    expect(labReport(v, { findings: [], failover: null, timings: {} })).toMatchObject({ verified: true, problems: [] });
+    expect(verdictOf(v, { findings: [], failover: null, timings: {} })).toMatchObject({ verified: true, problems: [] });
     expect(
-      labReport(
+      verdictOf(
         { ...v, problems: ['1 of 1 requests failed'] },
         { findings: ['the lease API does not answer'], failover, timings: {} },
       ),

@@ -8,7 +8,7 @@ import { requireRoot } from '../../scripts/lib/deps.ts';
 import { createLogger } from '../../scripts/lib/log.ts';
 import { runReport } from '../../scripts/targets/proxmox/run.ts';
 import type { FaultTrial } from '../../scripts/report/model.ts';
-import type { LabReport } from '../../scripts/verify/verdict.ts';
+import type { Verdict } from '../../scripts/verify/verdict.ts';
 import { ensureImage } from '../fakes/vms/image.ts';
 import { labText } from '../helpers/labs.ts';
 import { checkLeaseHolder, startStandins } from './standins.ts';
@@ -88,7 +88,7 @@ await main(
     const t0 = Date.now();
     let s: VmSession | undefined;
     let failed: unknown;
-    const verification: Partial<Record<Mode, LabReport>> = {};
+    const verification: Partial<Record<Mode, Verdict>> = {};
     const faults: Partial<Record<Mode, Pick<FaultTrial, 'outageMs' | 'probes' | 'failedProbes'>>> = {};
     try {
       s = await openSession(plan, labYaml);

@@ -4,7 +4,7 @@ import type { LabPlan, Mode } from '../../../lab/plan.ts';
 import { requireRoot } from '../../lib/deps.ts';
 import type { Logger } from '../../lib/log.ts';
 import { entryNode, failoverProbe, failoverVictim, runFailover } from '../../verify/failover.ts';
-import { type LabReport, labReport } from '../../verify/verdict.ts';
+import { type Verdict, verdictOf } from '../../verify/verdict.ts';
 import { leaseProblems, serviceCheckCommand, verify, waitForAnnouncement } from '../../verify/verify.ts';
 import { waitFor } from '../../lib/wait.ts';
 import { convergeMs } from '../../verify/bounds.ts';
@@ -86,7 +86,7 @@ async function failoverStep(lab: NetnsLab, plan: LabPlan, mode: Mode, ip: string
   return measured;
 }
 
-export async function runNetns(plan: LabPlan, mode: Mode, opts: RunOptions, log: Logger): Promise<LabReport> {
+export async function runNetns(plan: LabPlan, mode: Mode, opts: RunOptions, log: Logger): Promise<Verdict> {
   requireRoot('the emulated lab');
   const lab = await provisionNetns(plan, mode, log, opts);
   try {
@@ -99,7 +99,7 @@ export async function runNetns(plan: LabPlan, mode: Mode, opts: RunOptions, log:
           failoverStep(lab, plan, mode, result.service.ip, opts.failoverNode),
         )
       : null;
-    return labReport(result, { findings, failover, timings: log.timings });
+    return verdictOf(result, { findings, failover, timings: log.timings });
   } finally {
     lab.router.close();
   }

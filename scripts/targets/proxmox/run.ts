@@ -12,7 +12,7 @@ import { connectSshWhenUp, type SshHost } from '../../hosts/ssh.ts';
 import type { Logger } from '../../lib/log.ts';
 import { labStateDir } from '../../../lab/load.ts';
 import { renderDir, routerSecrets } from '../../lib/render-files.ts';
-import { type LabReport, labReport } from '../../verify/verdict.ts';
+import { type Verdict, verdictOf } from '../../verify/verdict.ts';
 import type { VerifyTarget } from '../../verify/verify.ts';
 import { createApi, type ProxmoxApi, tokenFromEnv } from './api.ts';
 import type { RunResults, StepContext } from './context.ts';
@@ -209,7 +209,7 @@ export async function runProxmox(
   configFile: string,
   options: ProxmoxRunOptions,
   log: Logger,
-): Promise<LabReport> {
+): Promise<Verdict> {
   const steps = proxmoxSteps(plan, mode, stepOptions(plan, mode, options));
   const ctx = proxmoxContext(plan, mode, configFile, options.requests, log);
   try {
@@ -221,9 +221,6 @@ export async function runProxmox(
 }
 
 /** The run's report from what its steps found: the verification, its findings and the failover. */
-export function runReport(
-  { verification, findings, failover }: RunResults,
-  timings: Record<string, number>,
-): LabReport {
-  return labReport(verification!, { findings, failover, timings });
+export function runReport({ verification, findings, failover }: RunResults, timings: Record<string, number>): Verdict {
+  return verdictOf(verification!, { findings, failover, timings });
 }

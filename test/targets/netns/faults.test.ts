@@ -18,7 +18,7 @@ import { runNetns } from '../../../scripts/targets/netns/run.ts';
 import { teardownNetns } from '../../../scripts/targets/netns/teardown.ts';
 import { type Topology, topology } from '../../../scripts/targets/netns/topology.ts';
 import { verifyBoundMs } from '../../../scripts/verify/bounds.ts';
-import type { LabReport } from '../../../scripts/verify/verdict.ts';
+import type { Verdict } from '../../../scripts/verify/verdict.ts';
 import { waitFor } from '../../../scripts/lib/wait.ts';
 import { type Host, run } from '../../../scripts/hosts/host.ts';
 import { netnsHost } from '../../../scripts/hosts/netns.ts';
@@ -42,7 +42,7 @@ function hostilePlan(name: string): LabPlan {
 }
 
 interface FaultRun {
-  report: LabReport;
+  report: Verdict;
   /** From the fault to the verdict. */
   ms: number;
   notes: string[];

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { waitFor } from '../../../scripts/lib/wait.ts';
-import type { LabReport } from '../../../scripts/verify/verdict.ts';
+import type { Verdict } from '../../../scripts/verify/verdict.ts';
 import { alive, recordedPids } from '../../../scripts/hosts/daemons.ts';
 import { RUN_ROOT } from '../../../scripts/hosts/netns.ts';
 import { parseLab } from '../../../lab/parse.ts';
@@ -35,12 +35,12 @@ function cli(script: string, args: string[]) {
   return runScript(`scripts/${script}.ts`, args, { timeoutMs: CLI_MS });
 }
 
-function lab(mode: 'l2' | 'bgp', file: string, ...extra: string[]): LabReport {
+function lab(mode: 'l2' | 'bgp', file: string, ...extra: string[]): Verdict {
   const r = cli('lab', ['--mode', mode, '--target', 'netns', '--config', file, '--json', ...extra]);
   // With --json the verdict's problems are on stdout.
   expect(r.status, `${r.stderr}\n${r.stdout}`).toBe(0);
   // --json: one JSON document on stdout and nothing else.
-  return JSON.parse(r.stdout) as LabReport;
+  return JSON.parse(r.stdout) as Verdict;
 }
 
 function leftovers(name: string): string[] {
@@ -62,8 +62,8 @@ describe.skipIf(!ready)('the emulated lab (root, real FRR, GoBGP, ARP)', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  let l2: LabReport;
-  let bgp: LabReport;
+  let l2: Verdict;
+  let bgp: Verdict;
   let pidsBefore: number[] = [];
 
   it(

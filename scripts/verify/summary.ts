@@ -1,16 +1,16 @@
 // The end of a lab run: a summary for people, or the one JSON document for programs.
-import type { LabReport } from './verdict.ts';
+import type { Verdict } from './verdict.ts';
 import { formatMs } from '../lib/log.ts';
 
 /** Says which node a row counts: the entry (where the router sent the request) or the backend pod's node. */
-function requestsHeading(r: LabReport): string {
+function requestsHeading(r: Verdict): string {
   if (r.traffic.counts === 'entry')
     return 'requests by entry node, the node the router sent each to (a new connection each):';
   const entry = r.entryNode ? `; all entered through ${r.entryNode}, the node whose MAC the router holds` : '';
   return `requests by backend node, the node of the pod that answered (externalTrafficPolicy Cluster${entry}):`;
 }
 
-export function formatReport(r: LabReport, standIns: string | undefined): string {
+export function formatSummary(r: Verdict, standIns: string | undefined): string {
   const lines = [`lab ${r.lab} · ${r.mode} mode · target ${r.target} · service ${r.service.ip}:${r.service.port}`, ''];
   if (r.router.arp)
     lines.push(
