@@ -19,8 +19,15 @@ import { announcementCommands, frrDaemonsCommand } from '../../verify/verify.ts'
 import type { PrintedCommand, PrintedStep } from '../steps.ts';
 import type { RunOptions } from '../target.ts';
 import { LAB_TOOLS } from '../../lib/deps.ts';
-import { type FrrDaemon, frrDaemonCommand, frrInstance, frrLoadCommand, vtyshCommand } from './frr.ts';
-import { networkBatches, nodeSysctls } from './network.ts';
+import {
+  type FrrDaemon,
+  frrDaemonCommand,
+  type FrrInstance,
+  frrInstance,
+  frrLoadCommand,
+  vtyshCommand,
+} from './frr.ts';
+import { type NetworkBatches, networkBatches, nodeSysctls } from './network.ts';
 import { NETNS_TIMINGS } from './timings.ts';
 import { gobgpRibCommand } from './faults.ts';
 import { agentArgs } from '../../../standins/cilium/agent-args.ts';
@@ -98,17 +105,46 @@ export const leaseCheckCommand = (t: Topology) =>
 
 export type StepOptions = Omit<RunOptions, 'installDeps'>;
 
-export function netnsSteps(plan: LabPlan, mode: Mode, options: StepOptions): NetnsStep[] {
+/** What every phase's steps are built from, worked out once. */
+interface Lab {
+  readonly plan: LabPlan;
+  readonly mode: Mode;
+  readonly options: StepOptions;
+  readonly t: Topology;
+  readonly files: ReturnType<typeof netnsFiles>;
+  /** The router's namespace, and the nodes'. */
+  readonly r: string;
+  readonly nodes: readonly string[];
+  readonly frr: FrrInstance;
+  readonly vtysh: string;
+  readonly ip: string;
+  readonly batches: NetworkBatches;
+  readonly leaseCheck: string;
+}
+
+function labOf(plan: LabPlan, mode: Mode, options: StepOptions): Lab {
   const t = topology(plan);
-  const files = netnsFiles(plan, mode);
-  const r = t.router.namespace;
-  const nodes = t.nodes.map((n) => n.namespace);
-  const frr = frrInstance(r, t.runDir);
-  const vtysh = vtyshCommand(frr);
-  const ip = serviceIp(plan, mode);
-  const batches = networkBatches(t, plan);
-  const leaseCheck = leaseCheckCommand(t);
-  const steps: NetnsStep[] = [
+  const frr = frrInstance(t.router.namespace, t.runDir);
+  return {
+    plan,
+    mode,
+    options,
+    t,
+    files: netnsFiles(plan, mode),
+    r: t.router.namespace,
+    nodes: t.nodes.map((n) => n.namespace),
+    frr,
+    vtysh: vtyshCommand(frr),
+    ip: serviceIp(plan, mode),
+    batches: networkBatches(t, plan),
+    leaseCheck: leaseCheckCommand(t),
+  };
+}
+
+/** This machine ready, the files rendered, the namespaces and links built. */
+function setupSteps(l: Lab): NetnsStep[] {
+  const { mode, t, files, r, nodes, batches } = l;
+  return [
     {
       id: 'deps',
       title: 'system packages',
@@ -142,6 +178,13 @@ export function netnsSteps(plan: LabPlan, mode: Mode, options: StepOptions): Net
         })),
       ],
     },
+  ];
+}
+
+/** The router's FRR, sshd and lease API; each node's stand-ins; SSH to the router. */
+function daemonSteps(l: Lab): NetnsStep[] {
+  const { plan, mode, t, files, r, nodes, frr, ip } = l;
+  return [
     {
       id: 'router',
       title: `router: FRR (${mode === 'bgp' ? 'zebra + bgpd' : 'zebra, no BGP'}), sshd${mode === 'l2' ? ', lease API' : ''}`,
@@ -178,6 +221,13 @@ export function netnsSteps(plan: LabPlan, mode: Mode, options: StepOptions): Net
       commands: nodes.map((on) => ({ host: on, run: sh`ip -j link show ${t.nodeIface}` })),
       until: "sshd answers with the pinned host key; each node's LAN MAC read",
     },
+  ];
+}
+
+/** The announcement awaited, and the verification from the router and the client. */
+function checkSteps(l: Lab): NetnsStep[] {
+  const { plan, mode, options, t, r, vtysh, ip, leaseCheck } = l;
+  return [
     {
       id: 'converge',
       title:
@@ -208,18 +258,24 @@ export function netnsSteps(plan: LabPlan, mode: Mode, options: StepOptions): Net
       ],
     },
   ];
-  if (options.failover) {
-    const victim = options.failoverNode ?? (mode === 'bgp' ? plan.nodes.at(-1)!.name : undefined);
-    const port = (state: 'up' | 'down') =>
-      victim
-        ? [
-            {
-              host: t.lanNamespace,
-              run: sh`ip link set ${t.nodes.find((n) => n.name === victim)!.bridgePort} ${state}`,
-            },
-          ]
-        : [];
-    steps.push({
+}
+
+/** --failover: a node's switch port taken down while the client probes, brought up after. */
+function failoverSteps(l: Lab): NetnsStep[] {
+  const { plan, mode, options, t, r, ip } = l;
+  if (!options.failover) return [];
+  const victim = options.failoverNode ?? (mode === 'bgp' ? plan.nodes.at(-1)!.name : undefined);
+  const port = (state: 'up' | 'down') =>
+    victim
+      ? [
+          {
+            host: t.lanNamespace,
+            run: sh`ip link set ${t.nodes.find((n) => n.name === victim)!.bridgePort} ${state}`,
+          },
+        ]
+      : [];
+  return [
+    {
       id: 'failover',
       title: `failover: ${victim ?? 'the L2 holder'} loses its link, probing every 100 ms from the client`,
       where: where(r, t.client.namespace, t.lanNamespace),
@@ -230,9 +286,13 @@ export function netnsSteps(plan: LabPlan, mode: Mode, options: StepOptions): Net
         ...port('down'),
         ...port('up'),
       ],
-    });
-  }
-  return steps;
+    },
+  ];
+}
+
+export function netnsSteps(plan: LabPlan, mode: Mode, options: StepOptions): NetnsStep[] {
+  const l = labOf(plan, mode, options);
+  return [setupSteps, daemonSteps, checkSteps, failoverSteps].flatMap((phase) => phase(l));
 }
 
 /** The files the render step writes beside the rendered ones: what the later steps' commands read. */
