@@ -107,6 +107,8 @@ export class ConfigError extends LabError {
   constructor(
     readonly file: string,
     issues: readonly FieldIssue[],
+    /** The variables whose values are secret, where the file got far enough to name them. */
+    readonly secretEnv: readonly string[] = [],
   ) {
     // Issues are made safe here, once: the text and the --json document show the same clipped values.
     const safe = issues.map((i) => {

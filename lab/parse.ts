@@ -5,7 +5,7 @@ import { LineCounter, parseDocument, type Document } from 'yaml';
 import type { z } from 'zod';
 import { ConfigError, type FieldIssue } from './errors.ts';
 import { LabSchema, type LabConfig } from './schema.ts';
-import { bgpPasswordProblem, treatAsSecret } from './secrets.ts';
+import { bgpPasswordProblem, secretEnvOf } from './secrets.ts';
 import { crossFieldIssues } from './validate.ts';
 
 /** A lab file is a few KiB; anything above this is refused before it is parsed. */
@@ -74,7 +74,7 @@ export function parseLab(text: string, file: string, env: NodeJS.ProcessEnv = {}
   const locate = (issue: FieldIssue): FieldIssue => ({ ...issue, ...position(doc, lines, issue.path) });
   if (!parsed.success) throw new ConfigError(file, parsed.error.issues.flatMap((i) => fromZod(i, input)).map(locate));
   const issues = [...crossFieldIssues(parsed.data), ...secretIssues(parsed.data, env)];
-  if (issues.length > 0) throw new ConfigError(file, issues.map(locate));
+  if (issues.length > 0) throw new ConfigError(file, issues.map(locate), secretEnvOf(parsed.data));
   return parsed.data;
 }
 
@@ -82,7 +82,6 @@ export function parseLab(text: string, file: string, env: NodeJS.ProcessEnv = {}
 function secretIssues(config: LabConfig, env: NodeJS.ProcessEnv): FieldIssue[] {
   const name = config.bgp.passwordEnv;
   if (!name) return [];
-  treatAsSecret(name);
   // Unset (or empty) is the run's concern: lab:render and lab:bgp stop on it before any change.
   const password = env[name];
   const problem = password ? bgpPasswordProblem(password) : undefined;

@@ -21,16 +21,14 @@ export function bgpPasswordProblem(password: string): string | undefined {
 /** The provider's own secret variables; `bgp.passwordEnv` adds the lab's. */
 export const PROVIDER_SECRET_ENV = ['PROXMOX_VE_API_TOKEN', 'PROXMOX_VE_SSH_PASSWORD', 'PROXMOX_VE_PASSWORD'] as const;
 
-const secretEnvNames = new Set<string>(PROVIDER_SECRET_ENV);
-
-/** Marks a variable as holding a secret: its value is cut out of every message from now on. */
-export function treatAsSecret(envName: string): void {
-  secretEnvNames.add(envName);
+/** The variables whose values a lab keeps secret: the provider's, and the one bgp.passwordEnv names. */
+export function secretEnvOf(config: { readonly bgp: { readonly passwordEnv?: string } }): string[] {
+  return [...PROVIDER_SECRET_ENV, ...(config.bgp.passwordEnv ? [config.bgp.passwordEnv] : [])];
 }
 
-/** The text with every known secret value (and an API token's secret half) replaced. */
-export function redact(text: string, env: NodeJS.ProcessEnv = process.env): string {
-  const values = [...secretEnvNames].flatMap((name) => {
+/** The text with the value of every named variable (and an API token's secret half) replaced. */
+export function redact(text: string, names: readonly string[], env: NodeJS.ProcessEnv = process.env): string {
+  const values = [...new Set(names)].flatMap((name) => {
     const v = env[name];
     if (!v) return [];
     const half = v.includes('=') ? v.slice(v.indexOf('=') + 1) : undefined;

@@ -1,6 +1,7 @@
 // npm run lab:check — validate lab.yaml and print the derived address plan.
 import { allHosts, type LabPlan } from '../lab/plan.ts';
-import { CONFIG_FLAG, main } from './lib/cli.ts';
+import { CONFIG_FLAG, keepSecret, main } from './lib/cli.ts';
+import { secretEnvOf } from '../lab/secrets.ts';
 import { loadLab } from '../lab/load.ts';
 
 export function planRows(
@@ -58,6 +59,7 @@ await main(
   },
   async (flags, json) => {
     const { file, plan } = loadLab(flags.config);
+    keepSecret(secretEnvOf(plan.config));
     if (json)
       console.log(
         JSON.stringify(

@@ -1,6 +1,7 @@
 // npm run lab:render — write every file of a mode (router, Cilium, demo, k3s plan) for inspection or use.
 import { resolve } from 'node:path';
-import { CONFIG_FLAG, main } from './lib/cli.ts';
+import { CONFIG_FLAG, keepSecret, main } from './lib/cli.ts';
+import { secretEnvOf } from '../lab/secrets.ts';
 import { MODES } from '../lab/plan.ts';
 import { loadLab } from '../lab/load.ts';
 import { renderDir, routerSecrets, writeRender } from './lib/render-files.ts';
@@ -25,6 +26,7 @@ await main(
     const { mode } = flags;
     // LAB_CONFIG: the Proxmox run renders from the lab file it was given.
     const { plan } = loadLab(flags.config ?? process.env.LAB_CONFIG);
+    keepSecret(secretEnvOf(plan.config));
     const out = resolve(flags.out ?? renderDir(plan, mode));
     const files = writeRender(plan, mode, out, routerSecrets(plan));
     if (json) console.log(JSON.stringify({ lab: plan.name, mode, out, files }, null, 2));

@@ -3,7 +3,7 @@
 // succeeded, and this file sets the exit code (only signal handlers end the process themselves).
 import { parseArgs } from 'node:util';
 import { ConfigError, LabError } from '../../lab/errors.ts';
-import { redact } from '../../lab/secrets.ts';
+import { PROVIDER_SECRET_ENV, redact } from '../../lab/secrets.ts';
 import { TARGETS } from '../../lab/plan.ts';
 
 /** One flag: its type, its help line, and what it allows. */
@@ -194,9 +194,18 @@ export async function main<const F extends Flags>(
 const parseArgsError = (err: unknown): err is Error =>
   err instanceof Error && 'code' in err && String(err.code).startsWith('ERR_PARSE_ARGS');
 
+/** The variables whose values this process keeps out of what it prints: the provider's, then each loaded lab's. */
+const secretNames = new Set<string>(PROVIDER_SECRET_ENV);
+
+/** From now on, the values of these variables are cut out of every failure this command reports. */
+export function keepSecret(names: readonly string[]): void {
+  for (const n of names) secretNames.add(n);
+}
+
 /** Every message of a failure, ours or one passed on from FRR, cdktf or kubectl, loses the secrets it holds. */
 function report(err: unknown, json: boolean, cmd: CliCommand<Flags>): void {
-  const print = (write: (text: string) => void) => (text: string) => write(redact(text));
+  const names = [...secretNames, ...(err instanceof ConfigError ? err.secretEnv : [])];
+  const print = (write: (text: string) => void) => (text: string) => write(redact(text, names));
   const out = print((t) => console.log(t));
   const errOut = print((t) => console.error(t));
   if (json) {

@@ -4,6 +4,8 @@ import { basename } from 'node:path';
 import { configPath, EXAMPLE_CONFIG, loadLab } from '../../lab/load.ts';
 import type { LabPlan, TargetKind } from '../../lab/plan.ts';
 import type { Logger } from '../lib/log.ts';
+import { keepSecret } from '../lib/cli.ts';
+import { secretEnvOf } from '../../lab/secrets.ts';
 import { netnsTarget } from './netns/target.ts';
 import { proxmoxTarget } from './proxmox/target.ts';
 import type { CreateTarget, LabTarget } from './target.ts';
@@ -33,5 +35,6 @@ export function openLab(
   const { target, why } = chooseTarget(flags.target, flags.config);
   log.note(why);
   const { plan, file } = loadLab(flags.config);
+  keepSecret(secretEnvOf(plan.config));
   return { plan, file, target: KINDS[target](plan, file) };
 }

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { parse, parseDocument } from 'yaml';
 import { ConfigError, formatIssue, type FieldIssue } from '../../lab/errors.ts';
 import { MAX_FILE_BYTES, parseLab } from '../../lab/parse.ts';
-import { bgpPasswordProblem, redact, treatAsSecret } from '../../lab/secrets.ts';
+import { bgpPasswordProblem, redact, secretEnvOf } from '../../lab/secrets.ts';
 import { EXAMPLE_FILE, labPlan, labText } from '../helpers/labs.ts';
 import { ROOT } from '../helpers/shared.ts';
 import { allHosts } from '../../lab/plan.ts';
@@ -118,12 +118,25 @@ describe('secrets', () => {
     expect(bgpPasswordProblem('')).toBe('is empty');
   });
 
-  it('should cut every known secret out of a message', () => {
-    treatAsSecret('LAB_TEST_PW');
+  it("should cut every secret of the lab out of a message: the provider's, and bgp.passwordEnv's", () => {
+    const names = secretEnvOf({ bgp: { passwordEnv: 'LAB_TEST_PW' } });
     const env = { PROXMOX_VE_API_TOKEN: 'root@pam!lab=00000000-aaaa-bbbb', LAB_TEST_PW: 'hunter22' };
-    expect(redact('token root@pam!lab=00000000-aaaa-bbbb, secret 00000000-aaaa-bbbb, pw hunter22', env)).toBe(
-      'token ‹secret›, secret ‹secret›, pw ‹secret›',
-    );
+    const text = 'token root@pam!lab=00000000-aaaa-bbbb, secret 00000000-aaaa-bbbb, pw hunter22';
+    expect(redact(text, names, env)).toBe('token ‹secret›, secret ‹secret›, pw ‹secret›');
+    // Only what the lab names: another lab's password variable is not this one's secret.
+    expect(redact('pw hunter22', secretEnvOf({ bgp: {} }), env)).toBe('pw hunter22');
+  });
+
+  it('should name the secret variables on the refusal of a file that names them', () => {
+    const text = labText({ bgp: { passwordEnv: 'LAB_TEST_PW', routerAsn: 65000, nodeAsn: 65000 } });
+    const err = (() => {
+      try {
+        parseLab(text, 'lab.yaml');
+      } catch (e) {
+        return e as ConfigError;
+      }
+    })();
+    expect(err!.secretEnv).toContain('LAB_TEST_PW');
   });
 });
 
