@@ -1,20 +1,17 @@
-// Faults to inject into a running emulated lab, each a small self-contained function named for what
-// breaks, as a user would cause them. On a node, the fault hits the Cilium agent stand-in (GoBGP runs
-// inside it, as inside Cilium): a graceful stop (SIGTERM, what Kubernetes sends a pod), a hard kill
-// (SIGKILL: OOM, a crash) and a restart with the same command line; what the agent then does on the
-// wire is the pinned Cilium minor's behaviour (standins/cilium/). On the router: FRR's daemons crash or
-// restart, and its neighbour cache is flushed. Each agent's PID and argv live in <runDir>/agent-<node>.json.
+// What lab:compare does to a running emulated lab, each a small function named for what happens. On a
+// node, the fault hits the Cilium agent stand-in (GoBGP runs inside it, as inside Cilium): a graceful
+// stop (SIGTERM, what Kubernetes sends a pod) and a restart with the same command line; what the agent
+// then does on the wire is the pinned Cilium minor's behaviour (standins/cilium/). On the router: FRR
+// restarts, its neighbour cache is flushed. Each agent's PID and argv live in <runDir>/agent-<node>.json.
+// The faults only the tests inject are in test/helpers/netns-faults.ts.
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { $ } from 'zx';
 import { LabError } from '../../../lab/errors.ts';
-import { responderSet, TABLE } from '../../../standins/cilium/arp-responder.ts';
 import { type Host, run } from '../../hosts/host.ts';
 import { sh } from '../../../templates/shell.ts';
 import { sleep, waitFor } from '../../lib/wait.ts';
 import { alive, startIn, stopPids } from '../../hosts/daemons.ts';
 import { type FrrInstance, loadFrrConfig, startFrr } from './frr.ts';
-import type { Topology } from './topology.ts';
 
 interface AgentRecord {
   readonly pid: number;
@@ -90,44 +87,6 @@ export async function gobgpAnnouncing(node: Host, vip: string, timeoutMs: number
       );
     return (await node.exec(gobgpRibCommand(vip))).stdout.includes(vip);
   });
-}
-
-const node = (t: Topology, name: string) =>
-  t.nodes.find((n) => n.name === name) ??
-  (() => {
-    throw new LabError('E_FAULT', `no node ${name}`);
-  })();
-
-/** FRR's bgpd or zebra on the router crashes. */
-export function crashRouterDaemon(t: Topology, daemon: 'bgpd' | 'zebra'): void {
-  process.kill(Number(readFileSync(join(t.runDir, 'frr', `${daemon}.pid`), 'utf8')), 'SIGKILL');
-}
-
-/** A node's Cilium agent stand-in crashes (SIGKILL); in BGP mode its GoBGP goes with it. */
-export function crashAgent(t: Topology, name: string): Promise<void> {
-  return signalAgent(t.runDir, node(t, name).name, 'SIGKILL');
-}
-
-/** The node whose ARP responder answers for the L2 service address (the lease holder's datapath). */
-export async function serviceHolder(t: Topology, ip: string): Promise<string> {
-  for (const n of t.nodes) {
-    const set = await $({
-      quiet: true,
-      nothrow: true,
-    })`ip netns exec ${n.namespace} nft -j list set netdev ${TABLE} ${responderSet(t.nodeIface)}`;
-    if (set.exitCode === 0 && set.stdout.includes(`"${ip}"`)) return n.name;
-  }
-  throw new LabError('E_FAULT', `no node answers ARP for ${ip}`);
-}
-
-/** The service address disappears from a node's datapath while its agent carries on answering ARP. */
-export async function removeServiceAddress(t: Topology, name: string, ip: string): Promise<void> {
-  await $({ quiet: true })`ip -n ${node(t, name).namespace} addr del ${`${ip}/32`} dev lo`;
-}
-
-/** A node's cable is pulled at the LAN switch. */
-export async function cutNodeLink(t: Topology, name: string): Promise<void> {
-  await $({ quiet: true })`ip -n ${t.lanNamespace} link set ${node(t, name).bridgePort} down`;
 }
 
 /** Stops FRR's daemons and starts them again with the same configuration, as `systemctl restart frr` does. */

@@ -22,7 +22,7 @@ import { type GuestInterface, nodeMacs, routerAddress } from './guest-network.ts
 import { proxmoxSteps, type Step, type StepOptions } from './steps.ts';
 import { proxmoxTimings } from './timings.ts';
 
-export interface ProxmoxRunOptions {
+interface ProxmoxRunOptions {
   readonly failover: boolean;
   /** --failover-node: the node to stop instead of the default. */
   readonly failoverNode?: string;
@@ -44,12 +44,12 @@ function k3sToken(plan: LabPlan): string {
 }
 
 /** The command that resumes this run: every step is idempotent. */
-export function resumeCommand(mode: Mode, configFile: string, failover: boolean): string {
+function resumeCommand(mode: Mode, configFile: string, failover: boolean): string {
   return `npm run lab:${mode} -- --target proxmox --config ${relative(process.cwd(), configFile) || configFile}${failover ? ' --failover' : ''}`;
 }
 
 /** Where a run's context gets what it does not make itself: the API, the deploy's hosts output, this machine. */
-export interface ContextSources {
+interface ContextSources {
   readonly api: ProxmoxApi;
   /** The VMs stack's hosts output, read when first needed (after the deploy). */
   readonly hosts: () => HostOutput[];

@@ -13,7 +13,7 @@ import {
   cutNodeLink,
   removeServiceAddress,
   serviceHolder,
-} from '../../../scripts/targets/netns/faults.ts';
+} from '../../helpers/netns-faults.ts';
 import { runNetns } from '../../../scripts/targets/netns/run.ts';
 import { teardownNetns } from '../../../scripts/targets/netns/teardown.ts';
 import { type Topology, topology } from '../../../scripts/targets/netns/topology.ts';
