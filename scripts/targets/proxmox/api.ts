@@ -79,6 +79,54 @@ export function createApi(options: ApiOptions): ProxmoxApi {
 
 /** One request to the API, its `data` on success; every failure named with its fix. The calls the
  *  toolkit makes go through createApi; the VM stand-ins also make the provider's (PROVIDER_CALLS). */
+/** What an answer means: its data, or the error that names the fix (pve-http-server's status codes). */
+function answerOf<T>(
+  options: ApiOptions,
+  method: string,
+  path: string,
+  status: number,
+  statusText: string,
+  text: string,
+): T {
+  if (status === 401)
+    throw new LabError(
+      'E_AUTH',
+      `${options.endpoint} rejected the API token (401)`,
+      'check PROXMOX_VE_API_TOKEN: user@realm!tokenid=uuid, not expired',
+    );
+  if (status === 403)
+    throw new LabError(
+      'E_FORBIDDEN',
+      `${method} ${path}: permission denied (403)`,
+      'give the token the privileges that the preflight lists',
+    );
+  if (status >= 400) throw new ApiError(status, `${method} ${path}: ${status} ${statusText}`.trim());
+  try {
+    return (JSON.parse(text) as { data: T }).data;
+  } catch {
+    throw new ApiError(
+      status,
+      `${method} ${path}: not a Proxmox API answer`,
+      'is proxmox.endpoint the API (https://host:8006/)?',
+    );
+  }
+}
+
+/** Why no answer came: an untrusted certificate, or nothing reachable at the endpoint. */
+function unreachable(options: ApiOptions, err: NodeJS.ErrnoException): LabError {
+  return err.code && TLS_CODES.has(err.code)
+    ? new LabError(
+        'E_TLS',
+        `${options.endpoint}: TLS certificate not trusted (${err.code})`,
+        'install the Proxmox CA on this machine, or set proxmox.insecure: true for a self-signed certificate',
+      )
+    : new LabError(
+        'E_UNREACHABLE',
+        `cannot reach ${options.endpoint}: ${err.code ?? err.message}`,
+        'check proxmox.endpoint and that this machine reaches port 8006',
+      );
+}
+
 export function apiRequest<T>(
   options: ApiOptions,
   method: string,
@@ -112,61 +160,16 @@ export function apiRequest<T>(
         let text = '';
         res.on('data', (c: Buffer) => (text += c.toString()));
         res.on('end', () => {
-          const status = res.statusCode ?? 0;
-          if (status === 401)
-            return reject(
-              new LabError(
-                'E_AUTH',
-                `${options.endpoint} rejected the API token (401)`,
-                'check PROXMOX_VE_API_TOKEN: user@realm!tokenid=uuid, not expired',
-              ),
-            );
-          if (status === 403)
-            return reject(
-              new LabError(
-                'E_FORBIDDEN',
-                `${method} ${url.pathname}: permission denied (403)`,
-                'give the token the privileges that the preflight lists',
-              ),
-            );
-          if (status >= 400)
-            return reject(
-              new ApiError(status, `${method} ${url.pathname}: ${status} ${res.statusMessage ?? ''}`.trim()),
-            );
           try {
-            resolve((JSON.parse(text) as { data: T }).data);
-          } catch {
-            reject(
-              new ApiError(
-                status,
-                `${method} ${url.pathname}: not a Proxmox API answer`,
-                'is proxmox.endpoint the API (https://host:8006/)?',
-              ),
-            );
+            resolve(answerOf<T>(options, method, url.pathname, res.statusCode ?? 0, res.statusMessage ?? '', text));
+          } catch (err) {
+            reject(err);
           }
         });
       },
     );
     req.on('timeout', () => req.destroy(Object.assign(new Error('timed out'), { code: 'ETIMEDOUT' })));
-    req.on('error', (err: NodeJS.ErrnoException) => {
-      if (err.code && TLS_CODES.has(err.code)) {
-        reject(
-          new LabError(
-            'E_TLS',
-            `${options.endpoint}: TLS certificate not trusted (${err.code})`,
-            'install the Proxmox CA on this machine, or set proxmox.insecure: true for a self-signed certificate',
-          ),
-        );
-      } else {
-        reject(
-          new LabError(
-            'E_UNREACHABLE',
-            `cannot reach ${options.endpoint}: ${err.code ?? err.message}`,
-            'check proxmox.endpoint and that this machine reaches port 8006',
-          ),
-        );
-      }
-    });
+    req.on('error', (err: NodeJS.ErrnoException) => reject(unreachable(options, err)));
     req.end(body);
   });
 }
