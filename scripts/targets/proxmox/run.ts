@@ -58,6 +58,36 @@ interface ContextSources {
 }
 
 /**
+ * SSH connections by host name, shared. Promises, not hosts: steps reach several hosts at once (each node
+ * through the router), and two callers racing to open the same host would open it twice and leak one
+ * (test:vms never exited).
+ */
+function sshPool(open: (name: string, connect: (name: string) => Promise<SshHost>) => Promise<SshHost>) {
+  const conns = new Map<string, Promise<SshHost>>();
+  const connect = async (name: string): Promise<SshHost> => {
+    const cached = conns.get(name);
+    const host = cached && (await cached.catch(() => undefined));
+    if (host?.connected()) return host;
+    // Another caller opened it anew while this one waited.
+    if (cached && conns.get(name) !== cached) return connect(name);
+    // A node that was shut down and started again (lab:compare's graceful stop) is connected anew.
+    host?.close();
+    const opening = open(name, connect);
+    conns.set(name, opening);
+    // A failed connection is not kept: the next step may try again.
+    opening.catch(() => conns.get(name) === opening && conns.delete(name));
+    return opening;
+  };
+  return {
+    connect,
+    close: () => {
+      for (const c of conns.values()) void c.then((h) => h.close()).catch(() => undefined);
+      conns.clear();
+    },
+  };
+}
+
+/**
  * The step context over SSH: the router at its WAN address, the nodes through it, each with the key the
  * hostkeys step pinned; the VMs located through the hosts output. The Proxmox run builds it over the real
  * API and outputs.json, the VM stand-ins (test/vms) over the fake API and their real VMs.
@@ -72,16 +102,12 @@ export function sshContext(
   const hostKeys = new Map<string, string>();
   let agentSaw: readonly GuestInterface[] | undefined;
   const routerAt = () => routerAddress(plan, src.hosts(), agentSaw);
-  // Promises, not hosts: steps reach several hosts at once (each node through the router), and two
-  // callers racing to open the same host would open it twice and leak one (test:vms never exited).
-  const conns = new Map<string, Promise<SshHost>>();
   const vmOf = (name: string) =>
     src.hosts().find((h) => h.name === name) ??
     (() => {
       throw new LabError('E_OUTPUTS', `no VM named ${name} in the outputs`);
     })();
-
-  const open = async (name: string): Promise<SshHost> => {
+  const pool = sshPool(async (name, connect) => {
     const router = name === plan.router.name ? undefined : await connect(plan.router.name);
     const address = router ? vmOf(name).lan_ip : routerAt();
     return connectSshWhenUp(
@@ -96,21 +122,8 @@ export function sshContext(
       3000,
       router,
     );
-  };
-  const connect = async (name: string): Promise<SshHost> => {
-    const cached = conns.get(name);
-    const host = cached && (await cached.catch(() => undefined));
-    if (host?.connected()) return host;
-    // Another caller opened it anew while this one waited.
-    if (cached && conns.get(name) !== cached) return connect(name);
-    // A node that was shut down and started again (lab:compare's graceful stop) is connected anew.
-    host?.close();
-    const opening = open(name);
-    conns.set(name, opening);
-    // A failed connection is not kept: the next step may try again.
-    opening.catch(() => conns.get(name) === opening && conns.delete(name));
-    return opening;
-  };
+  });
+  const connect = pool.connect;
   // Built once: the router over SSH, and the nodes by the MAC of their LAN interface.
   let target: VerifyTarget | undefined;
   return {
@@ -140,10 +153,7 @@ export function sshContext(
       }),
     note: (message) => log.note(message),
     results: { findings: [], failover: null },
-    close: () => {
-      for (const c of conns.values()) void c.then((h) => h.close()).catch(() => undefined);
-      conns.clear();
-    },
+    close: pool.close,
   };
 }
 
