@@ -19,6 +19,7 @@ import { waitForAnnouncement } from '../../verify/verify.ts';
 import { waitFor } from '../../lib/wait.ts';
 import { MODE_ORDER, REQUESTS_PER_SOURCE } from '../../compare/run.ts';
 import { type CompareTarget, firstVersion, type ModeSession } from '../../compare/target.ts';
+import type { TargetTimings } from '../../verify/bounds.ts';
 
 const KUBECTL = 'sudo k3s kubectl';
 
@@ -56,9 +57,8 @@ export const faultCommands = {
  * The faults of one mode on a running Proxmox lab, from a step context (the run's over SSH, or a test's
  * recording one): probes from the router (there is no client VM), the victim as the failover picks it.
  */
-export async function proxmoxSession(ctx: StepContext, plan: LabPlan, mode: ModeId): Promise<ModeSession> {
-  const target = await ctx.verifyTarget();
-  const vip = serviceIp(plan, mode);
+/** A lab VM as the faults handle it: through the API, and back in Kubernetes after. */
+function vmFaults(ctx: StepContext, plan: LabPlan) {
   const at = (victim: string | null) => {
     if (!victim) throw new LabError('E_FAULT', 'this fault needs a node');
     return ctx.vm(victim);
@@ -97,25 +97,39 @@ export async function proxmoxSession(ctx: StepContext, plan: LabPlan, mode: Mode
     await run(h, faultCommands.nodeReady(victim));
     await run(h, faultCommands.agentReady(victim));
   };
+  return { at, kubeHost, setLink, powerState, nodeBack };
+}
+
+/**
+ * How much longer than the bound each fault's probe may run on Proxmox. L2 (externalTrafficPolicy
+ * Cluster): requests balanced to a pod on a node that is gone fail until Kubernetes marks it NotReady and
+ * its endpoints leave, as in the run's failover (failoverProbe); and what a real lab adds to the probe
+ * beyond the bound, as the run's failover allows.
+ */
+function probeExtras(mode: ModeId, timings: TargetTimings): Record<FaultId, number> {
+  const endpointsGone = mode === 'l2' ? timings.staleEndpointsMs : 0;
+  const margin = timings.failoverMarginMs;
+  return {
+    'link-loss': endpointsGone + margin,
+    // The probe runs while the VM shuts down (apply waits for it), then as for a lost node.
+    'graceful-stop': SHUTDOWN_MS / 2 + endpointsGone + margin,
+    // The successor pod pulls nothing (the image is there) but starts the whole agent.
+    restart: AGENT_RESTART_MS,
+    'router-restart': margin,
+  };
+}
+
+export async function proxmoxSession(ctx: StepContext, plan: LabPlan, mode: ModeId): Promise<ModeSession> {
+  const target = await ctx.verifyTarget();
+  const vip = serviceIp(plan, mode);
+  const { at, kubeHost, setLink, powerState, nodeBack } = vmFaults(ctx, plan);
   const settle = () => waitForAnnouncement(target, plan, mode, CONVERGE_MS[mode]);
-  // L2 (externalTrafficPolicy Cluster): requests balanced to a pod on a node that is gone fail until
-  // Kubernetes marks it NotReady and its endpoints leave, as in the run's failover (failoverProbe); and
-  // what a real lab adds to the probe beyond the bound, as the run's failover allows.
-  const endpointsGone = mode === 'l2' ? target.timings.staleEndpointsMs : 0;
-  const margin = target.timings.failoverMarginMs;
+  const extras = probeExtras(mode, target.timings);
   return {
     verifyTarget: target,
     prober: target.router.host,
     unsupported: () => undefined,
-    probeExtraMs: (fault) =>
-      ({
-        'link-loss': endpointsGone + margin,
-        // The probe runs while the VM shuts down (apply waits for it), then as for a lost node.
-        'graceful-stop': SHUTDOWN_MS / 2 + endpointsGone + margin,
-        // The successor pod pulls nothing (the image is there) but starts the whole agent.
-        restart: AGENT_RESTART_MS,
-        'router-restart': margin,
-      })[fault],
+    probeExtraMs: (fault) => extras[fault],
     victim: async (fault) => (fault === 'router-restart' ? null : failoverVictim(target, plan, mode, vip)),
     async apply(fault: FaultId, victim) {
       switch (fault) {
