@@ -63,15 +63,8 @@ export function workUnits(options: CompareOptions): string[] {
   ]);
 }
 
-export async function runCompare(
-  plan: LabPlan,
-  target: CompareTarget,
-  options: CompareOptions,
-  log: Logger,
-): Promise<CompareReport> {
-  const started = Date.now();
-  const settings = settingsOf(plan, options.preset, PROBE_INTERVAL_MS, REQUESTS_PER_SOURCE);
-  const faults = options.scenarios.filter((s): s is FaultId => s !== 'steady');
+/** The work units in order, each announced with what is left (measured durations replace the guesses). */
+function progress(target: CompareTarget, options: CompareOptions, settings: Settings, log: Logger) {
   const eta = new Eta((key) => {
     const [mode, what] = key.split('/') as [ModeId, string];
     if (what === 'up') return target.upGuessMs?.(mode) ?? (mode === 'bgp' ? 15_000 : 8_000);
@@ -80,60 +73,100 @@ export async function runCompare(
   });
   const units = workUnits(options);
   let next = 0;
-  const unit = async <T>(label: string, fn: () => Promise<T>): Promise<T> => {
-    const key = units[next]!;
-    log.note(`${label} · about ${minutes(eta.left(units.slice(next)))} left`);
-    const t0 = Date.now();
-    const result = await fn();
-    eta.record(key, Date.now() - t0);
-    next++;
-    return result;
+  return {
+    async unit<T>(label: string, fn: () => Promise<T>): Promise<T> {
+      const key = units[next]!;
+      log.note(`${label} · about ${minutes(eta.left(units.slice(next)))} left`);
+      const t0 = Date.now();
+      const result = await fn();
+      eta.record(key, Date.now() - t0);
+      next++;
+      return result;
+    },
+    /** A unit that does not run (a fault this target cannot apply). */
+    skip: () => void next++,
   };
+}
+type Progress = ReturnType<typeof progress>;
 
+/** Every fault's trials in one mode, each probed until its bound. */
+async function faultResults(
+  session: ModeSession,
+  plan: LabPlan,
+  mode: ModeId,
+  options: CompareOptions,
+  settings: Settings,
+  p: Progress,
+): Promise<FaultResult[]> {
+  const results: FaultResult[] = [];
+  for (const fault of options.scenarios.filter((s): s is FaultId => s !== 'steady')) {
+    const b = bound(fault, mode, settings);
+    const why = session.unsupported(fault);
+    const trials = [];
+    for (let i = 1; i <= options.trials; i++) {
+      if (why) {
+        p.skip();
+        continue;
+      }
+      trials.push(
+        await p.unit(`${mode} · ${fault} · trial ${i}/${options.trials}`, () =>
+          faultTrial(session, plan, mode, fault, i, probeMs(session, fault, b)),
+        ),
+      );
+    }
+    results.push({ scenario: fault, ...(why ? { unavailable: why } : {}), bound: b, trials });
+  }
+  return results;
+}
+
+/** One mode: up, its steady trials, its faults, down. */
+async function modeResult(
+  target: CompareTarget,
+  plan: LabPlan,
+  mode: ModeId,
+  options: CompareOptions,
+  settings: Settings,
+  p: Progress,
+): Promise<ModeResult> {
+  const t0 = Date.now();
+  const session = await p.unit(`${mode} · bringing the lab up`, () => target.up(mode));
+  const upMs = Date.now() - t0;
+  const steady: SteadyTrial[] = [];
+  if (options.scenarios.includes('steady')) {
+    for (let i = 1; i <= options.trials; i++)
+      steady.push(
+        await p.unit(`${mode} · steady · trial ${i}/${options.trials}`, () =>
+          steadyTrial(session, plan, mode, i, REQUESTS_PER_SOURCE),
+        ),
+      );
+  }
+  const faults = await faultResults(session, plan, mode, options, settings, p);
+  return {
+    mode,
+    service: { ip: serviceIp(plan, mode), port: DEMO.port },
+    upMs,
+    upKind: session.upKind,
+    steady,
+    faults,
+  };
+}
+
+export async function runCompare(
+  plan: LabPlan,
+  target: CompareTarget,
+  options: CompareOptions,
+  log: Logger,
+): Promise<CompareReport> {
+  const started = Date.now();
+  const settings = settingsOf(plan, options.preset, PROBE_INTERVAL_MS, REQUESTS_PER_SOURCE);
+  const p = progress(target, options, settings, log);
   const modes: ModeResult[] = [];
   let versions: Record<string, string> | undefined;
   for (const mode of MODE_ORDER) {
     try {
-      const t0 = Date.now();
-      const session = await unit(`${mode} · bringing the lab up`, () => target.up(mode));
-      const upMs = Date.now() - t0;
-      // Asked with a lab up: on Proxmox they are read from it.
+      modes.push(await modeResult(target, plan, mode, options, settings, p));
+      // Asked while the lab is still up: on Proxmox they are read from it.
       versions ??= await target.versions();
-      const steady: SteadyTrial[] = [];
-      if (options.scenarios.includes('steady')) {
-        for (let i = 1; i <= options.trials; i++)
-          steady.push(
-            await unit(`${mode} · steady · trial ${i}/${options.trials}`, () =>
-              steadyTrial(session, plan, mode, i, REQUESTS_PER_SOURCE),
-            ),
-          );
-      }
-      const results: FaultResult[] = [];
-      for (const fault of faults) {
-        const b = bound(fault, mode, settings);
-        const why = session.unsupported(fault);
-        const trials = [];
-        for (let i = 1; i <= options.trials; i++) {
-          if (why) {
-            next++;
-            continue;
-          }
-          trials.push(
-            await unit(`${mode} · ${fault} · trial ${i}/${options.trials}`, () =>
-              faultTrial(session, plan, mode, fault, i, probeMs(session, fault, b)),
-            ),
-          );
-        }
-        results.push({ scenario: fault, ...(why ? { unavailable: why } : {}), bound: b, trials });
-      }
-      modes.push({
-        mode,
-        service: { ip: serviceIp(plan, mode), port: DEMO.port },
-        upMs,
-        upKind: session.upKind,
-        steady,
-        faults: results,
-      });
     } finally {
       await target.down(mode);
     }
@@ -146,10 +179,7 @@ export async function runCompare(
     trials: options.trials,
     scenarios: options.scenarios,
     settings,
-    versions: {
-      cilium: `${plan.config.cilium.version} (pinned; ${target.cilium})`,
-      ...versions,
-    },
+    versions: { cilium: `${plan.config.cilium.version} (pinned; ${target.cilium})`, ...versions },
     modes,
     fidelity: target.fidelity,
     wallMs: Date.now() - started,
