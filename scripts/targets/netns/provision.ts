@@ -24,7 +24,7 @@ import { routerSecrets, writeRender } from '../../lib/render-files.ts';
 import type { VerifyTarget } from '../../verify/verify.ts';
 import { gobgpAnnouncing, startAgent } from './faults.ts';
 import { type FrrInstance, frrDaemonUp, frrInstance, prepareFrr, vtyshCommand } from './frr.ts';
-import { labKeys } from './ssh-keys.ts';
+import { type LabKeys, labKeys } from './ssh-keys.ts';
 import {
   bgpDocs,
   frrDaemons,
@@ -143,7 +143,7 @@ async function prepare(plan: LabPlan, t: Topology, log: Logger): Promise<void> {
 }
 
 /** Rendered files, the run's own files, the GoBGP configs with the password, the SSH material. */
-function render(r: NetnsRun): void {
+function render(r: NetnsRun): LabKeys {
   const { plan, mode, t, files } = r;
   mkdirSync(labStateDir(plan.name, 'netns'), { recursive: true });
   writeFileSync(
@@ -164,6 +164,7 @@ function render(r: NetnsRun): void {
   const keys = labKeys(labStateDir(plan.name, 'netns'), t.router.mgmtIp);
   mkdirSync('/run/sshd', { recursive: true });
   writeFileSync(keys.sshdConfig, keys.sshdConfigText(t.runDir));
+  return keys;
 }
 
 async function network(r: NetnsRun, step: NetnsStep): Promise<void> {
@@ -208,8 +209,11 @@ async function nodes(r: NetnsRun, step: NetnsStep): Promise<void> {
   );
 }
 
-async function ssh(r: NetnsRun, step: NetnsStep): Promise<{ router: SshHost; nodeMacs: Record<string, string> }> {
-  const keys = labKeys(labStateDir(r.plan.name, 'netns'), r.t.router.mgmtIp);
+async function ssh(
+  r: NetnsRun,
+  step: NetnsStep,
+  keys: LabKeys,
+): Promise<{ router: SshHost; nodeMacs: Record<string, string> }> {
   const routerHost = await connectSshWhenUp(
     {
       name: r.t.router.name,
@@ -246,11 +250,11 @@ export async function provisionNetns(
   await r.run(step('deps'), () => ensurePackages(LAB_TOOLS, options.installDeps ?? false));
   await prepare(plan, t, log);
   rmSync(stepLogFile(plan), { force: true });
-  await r.run(step('render'), async () => render(r));
+  const keys = await r.run(step('render'), async () => render(r));
   await r.run(step('network'), () => network(r, step('network')));
   const frr = await r.run(step('router'), () => router(r, step('router')));
   await r.run(step('nodes'), () => nodes(r, step('nodes')));
-  const { router: routerHost, nodeMacs } = await r.run(step('ssh'), () => ssh(r, step('ssh')));
+  const { router: routerHost, nodeMacs } = await r.run(step('ssh'), () => ssh(r, step('ssh'), keys));
   // The cable is pulled at the switch: the node's own link loses carrier but keeps its routes, as a
   // VM whose host port goes dark does.
   const setPort = (state: 'up' | 'down') => async (name: string) => {

@@ -17,15 +17,21 @@ function keygen(path: string, comment: string): void {
   if (!existsSync(path)) execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', comment, '-f', path]);
 }
 
+/** Where the lab's SSH material is, under its state folder. */
+const sshDir = (stateDir: string) => join(stateDir, 'ssh');
+
+/** The router's sshd configuration, as sshd is started with it. */
+export const sshdConfigPath = (stateDir: string) => join(sshDir(stateDir), 'sshd_config');
+
 export function labKeys(stateDir: string, routerAddress: string): LabKeys {
-  const dir = join(stateDir, 'ssh');
+  const dir = sshDir(stateDir);
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const keys = {
     clientKey: join(dir, 'id_ed25519'),
     hostKey: join(dir, 'ssh_host_ed25519_key'),
     hostKeyPub: join(dir, 'ssh_host_ed25519_key.pub'),
     knownHosts: join(dir, 'known_hosts'),
-    sshdConfig: join(dir, 'sshd_config'),
+    sshdConfig: sshdConfigPath(stateDir),
   };
   keygen(keys.clientKey, 'proxmox-cilium-lab');
   keygen(keys.hostKey, 'router');

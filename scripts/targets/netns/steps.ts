@@ -32,6 +32,7 @@ import { NETNS_TIMINGS } from './timings.ts';
 import { gobgpRibCommand } from './faults.ts';
 import { agentArgs } from '../../../standins/cilium/agent-args.ts';
 import { type Topology, topology } from './topology.ts';
+import { sshdConfigPath } from './ssh-keys.ts';
 
 /** This machine, where a command runs outside the lab's namespaces. */
 export const HOST = 'host';
@@ -58,7 +59,7 @@ export function netnsFiles(plan: LabPlan, mode: Mode) {
     batch: (namespace: string) => join(out, 'network', `${namespace}.batch`),
     noEcho: join(out, 'nodes', 'no-echo.nft'),
     gobgp: (node: string) => join(out, `gobgpd-${node}.toml`),
-    sshd: join(labStateDir(plan.name, 'netns'), 'ssh', 'sshd_config'),
+    sshd: sshdConfigPath(labStateDir(plan.name, 'netns')),
   };
 }
 
